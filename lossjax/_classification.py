@@ -1,0 +1,410 @@
+"""Classification losses with torch twins: cross-entropy, NLL, binary cross-entropy."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.typing import ArrayLike
+
+from lossjax import _core as core
+from lossjax._spec import LossSpec
+
+Array = jax.Array
+
+
+def _class_weight(loss: str, weight: ArrayLike | None, num_classes: int) -> Array | None:
+  if weight is None:
+    return None
+  w = core.as_array(loss, "weight", weight)
+  core.check_float(loss, "weight", w)
+  if w.shape != (num_classes,):
+    raise ValueError(
+        f"{loss}: argument `weight` has shape {w.shape}, expected ({num_classes},): "
+        f"weight tensor should be defined either for all {num_classes} classes or no classes"
+    )
+  return w
+
+
+def _check_label_smoothing(loss: str, label_smoothing: float) -> None:
+  if not 0.0 <= label_smoothing <= 1.0:
+    raise core.option_error(
+        loss, "label_smoothing",
+        f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}",
+    )
+
+
+def _nll_from_log_probs(
+    loss: str,
+    logp: Array,
+    target: Array,
+    weight: Array | None,
+    *,
+    ignore_index: int,
+    label_smoothing: float,
+    reduction: str,
+    where: ArrayLike | None,
+) -> Array:
+  """Class-index NLL on `[..., C]` log-probabilities, shared by cross_entropy and nll_loss.
+
+  Per element: ``(1 - ε) w_y (-log p_y) + ε/C Σ_c w_c (-log p_c)``; "mean"
+  divides by the summed ``w_y`` of counted targets (torch's normaliser, used
+  for both terms).
+  """
+  num_classes = logp.shape[-1]
+  core.check_values(
+      loss, "target", target,
+      lambda t: (t != ignore_index) & ((t < 0) | (t >= num_classes)),
+      f"class indices in [0, {num_classes}) or ignore_index={ignore_index} "
+      "(torch: Target is out of bounds)",
+  )
+  valid = target != ignore_index
+  # Ignored targets index class 0, then are masked out: no out-of-range gather.
+  safe_target = jnp.where(valid, target, jnp.zeros_like(target))
+  picked = jnp.take_along_axis(logp, safe_target[..., None], axis=-1)[..., 0]
+  w_target = None if weight is None else jnp.take(weight, safe_target).astype(logp.dtype)
+  values = -picked if w_target is None else -picked * w_target
+  if label_smoothing > 0.0:
+    weighted = logp if weight is None else logp * jnp.broadcast_to(weight.astype(logp.dtype), logp.shape)
+    smooth = -jnp.sum(weighted, axis=-1)
+    values = (1.0 - label_smoothing) * values + (label_smoothing / num_classes) * smooth
+  return core.reduce_loss(
+      loss, values, reduction, where, valid=valid, norm_weight=w_target
+  )
+
+
+def cross_entropy(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis: int = -1,
+) -> Array:
+  r"""Cross-entropy between logits and class indices or class probabilities.
+
+  The twin of ``torch.nn.functional.cross_entropy`` (same numbers, same
+  options), with lossjax's ``where`` and ``axis``.
+
+  With class indices ``y`` (any integer dtype), per element
+
+  .. math::
+    \ell = (1 - \varepsilon)\, w_y\, (-\log p_y)
+      + \frac{\varepsilon}{C} \sum_c w_c\, (-\log p_c),
+    \qquad p = \mathrm{softmax}(x),
+
+  and "mean" divides by :math:`\sum w_y` over the counted targets (targets equal
+  to ``ignore_index`` or masked by ``where`` are not counted). With class
+  probabilities ``t`` (a float target of the input's shape), per element
+  :math:`\ell = -\sum_c w_c t'_c \log p_c` with :math:`t' = (1-\varepsilon)t +
+  \varepsilon/C`, and "mean" divides by the number of elements.
+
+  Args:
+    input: logits, ``[C]``, ``[..., C]`` (``axis=-1``) or ``[N, C, d1, ...]``
+      (``axis=1``, torch's layout). 16-bit inputs give a float32 loss.
+    target: integer class indices of the input's shape without the class axis,
+      or float class probabilities of the input's shape.
+    weight: optional ``[C]`` rescaling weight per class.
+    ignore_index: class-index targets equal to it are ignored (class indices only).
+    label_smoothing: ε in [0, 1].
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the per-element loss.
+    axis: the class axis of ``input`` (ignored for an unbatched ``[C]`` input).
+
+  Returns:
+    A scalar, or the per-element loss (input's shape without the class axis)
+    for ``reduction="none"``.
+
+  Differences from torch: an all-ignored "mean" is 0, not NaN; a ``-inf`` logit
+  with a zero probability target gives a finite loss, not NaN.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> logits = jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
+  >>> print(f"{lj.cross_entropy(logits, jnp.array([0, 2])):.4f}")
+  0.1698
+
+  References:
+    PyTorch ``torch.nn.CrossEntropyLoss``; Szegedy et al., "Rethinking the
+    Inception Architecture" (2016) for label smoothing.
+  """
+  name = "cross_entropy"
+  core.validate_reduction(name, reduction)
+  _check_label_smoothing(name, label_smoothing)
+  x = core.as_array(name, "input", input)
+  t = core.as_array(name, "target", target)
+  core.check_float(name, "input", x)
+  if x.ndim == 0:
+    raise ValueError(f"{name}: argument `input` has shape (), expected at least one (class) axis")
+  logits_last = core.class_axis_last(name, x, axis)
+  num_classes = logits_last.shape[-1]
+  w = _class_weight(name, weight, num_classes)
+  prob_target = jnp.issubdtype(t.dtype, jnp.floating)
+  if prob_target:
+    core.check_same_shape(name, "target", t, "input", x)
+  else:
+    core.check_int(name, "target", t)
+    core.check_shape(
+        name, "target", t, core.batch_shape(x, axis), " (input's shape without the class axis)"
+    )
+  dtype = core.compute_dtype(x, t if prob_target else None, w)
+  logp = jax.nn.log_softmax(core.finite_logits(core.to_float(logits_last, dtype)), axis=-1)
+  if not prob_target:
+    return _nll_from_log_probs(
+        name, logp, t, w, ignore_index=ignore_index, label_smoothing=label_smoothing,
+        reduction=reduction, where=where,
+    )
+  probs = core.class_axis_last(name, core.to_float(t, dtype), axis)
+  if label_smoothing > 0.0:
+    probs = probs * (1.0 - label_smoothing) + label_smoothing / num_classes
+  if w is not None:
+    probs = probs * jnp.broadcast_to(core.to_float(w, dtype), probs.shape)
+  # logp is finite (finite_logits), so a zero probability contributes exactly 0.
+  values = -jnp.sum(probs * logp, axis=-1)
+  return core.reduce_loss(name, values, reduction, where)
+
+
+def nll_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis: int = -1,
+) -> Array:
+  r"""Negative log-likelihood of class indices under given log-probabilities.
+
+  The twin of ``torch.nn.functional.nll_loss``. Per element
+  :math:`\ell = -w_y\, x_y`; "mean" divides by :math:`\sum w_y` over counted
+  targets (not ``ignore_index``, not masked).
+
+  Args:
+    input: log-probabilities ``[C]``, ``[..., C]`` (``axis=-1``) or
+      ``[N, C, d1, ...]`` (``axis=1``).
+    target: integer class indices, the input's shape without the class axis.
+    weight: optional ``[C]`` weight per class.
+    ignore_index: targets equal to it are ignored.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the per-element loss.
+    axis: the class axis of ``input``.
+
+  >>> import jax, jax.numpy as jnp, lossjax as lj
+  >>> logp = jax.nn.log_softmax(jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]]))
+  >>> print(f"{lj.nll_loss(logp, jnp.array([0, 2])):.4f}")
+  0.1698
+
+  References: PyTorch ``torch.nn.NLLLoss``.
+  """
+  name = "nll_loss"
+  core.validate_reduction(name, reduction)
+  x = core.as_array(name, "input", input)
+  t = core.as_array(name, "target", target)
+  core.check_float(name, "input", x)
+  if x.ndim == 0:
+    raise ValueError(f"{name}: argument `input` has shape (), expected at least one (class) axis")
+  core.check_int(name, "target", t)
+  core.check_shape(
+      name, "target", t, core.batch_shape(x, axis), " (input's shape without the class axis)"
+  )
+  logp_last = core.class_axis_last(name, x, axis)
+  w = _class_weight(name, weight, logp_last.shape[-1])
+  dtype = core.compute_dtype(x, w)
+  return _nll_from_log_probs(
+      name, core.to_float(logp_last, dtype), t, w, ignore_index=ignore_index,
+      label_smoothing=0.0, reduction=reduction, where=where,
+  )
+
+
+def _elementwise_weight(loss: str, arg: str, weight: ArrayLike | None, shape, dtype) -> Array | None:
+  if weight is None:
+    return None
+  w = core.as_array(loss, arg, weight)
+  core.check_float(loss, arg, w)
+  return core.to_float(core.check_broadcastable(loss, arg, w, shape), dtype)
+
+
+# torch clamps each log term of binary cross-entropy at -100.
+_LOG_CLAMP = -100.0
+# torch's binary_cross_entropy_backward divides by max(p (1 - p), EPSILON), with
+# EPSILON the float32 value of 1e-12 (9.99999996e-13), also for float64 inputs:
+# the fixtures at p in {0, 1} pin this down to the last bit.
+_BCE_GRAD_EPS = float(np.float32(1e-12))
+
+
+def _bce_logs(p: Array) -> tuple[Array, Array]:
+  return jnp.maximum(jnp.log(p), _LOG_CLAMP), jnp.maximum(jnp.log1p(-p), _LOG_CLAMP)
+
+
+@jax.custom_jvp
+def _bce(p: Array, t: Array) -> Array:
+  log_p, log_1mp = _bce_logs(p)
+  return -(t * log_p + (1.0 - t) * log_1mp)
+
+
+@_bce.defjvp
+def _bce_jvp(primals, tangents):
+  # torch's gradient, finite at p = 0 and p = 1 where log's derivative is not:
+  # d/dp = (p - t) / max(p (1 - p), 1e-12);  d/dt = log(1 - p) - log(p), clamped.
+  p, t = primals
+  dp, dt = tangents
+  log_p, log_1mp = _bce_logs(p)
+  out = -(t * log_p + (1.0 - t) * log_1mp)
+  dout = (p - t) / jnp.maximum(p * (1.0 - p), _BCE_GRAD_EPS) * dp + (log_1mp - log_p) * dt
+  return out, dout
+
+
+def binary_cross_entropy(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Binary cross-entropy between probabilities and targets.
+
+  The twin of ``torch.nn.functional.binary_cross_entropy``. Per element
+  :math:`\ell = -w\,[t \log p + (1 - t) \log(1 - p)]` with each log clamped at
+  −100 as torch does, so ``p`` exactly 0 or 1 gives a finite loss. The
+  gradient wrt ``p`` is torch's, :math:`w (p - t) / \max(p(1-p), 10^{-12})`,
+  finite at 0 and 1.
+
+  Args:
+    input: probabilities in [0, 1], any shape (checked on concrete inputs).
+    target: targets of exactly the input's shape (soft targets allowed).
+    weight: optional weight broadcastable to the input's shape.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the input's shape.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> p = jnp.array([0.9, 0.2, 0.6])
+  >>> print(f"{lj.binary_cross_entropy(p, jnp.array([1.0, 0.0, 1.0])):.4f}")
+  0.2798
+
+  References: PyTorch ``torch.nn.BCELoss``.
+  """
+  name = "binary_cross_entropy"
+  core.validate_reduction(name, reduction)
+  x = core.as_array(name, "input", input)
+  t = core.as_array(name, "target", target)
+  core.check_float(name, "input", x)
+  core.check_same_shape(name, "target", t, "input", x)
+  core.check_values(
+      name, "input", x, lambda a: ~((a >= 0) & (a <= 1)),
+      "probabilities in [0, 1] (torch: all elements of input should be between 0 and 1)",
+  )
+  dtype = core.compute_dtype(x, t, weight)
+  values = _bce(core.to_float(x, dtype), core.to_float(t, dtype))
+  w = _elementwise_weight(name, "weight", weight, x.shape, dtype)
+  if w is not None:
+    values = values * w
+  return core.reduce_loss(name, values, reduction, where)
+
+
+def binary_cross_entropy_with_logits(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    weight: ArrayLike | None = None,
+    pos_weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Binary cross-entropy on logits, computed stably in log space.
+
+  The twin of ``torch.nn.functional.binary_cross_entropy_with_logits``. Per
+  element, with :math:`l = 1 + (p_w - 1)\,t`,
+
+  .. math:: \ell = w\,[(1 - t)\,x - l \log\sigma(x)]
+     = -w\,[p_w\, t \log\sigma(x) + (1 - t) \log\sigma(-x)].
+
+  Args:
+    input: logits, any shape.
+    target: targets of exactly the input's shape (soft targets allowed).
+    weight: optional weight broadcastable to the input's shape.
+    pos_weight: optional weight of positive examples, broadcastable to the
+      input's shape; a ``[C]`` vector applies along the last (class) axis.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the input's shape.
+
+  ``±inf`` logits give finite values and gradients (torch gives NaN for
+  ``-inf`` with target 0).
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> x = jnp.array([2.0, -1.0, 0.5])
+  >>> t = jnp.array([1.0, 0.0, 1.0])
+  >>> print(f"{lj.binary_cross_entropy_with_logits(x, t, pos_weight=jnp.array(2.0)):.4f}")
+  0.6376
+
+  References: PyTorch ``torch.nn.BCEWithLogitsLoss``.
+  """
+  name = "binary_cross_entropy_with_logits"
+  core.validate_reduction(name, reduction)
+  x = core.as_array(name, "input", input)
+  t = core.as_array(name, "target", target)
+  core.check_float(name, "input", x)
+  core.check_same_shape(name, "target", t, "input", x)
+  dtype = core.compute_dtype(x, t, weight, pos_weight)
+  xf = core.finite_logits(core.to_float(x, dtype))
+  tf = core.to_float(t, dtype)
+  # log σ(x) = -softplus(-x), stable for any sign of x.
+  log_sig = jax.nn.log_sigmoid(xf)
+  pw = _elementwise_weight(name, "pos_weight", pos_weight, x.shape, dtype)
+  log_weight = 1.0 if pw is None else 1.0 + (pw - 1.0) * tf
+  values = (1.0 - tf) * xf - log_weight * log_sig
+  w = _elementwise_weight(name, "weight", weight, x.shape, dtype)
+  if w is not None:
+    values = values * w
+  return core.reduce_loss(name, values, reduction, where)
+
+
+# --------------------------------------------------------------------------
+# Catalogue entries
+# --------------------------------------------------------------------------
+
+
+def _log_softmax_np(z):
+  z = z - z.max(axis=-1, keepdims=True)
+  return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+def _ex_cross_entropy(rng):
+  logits = rng.normal(size=(6, 5)) * 2
+  labels = rng.integers(0, 5, size=(6,))
+  labels[2] = -100  # one ignored target
+  return (logits, labels), {"weight": rng.uniform(0.5, 2.0, size=(5,)), "label_smoothing": 0.1}
+
+
+def _ex_nll_loss(rng):
+  logp = _log_softmax_np(rng.normal(size=(6, 5)) * 2)
+  labels = rng.integers(0, 5, size=(6,))
+  labels[1] = -100
+  return (logp, labels), {"weight": rng.uniform(0.5, 2.0, size=(5,))}
+
+
+def _ex_bce(rng):
+  p = 1 / (1 + np.exp(-rng.normal(size=(6, 3))))
+  return (p, rng.uniform(size=(6, 3))), {"weight": rng.uniform(0.5, 2.0, size=(3,))}
+
+
+def _ex_bce_logits(rng):
+  return (rng.normal(size=(6, 3)) * 2, rng.uniform(size=(6, 3))), {
+      "weight": rng.uniform(0.5, 2.0, size=(3,)),
+      "pos_weight": rng.uniform(0.5, 3.0, size=(3,)),
+  }
+
+
+SPECS = [
+    LossSpec(cross_entropy, "classification", "CrossEntropyLoss", _ex_cross_entropy,
+             differentiable=("input",), batched=("input", "target")),
+    LossSpec(nll_loss, "classification", "NLLLoss", _ex_nll_loss,
+             differentiable=("input",), batched=("input", "target")),
+    LossSpec(binary_cross_entropy, "classification", "BCELoss", _ex_bce,
+             differentiable=("input", "target"), batched=("input", "target")),
+    LossSpec(binary_cross_entropy_with_logits, "classification", "BCEWithLogitsLoss",
+             _ex_bce_logits, differentiable=("input", "target"), batched=("input", "target")),
+]

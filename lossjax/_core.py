@@ -1,0 +1,278 @@
+"""The one core every loss family uses: reduction, masks, dtype policy, contracts.
+
+Everything a loss shares lives here, written once:
+
+* :func:`reduce_loss` applies ``reduction`` ("mean" | "sum" | "none", plus
+  "batchmean" where a loss allows it) together with the ``where`` mask and any
+  internal validity mask (``ignore_index``), with the normaliser a torch twin
+  uses ("mean" divides by the count of counted elements, or by the summed
+  normaliser weights when a loss passes them). An all-masked mean is 0 with a
+  zero gradient, never NaN.
+* :func:`compute_dtype` / :func:`to_float` implement the dtype policy: math in
+  float32 at least, float64 when given float64 with x64 on; 16-bit inputs give a
+  float32 loss; gradients come back in each input's own dtype because the cast
+  is the first op applied to it (its transpose casts the cotangent back).
+* ``check_*`` helpers are the static shape/dtype contracts (chex assertions
+  raising ``ValueError``) and the concrete-value checks torch also makes. Every
+  message starts with the loss name and names the argument, what was seen and
+  what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.typing import ArrayLike
+
+Array = jax.Array
+
+#: The reductions every loss accepts.
+REDUCTIONS: tuple[str, ...] = ("none", "mean", "sum")
+
+
+# --------------------------------------------------------------------------
+# Options
+# --------------------------------------------------------------------------
+
+
+def validate_reduction(loss: str, reduction: str, extra: Sequence[str] = ()) -> None:
+  """Raises ValueError (torch's wording) for a reduction the loss does not know."""
+  allowed = REDUCTIONS + tuple(extra)
+  if not isinstance(reduction, str) or reduction not in allowed:
+    raise ValueError(
+        f"{loss}: argument `reduction`: {reduction} is not a valid value for "
+        f"reduction (expected one of {', '.join(repr(r) for r in allowed)})"
+    )
+
+
+def option_error(loss: str, arg: str, message: str) -> ValueError:
+  """A ValueError for a bad option, prefixed with the loss and the argument."""
+  return ValueError(f"{loss}: argument `{arg}`: {message}")
+
+
+# --------------------------------------------------------------------------
+# Dtype policy
+# --------------------------------------------------------------------------
+
+
+def _dtype_of(x: Any) -> np.dtype | None:
+  if x is None or isinstance(x, (bool, int, float, complex)):
+    return None  # Python scalars are weakly typed: they never widen the math.
+  return np.dtype(getattr(x, "dtype", None) or np.asarray(x).dtype)
+
+
+def compute_dtype(*xs: Any) -> jnp.dtype:
+  """float64 if any argument is float64 and x64 is on, else float32."""
+  if jax.config.jax_enable_x64 and any(_dtype_of(x) == np.float64 for x in xs):
+    return jnp.dtype(jnp.float64)
+  return jnp.dtype(jnp.float32)
+
+
+def to_float(x: ArrayLike, dtype: jnp.dtype) -> Array:
+  """Casts to the compute dtype. The cast's transpose returns gradients in x's dtype."""
+  return jnp.asarray(x).astype(dtype)
+
+
+def finite_logits(x: Array) -> Array:
+  """Clips ±inf logits to ±max/4 of the dtype, keeping every later op finite.
+
+  A logit of ``-inf`` ("this class is impossible") otherwise turns ``0 * -inf``
+  into NaN in soft-target or label-smoothed losses (optax #896). Clipping at a
+  quarter of the dtype's range leaves every finite logit a model can produce
+  untouched, keeps ``x - max(x)`` from overflowing, and gives a zero gradient
+  to a clipped (infinite) logit, which is the limit of the true gradient.
+  """
+  big = jnp.finfo(x.dtype).max / 4
+  return jnp.clip(x, -big, big)
+
+
+def safe_div(num: Array, den: Array) -> Array:
+  """num / den, and 0 with a zero gradient where den == 0 (double-where)."""
+  zero = den == 0
+  return jnp.where(zero, jnp.zeros_like(num), num / jnp.where(zero, jnp.ones_like(den), den))
+
+
+# --------------------------------------------------------------------------
+# Contracts: shapes and dtypes (static, free after tracing, hold under vmap)
+# --------------------------------------------------------------------------
+
+
+def as_array(loss: str, arg: str, x: Any) -> Array:
+  """Converts an ArrayLike argument, with a clear error for anything else."""
+  if isinstance(x, (jax.Array, np.ndarray, np.generic, bool, int, float)):
+    return jnp.asarray(x)
+  try:
+    return jnp.asarray(x)
+  except (TypeError, ValueError) as e:
+    raise ValueError(
+        f"{loss}: argument `{arg}` must be an array, got {type(x).__name__}"
+    ) from e
+
+
+def check_float(loss: str, arg: str, x: Array) -> None:
+  """`arg` must hold floating-point values."""
+  chex.assert_type(
+      x, float, exception_type=ValueError,
+      custom_message=f"{loss}: argument `{arg}` has dtype {x.dtype}, expected a floating dtype",
+  )
+
+
+def check_int(loss: str, arg: str, x: Array) -> None:
+  """`arg` must hold integer class indices."""
+  chex.assert_type(
+      x, int, exception_type=ValueError,
+      custom_message=f"{loss}: argument `{arg}` has dtype {x.dtype}, expected an integer dtype",
+  )
+
+
+def check_rank(loss: str, arg: str, x: Array, rank: int | set[int], what: str = "") -> None:
+  expected = f"rank {rank}" if isinstance(rank, int) else f"rank in {sorted(rank)}"
+  chex.assert_rank(
+      x, rank, exception_type=ValueError,
+      custom_message=f"{loss}: argument `{arg}` has shape {x.shape}, expected {expected}{what}",
+  )
+
+
+def check_shape(loss: str, arg: str, x: Array, shape: Sequence[int], what: str = "") -> None:
+  chex.assert_shape(
+      x, tuple(shape), exception_type=ValueError,
+      custom_message=f"{loss}: argument `{arg}` has shape {x.shape}, expected {tuple(shape)}{what}",
+  )
+
+
+def check_same_shape(loss: str, arg: str, x: Array, ref_arg: str, ref: Array) -> None:
+  """`arg` must have exactly `ref_arg`'s shape: lossjax never broadcasts a target."""
+  chex.assert_equal_shape(
+      [ref, x], exception_type=ValueError,
+      custom_message=(
+          f"{loss}: argument `{arg}` has shape {x.shape}, expected {ref.shape} "
+          f"(the shape of `{ref_arg}`; lossjax does not broadcast `{arg}`)"
+      ),
+  )
+
+
+def check_broadcastable(loss: str, arg: str, x: Array, shape: Sequence[int], what: str = "") -> Array:
+  """Broadcasts an option such as `weight` to `shape`, only in the numpy sense
+  and only towards `shape` (never growing the loss)."""
+  shape = tuple(shape)
+  try:
+    ok = np.broadcast_shapes(x.shape, shape) == shape
+  except ValueError:
+    ok = False
+  if not ok:
+    raise ValueError(
+        f"{loss}: argument `{arg}` has shape {x.shape}, expected a shape broadcastable to {shape}{what}"
+    )
+  return jnp.broadcast_to(x, shape)
+
+
+def class_axis_last(loss: str, x: Array, axis: int) -> Array:
+  """Moves the class axis to the end. A 1-D input is unbatched `(C,)`, as in torch."""
+  if x.ndim <= 1:
+    return x
+  if not -x.ndim <= axis < x.ndim:
+    raise option_error(loss, "axis", f"{axis} is out of range for `input` of shape {x.shape}")
+  return jnp.moveaxis(x, axis, -1)
+
+
+def batch_shape(x: Array, axis: int) -> tuple[int, ...]:
+  """The input's shape without its class axis (the per-element loss shape)."""
+  if x.ndim <= 1:
+    return ()
+  return tuple(d for i, d in enumerate(x.shape) if i != axis % x.ndim)
+
+
+# --------------------------------------------------------------------------
+# Value checks: what torch checks on data. They run only on concrete inputs;
+# under jit/vmap the compiled program pays nothing for them.
+# --------------------------------------------------------------------------
+
+
+def is_concrete(*xs: Any) -> bool:
+  return not any(isinstance(x, jax.core.Tracer) for x in xs)
+
+
+def check_values(
+    loss: str, arg: str, x: Any, bad: Callable[[np.ndarray], np.ndarray], expected: str
+) -> None:
+  """Raises ValueError naming the first offending value when `bad(x)` is true anywhere.
+
+  `bad` is a numpy predicate. Traced values are skipped: XLA cannot raise at
+  run time, so checks under jit are opt-in (checked mode).
+  """
+  if x is None or not is_concrete(x):
+    return
+  a = np.asarray(x)
+  mask = np.asarray(bad(a))
+  if mask.any():
+    value = a[np.broadcast_to(mask, a.shape)].flat[0]
+    raise ValueError(f"{loss}: argument `{arg}` holds {value.item()!r}, expected {expected}")
+
+
+# --------------------------------------------------------------------------
+# Reduction and masks
+# --------------------------------------------------------------------------
+
+
+def as_mask(loss: str, where: Any, shape: Sequence[int]) -> Array | None:
+  """Validates `where` (boolean, broadcastable to the per-element loss) and broadcasts it."""
+  if where is None:
+    return None
+  where = as_array(loss, "where", where)
+  if where.dtype != jnp.bool_:
+    raise ValueError(f"{loss}: argument `where` has dtype {where.dtype}, expected bool")
+  return check_broadcastable(loss, "where", where, shape, " (the per-element loss shape)")
+
+
+def reduce_loss(
+    loss: str,
+    values: Array,
+    reduction: str,
+    where: Any = None,
+    *,
+    valid: Array | None = None,
+    norm_weight: Array | None = None,
+) -> Array:
+  """Masks and reduces a per-element loss.
+
+  Args:
+    loss: the loss's name, for error messages.
+    values: per-element loss, in the compute dtype.
+    reduction: "none" | "mean" | "sum" | "batchmean" (already validated).
+    where: the user's boolean mask, broadcastable to ``values``.
+    valid: the loss's own mask (e.g. targets not equal to ``ignore_index``).
+    norm_weight: per-element weights whose (masked) sum is the "mean"
+      normaliser (e.g. the class weight of each target); default: the count.
+
+  Masked elements are 0 in "none" and are left out of every normaliser. The
+  mean over nothing is 0 with a zero gradient (torch returns NaN).
+  """
+  mask = as_mask(loss, where, values.shape)
+  if valid is not None:
+    mask = valid if mask is None else mask & valid
+  if mask is not None:
+    values = jnp.where(mask, values, jnp.zeros_like(values))
+  if reduction == "none":
+    return values
+  total = jnp.sum(values)
+  if reduction == "sum":
+    return total
+  if norm_weight is not None:
+    if mask is not None:
+      norm_weight = jnp.where(mask, norm_weight, jnp.zeros_like(norm_weight))
+    den = jnp.sum(norm_weight)
+  elif mask is not None:
+    den = jnp.sum(mask, dtype=values.dtype)
+  else:
+    den = jnp.asarray(values.size, values.dtype)
+  if reduction == "batchmean" and values.ndim > 0:
+    # torch: sum / input.size(0). With a mask: the counted elements expressed
+    # in rows, i.e. the number of rows when whole rows are masked.
+    per_row = values.size // values.shape[0] if values.shape[0] else 1
+    den = den / per_row
+  return safe_div(total, den)

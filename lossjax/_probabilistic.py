@@ -1,0 +1,264 @@
+"""Probabilistic losses with torch twins: KL divergence, Poisson NLL, Gaussian NLL."""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.typing import ArrayLike
+
+from lossjax import _core as core
+from lossjax._spec import LossSpec
+
+Array = jax.Array
+
+
+def kl_div(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    log_target: bool = False,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Kullback-Leibler divergence :math:`\mathrm{KL}(t \,\|\, p)` with ``input = log p``.
+
+  The twin of ``torch.nn.functional.kl_div``: per element
+  :math:`\ell = t (\log t - x)` (0 where :math:`t = 0`), or with
+  ``log_target=True`` :math:`\ell = e^{t} (t - x)`.
+
+  "mean" averages over every element, as torch does; "batchmean" divides the
+  sum by the batch size (the first axis), which is the mathematical KL per
+  sample. With ``where``, "batchmean" divides by the counted elements
+  expressed in rows (the number of rows when whole rows are masked).
+
+  At :math:`t = 0` the loss and its gradients wrt both arguments are 0, as in
+  torch (optax #1786 gave NaN); a ``-inf`` log-probability under a zero
+  target is 0 as well (torch gives NaN).
+
+  Args:
+    input: log-probabilities, any shape.
+    target: probabilities (or log-probabilities with ``log_target``) of
+      exactly the input's shape.
+    log_target: whether ``target`` is given in log space.
+    reduction: "mean" (default, torch's), "batchmean", "sum" or "none".
+    where: boolean mask broadcastable to the input's shape.
+
+  >>> import jax, jax.numpy as jnp, lossjax as lj
+  >>> logp = jax.nn.log_softmax(jnp.array([[1.0, 2.0, 0.5]]))
+  >>> print(f"{lj.kl_div(logp, jnp.array([[0.2, 0.5, 0.3]]), reduction='batchmean'):.4f}")
+  0.0677
+
+  References: PyTorch ``torch.nn.KLDivLoss``.
+  """
+  name = "kl_div"
+  core.validate_reduction(name, reduction, extra=("batchmean",))
+  x = core.as_array(name, "input", input)
+  t = core.as_array(name, "target", target)
+  core.check_float(name, "input", x)
+  core.check_same_shape(name, "target", t, "input", x)
+  dtype = core.compute_dtype(x, t)
+  xf = core.to_float(x, dtype)
+  tf = core.to_float(t, dtype)
+  if log_target:
+    # e^t (t - x); a -inf log-target is a zero probability: loss 0, not 0 * inf.
+    zero = tf == -jnp.inf
+    t_safe = jnp.where(zero, jnp.zeros_like(tf), tf)
+    x_safe = jnp.where(zero, jnp.zeros_like(xf), xf)
+    values = jnp.where(zero, jnp.zeros_like(tf), jnp.exp(t_safe) * (t_safe - x_safe))
+  else:
+    # Double-where: t log t - t x at t <= 0 is defined as 0 with zero gradients,
+    # and neither log(0) nor 0 * (-inf) may reach the backward pass.
+    pos = tf > 0
+    t_safe = jnp.where(pos, tf, jnp.ones_like(tf))
+    x_safe = jnp.where(pos, xf, jnp.zeros_like(xf))
+    values = jnp.where(pos, t_safe * (jnp.log(t_safe) - x_safe), jnp.zeros_like(tf))
+  return core.reduce_loss(name, values, reduction, where)
+
+
+def poisson_nll_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    log_input: bool = True,
+    full: bool = False,
+    eps: float = 1e-8,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Negative log-likelihood of a Poisson target.
+
+  The twin of ``torch.nn.functional.poisson_nll_loss``: per element
+  :math:`\ell = e^{x} - t x` (``log_input=True``, ``x`` is the log-rate) or
+  :math:`\ell = x - t \log(x + \epsilon)` (``log_input=False``, ``x`` is the
+  rate). ``full=True`` adds Stirling's term
+  :math:`t \log t - t + \tfrac12 \log(2\pi t)` for targets above 1.
+
+  Args:
+    input: log-rates (or rates), any shape.
+    target: counts of exactly the input's shape.
+    log_input: whether ``input`` is the log of the rate.
+    full: add the Stirling approximation term.
+    eps: added to the rate inside the log when ``log_input=False``.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the input's shape.
+
+  A rate of 0 (``log_input=False`` with ``x = 0``, or a ``-inf`` log-rate with
+  target 0) gives a finite loss and gradient.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> print(f"{lj.poisson_nll_loss(jnp.array([0.0, 1.0]), jnp.array([1.0, 3.0])):.4f}")
+  0.3591
+
+  References: PyTorch ``torch.nn.PoissonNLLLoss``.
+  """
+  name = "poisson_nll_loss"
+  core.validate_reduction(name, reduction)
+  x = core.as_array(name, "input", input)
+  t = core.as_array(name, "target", target)
+  core.check_float(name, "input", x)
+  core.check_same_shape(name, "target", t, "input", x)
+  dtype = core.compute_dtype(x, t)
+  xf = core.to_float(x, dtype)
+  tf = core.to_float(t, dtype)
+  if log_input:
+    # A -inf log-rate is rate 0: clip so 0 * (-inf) cannot appear.
+    xf = core.finite_logits(xf)
+    values = jnp.exp(xf) - tf * xf
+  else:
+    values = xf - tf * jnp.log(xf + eps)
+  if full:
+    # Stirling's term only where t > 1; double-where keeps log(0) out of the gradient.
+    big = tf > 1
+    t_safe = jnp.where(big, tf, jnp.full_like(tf, 2.0))
+    stirling = t_safe * jnp.log(t_safe) - t_safe + 0.5 * jnp.log(2 * math.pi * t_safe)
+    values = values + jnp.where(big, stirling, jnp.zeros_like(tf))
+  return core.reduce_loss(name, values, reduction, where)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _clamp_min_keep_grad(v: Array, lo: float) -> Array:
+  return jnp.maximum(v, lo)
+
+
+@_clamp_min_keep_grad.defjvp
+def _clamp_min_keep_grad_jvp(lo, primals, tangents):
+  # torch clamps var in place under no_grad: the value is clamped, the
+  # gradient passes through unchanged (identity), also below eps.
+  (v,) = primals
+  (dv,) = tangents
+  return jnp.maximum(v, lo), dv
+
+
+def _gaussian_var(name: str, var, x: Array) -> Array:
+  """torch's rules for the shape of `var` (as of 2.13), returning it broadcast to x."""
+  if isinstance(var, (int, float)) and not isinstance(var, bool):
+    if var < 0:
+      raise core.option_error(name, "var", "var has negative entry/entries")
+    return jnp.full(x.shape, float(var))
+  v = core.as_array(name, "var", var)
+  core.check_float(name, "var", v)
+  if v.shape != x.shape:
+    if x.shape[:-1] == v.shape:
+      # Homoscedastic: one variance per row of the last axis.
+      v = v[..., None]
+    elif x.ndim == v.ndim and sum(b for a, b in zip(x.shape, v.shape) if a != b) == 1:
+      pass  # exactly one broadcast (size-1) axis
+    else:
+      raise ValueError(
+          f"{name}: argument `var` has shape {v.shape}, expected {x.shape}, {x.shape[:-1]}, "
+          "or the input's shape with one axis of size 1 (torch: var is of incorrect size)"
+      )
+  core.check_values(name, "var", v, lambda a: a < 0, "non-negative variances (var has negative entry/entries)")
+  return jnp.broadcast_to(v, x.shape)
+
+
+def gaussian_nll_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    var: ArrayLike | float,
+    *,
+    full: bool = False,
+    eps: float = 1e-6,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Negative log-likelihood of a target under a Gaussian with predicted mean and variance.
+
+  The twin of ``torch.nn.functional.gaussian_nll_loss``: per element
+  :math:`\ell = \tfrac12 [\log \max(v, \epsilon) + (x - t)^2 / \max(v, \epsilon)]`
+  (+ :math:`\tfrac12\log 2\pi` with ``full``). As in torch, the clamp at
+  ``eps`` does not stop gradients: the gradient wrt ``var`` is taken at the
+  clamped value and passed through.
+
+  Args:
+    input: predicted means, any shape.
+    target: targets of exactly the input's shape.
+    var: predicted variances: the input's shape, the input's shape without the
+      last axis (homoscedastic), the input's shape with one axis of size 1, or
+      a non-negative Python float.
+    full: include the constant term.
+    eps: lower clamp of the variance.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the input's shape.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> mu, y = jnp.array([0.0, 1.0]), jnp.array([0.5, 0.0])
+  >>> print(f"{lj.gaussian_nll_loss(mu, y, jnp.array([1.0, 2.0])):.4f}")
+  0.3608
+
+  References: PyTorch ``torch.nn.GaussianNLLLoss``; Nix & Weigend (1994).
+  """
+  name = "gaussian_nll_loss"
+  core.validate_reduction(name, reduction)
+  x = core.as_array(name, "input", input)
+  t = core.as_array(name, "target", target)
+  core.check_float(name, "input", x)
+  core.check_same_shape(name, "target", t, "input", x)
+  v = _gaussian_var(name, var, x)
+  dtype = core.compute_dtype(x, t, None if isinstance(var, (int, float)) else var)
+  xf = core.to_float(x, dtype)
+  tf = core.to_float(t, dtype)
+  vf = _clamp_min_keep_grad(core.to_float(v, dtype), eps)
+  values = 0.5 * (jnp.log(vf) + jnp.square(xf - tf) / vf)
+  if full:
+    values = values + 0.5 * math.log(2 * math.pi)
+  return core.reduce_loss(name, values, reduction, where)
+
+
+# --------------------------------------------------------------------------
+# Catalogue entries
+# --------------------------------------------------------------------------
+
+
+def _softmax_np(z):
+  e = np.exp(z - z.max(axis=-1, keepdims=True))
+  return e / e.sum(axis=-1, keepdims=True)
+
+
+def _ex_kl_div(rng):
+  return (np.log(_softmax_np(rng.normal(size=(6, 5)))), _softmax_np(rng.normal(size=(6, 5)))), {}
+
+
+def _ex_poisson(rng):
+  return (rng.normal(size=(6, 3)), rng.poisson(2.0, size=(6, 3)).astype(np.float64) + 0.5), {
+      "full": True
+  }
+
+
+def _ex_gaussian(rng):
+  return (rng.normal(size=(6, 3)), rng.normal(size=(6, 3)), rng.uniform(0.5, 2.0, size=(6, 3))), {}
+
+
+SPECS = [
+    LossSpec(kl_div, "probabilistic", "KLDivLoss", _ex_kl_div,
+             differentiable=("input", "target"), batched=("input", "target"),
+             extra_reductions=("batchmean",)),
+    LossSpec(poisson_nll_loss, "probabilistic", "PoissonNLLLoss", _ex_poisson,
+             differentiable=("input", "target"), batched=("input", "target")),
+    LossSpec(gaussian_nll_loss, "probabilistic", "GaussianNLLLoss", _ex_gaussian,
+             differentiable=("input", "target", "var"), batched=("input", "target", "var")),
+]

@@ -1,0 +1,70 @@
+"""The catalogue entry of one loss (each family module lists its own in ``SPECS``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+#: Builds valid example inputs (float64 numpy) for a loss: ``(args, kwargs)``.
+ExampleFn = Callable[[np.random.Generator], tuple[tuple[Any, ...], dict[str, Any]]]
+
+_NOT_OPTIONS = ("reduction", "where")
+
+
+@dataclasses.dataclass(frozen=True)
+class LossSpec:
+  """Everything the tests, the CLI and the README need to know about one loss.
+
+  Attributes:
+    fn: the public loss function.
+    family: "classification", "regression", "probabilistic", ...
+    torch: the twin's class name in ``torch.nn`` (e.g. "CrossEntropyLoss"), or
+      None; its functional twin is ``torch.nn.functional.<name>``.
+    example: builds small valid inputs from a numpy Generator.
+    differentiable: names of positional arguments gradients are taken wrt.
+    batched: names of positional arguments whose axis 0 is the batch axis,
+      aligned with axis 0 of the per-element loss (used by vmap/where tests).
+    extra_reductions: reductions beyond "none" | "mean" | "sum".
+    source: where the definition comes from (shown in the README table).
+  """
+
+  fn: Callable[..., Any]
+  family: str
+  torch: str | None
+  example: ExampleFn
+  differentiable: tuple[str, ...]
+  batched: tuple[str, ...]
+  extra_reductions: tuple[str, ...] = ()
+  source: str = ""
+
+  @property
+  def name(self) -> str:
+    return self.fn.__name__
+
+  @property
+  def arg_names(self) -> tuple[str, ...]:
+    """The positional (data) arguments, in order."""
+    return tuple(
+        p.name for p in inspect.signature(self.fn).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    )
+
+  @property
+  def options(self) -> tuple[str, ...]:
+    """The keyword-only options, without the universal `reduction` and `where`."""
+    return tuple(
+        p.name for p in inspect.signature(self.fn).parameters.values()
+        if p.kind == p.KEYWORD_ONLY and p.name not in _NOT_OPTIONS
+    )
+
+  @property
+  def reductions(self) -> tuple[str, ...]:
+    return ("none", "mean", "sum") + self.extra_reductions
+
+  @property
+  def torch_functional(self) -> str | None:
+    return self.name if self.torch else None
