@@ -12,6 +12,13 @@ from lossjax._spec import LossSpec
 
 Array = jax.Array
 
+__all__ = [
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+]
+
 
 def _class_weight(loss: str, weight: ArrayLike | None, num_classes: int) -> Array | None:
   if weight is None:
@@ -124,7 +131,7 @@ def cross_entropy(
   >>> import jax.numpy as jnp, lossjax as lj
   >>> logits = jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
   >>> print(f"{lj.cross_entropy(logits, jnp.array([0, 2])):.4f}")
-  0.1698
+  0.1755
 
   References:
     PyTorch ``torch.nn.CrossEntropyLoss``; Szegedy et al., "Rethinking the
@@ -195,7 +202,7 @@ def nll_loss(
   >>> import jax, jax.numpy as jnp, lossjax as lj
   >>> logp = jax.nn.log_softmax(jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]]))
   >>> print(f"{lj.nll_loss(logp, jnp.array([0, 2])):.4f}")
-  0.1698
+  0.1755
 
   References: PyTorch ``torch.nn.NLLLoss``.
   """
@@ -338,7 +345,7 @@ def binary_cross_entropy_with_logits(
   >>> x = jnp.array([2.0, -1.0, 0.5])
   >>> t = jnp.array([1.0, 0.0, 1.0])
   >>> print(f"{lj.binary_cross_entropy_with_logits(x, t, pos_weight=jnp.array(2.0)):.4f}")
-  0.6376
+  0.5051
 
   References: PyTorch ``torch.nn.BCEWithLogitsLoss``.
   """

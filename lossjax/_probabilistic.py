@@ -15,6 +15,12 @@ from lossjax._spec import LossSpec
 
 Array = jax.Array
 
+__all__ = [
+    "kl_div",
+    "poisson_nll_loss",
+    "gaussian_nll_loss",
+]
+
 
 def kl_div(
     input: ArrayLike,
@@ -50,7 +56,7 @@ def kl_div(
   >>> import jax, jax.numpy as jnp, lossjax as lj
   >>> logp = jax.nn.log_softmax(jnp.array([[1.0, 2.0, 0.5]]))
   >>> print(f"{lj.kl_div(logp, jnp.array([[0.2, 0.5, 0.3]]), reduction='batchmean'):.4f}")
-  0.0677
+  0.0847
 
   References: PyTorch ``torch.nn.KLDivLoss``.
   """

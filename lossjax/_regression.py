@@ -12,6 +12,13 @@ from lossjax._spec import LossSpec
 
 Array = jax.Array
 
+__all__ = [
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+]
+
 
 def _pair(name: str, input: ArrayLike, target: ArrayLike, weight: ArrayLike | None = None):
   """Validates an (input, target[, weight]) triple of one shape; returns them in the compute dtype."""
@@ -54,8 +61,8 @@ def mse_loss(
     where: boolean mask broadcastable to the input's shape.
 
   >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(lj.mse_loss(jnp.array([1.0, 2.0, 3.0]), jnp.array([1.0, 0.0, 4.0])))
-  1.6666666
+  >>> print(f"{lj.mse_loss(jnp.array([1.0, 2.0, 3.0]), jnp.array([1.0, 0.0, 4.0])):.4f}")
+  1.6667
 
   References: PyTorch ``torch.nn.MSELoss``.
   """
@@ -90,8 +97,8 @@ def l1_loss(
     where: boolean mask broadcastable to the input's shape.
 
   >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(lj.l1_loss(jnp.array([1.0, 2.0, 3.0]), jnp.array([1.0, 0.0, 4.0])))
-  1.0
+  >>> print(f"{lj.l1_loss(jnp.array([1.0, 2.0, 3.0]), jnp.array([1.0, 0.0, 4.0])):.4f}")
+  1.0000
 
   References: PyTorch ``torch.nn.L1Loss``.
   """
@@ -126,7 +133,7 @@ def smooth_l1_loss(
     where: boolean mask broadcastable to the input's shape.
 
   >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(lj.smooth_l1_loss(jnp.array([0.5, 3.0]), jnp.array([0.0, 0.0])))
+  >>> print(f"{lj.smooth_l1_loss(jnp.array([0.5, 3.0]), jnp.array([0.0, 0.0])):.4f}")
   1.3125
 
   References: PyTorch ``torch.nn.SmoothL1Loss``; Girshick, "Fast R-CNN" (2015).
@@ -171,7 +178,7 @@ def huber_loss(
     where: boolean mask broadcastable to the input's shape.
 
   >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(lj.huber_loss(jnp.array([0.5, 3.0]), jnp.array([0.0, 0.0])))
+  >>> print(f"{lj.huber_loss(jnp.array([0.5, 3.0]), jnp.array([0.0, 0.0])):.4f}")
   1.3125
 
   References: PyTorch ``torch.nn.HuberLoss``; Huber, "Robust Estimation of a
