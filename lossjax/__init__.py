@@ -6,29 +6,23 @@ people keep re-writing by hand, as pure JAX functions.
 2.0
 """
 
-from lossjax._classification import (
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    cross_entropy,
-    nll_loss,
+# Each family module names its public losses in __all__; they are re-exported
+# here, and the registry (lossjax.REGISTRY) describes each one once.
+from lossjax import (
+    _classification,
+    _probabilistic,
+    _regression,
 )
-from lossjax._probabilistic import gaussian_nll_loss, kl_div, poisson_nll_loss
-from lossjax._regression import huber_loss, l1_loss, mse_loss, smooth_l1_loss
+from lossjax._classification import *  # noqa: F403
+from lossjax._probabilistic import *  # noqa: F403
+from lossjax._regression import *  # noqa: F403
 from lossjax._registry import REGISTRY
 
 __version__ = "0.1.0"
 
 __all__ = [
     "REGISTRY",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "cross_entropy",
-    "gaussian_nll_loss",
-    "huber_loss",
-    "kl_div",
-    "l1_loss",
-    "mse_loss",
-    "nll_loss",
-    "poisson_nll_loss",
-    "smooth_l1_loss",
+    *_classification.__all__,
+    *_regression.__all__,
+    *_probabilistic.__all__,
 ]

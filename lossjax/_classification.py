@@ -150,7 +150,12 @@ def cross_entropy(
   w = _class_weight(name, weight, num_classes)
   prob_target = jnp.issubdtype(t.dtype, jnp.floating)
   if prob_target:
-    core.check_same_shape(name, "target", t, "input", x)
+    if t.shape != x.shape:
+      raise ValueError(
+          f"{name}: argument `target` has shape {t.shape} and dtype {t.dtype}, expected "
+          f"{x.shape}: a float target holds class probabilities of the input's shape "
+          "(class indices must be integers)"
+      )
   else:
     core.check_int(name, "target", t)
     core.check_shape(

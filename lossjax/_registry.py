@@ -1,22 +1,31 @@
 """The catalogue: one list of every public loss, collected from the family modules.
 
 The test suite, the CLI listing and the README table are all driven from it.
-A new loss is written in its family module and added to that module's
-``SPECS``; every generic test then applies to it.
+A new loss is written in its family module, named in that module's
+``__all__`` and described in its ``SPECS``; every generic test then applies.
 """
 
 from __future__ import annotations
 
-from lossjax import _classification, _probabilistic, _regression
+import importlib
+
 from lossjax._spec import LossSpec
 
-FAMILIES = ("classification", "regression", "probabilistic")
+#: The family modules, in catalogue order. A module lists its public losses in
+#: ``__all__`` and their catalogue entries in ``SPECS``.
+MODULES = (
+    "_classification",
+    "_regression",
+    "_probabilistic",
+)
 
 REGISTRY: dict[str, LossSpec] = {
     spec.name: spec
-    for module in (_classification, _regression, _probabilistic)
-    for spec in module.SPECS
+    for module in MODULES
+    for spec in importlib.import_module(f"lossjax.{module}").SPECS
 }
+
+FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(spec.family for spec in REGISTRY.values()))
 
 
 def get(name: str) -> LossSpec:

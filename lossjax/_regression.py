@@ -40,6 +40,11 @@ def _pair(name: str, input: ArrayLike, target: ArrayLike, weight: ArrayLike | No
   )
 
 
+def _abs(d: Array) -> Array:
+  """|d| whose gradient at 0 is sign(0) = 0, as torch's l1 backward; jnp.abs's is 1."""
+  return d * jnp.sign(d)
+
+
 def mse_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -105,7 +110,7 @@ def l1_loss(
   name = "l1_loss"
   core.validate_reduction(name, reduction)
   x, t, w = _pair(name, input, target, weight)
-  values = jnp.abs(x - t)
+  values = _abs(x - t)
   if w is not None:
     values = values * w
   return core.reduce_loss(name, values, reduction, where, norm_weight=w)
@@ -143,7 +148,7 @@ def smooth_l1_loss(
   if beta < 0:
     raise core.option_error(name, "beta", "smooth_l1_loss does not support negative values for beta.")
   x, t, _ = _pair(name, input, target)
-  z = jnp.abs(x - t)
+  z = _abs(x - t)
   if beta == 0.0:
     # torch dispatches beta == 0 to l1_loss; so do we (no division by beta).
     values = z
@@ -189,7 +194,7 @@ def huber_loss(
   if not delta > 0:
     raise core.option_error(name, "delta", "huber_loss does not support non-positive values for delta.")
   x, t, w = _pair(name, input, target, weight)
-  z = jnp.abs(x - t)
+  z = _abs(x - t)
   values = jnp.where(z < delta, 0.5 * jnp.square(z), delta * (z - 0.5 * delta))
   if w is not None:
     values = values * w
@@ -218,11 +223,11 @@ def _ex_huber(rng):
 
 SPECS = [
     LossSpec(mse_loss, "regression", "MSELoss", _ex_weighted,
-             differentiable=("input", "target"), batched=("input", "target")),
+             differentiable=("input", "target"), batched=("input", "target", "weight")),
     LossSpec(l1_loss, "regression", "L1Loss", _ex_weighted,
-             differentiable=("input", "target"), batched=("input", "target")),
+             differentiable=("input", "target"), batched=("input", "target", "weight")),
     LossSpec(smooth_l1_loss, "regression", "SmoothL1Loss", _ex_smooth_l1,
              differentiable=("input", "target"), batched=("input", "target")),
     LossSpec(huber_loss, "regression", "HuberLoss", _ex_huber,
-             differentiable=("input", "target"), batched=("input", "target")),
+             differentiable=("input", "target"), batched=("input", "target", "weight")),
 ]

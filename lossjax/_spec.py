@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -26,10 +26,16 @@ class LossSpec:
       None; its functional twin is ``torch.nn.functional.<name>``.
     example: builds small valid inputs from a numpy Generator.
     differentiable: names of positional arguments gradients are taken wrt.
-    batched: names of positional arguments whose axis 0 is the batch axis,
-      aligned with axis 0 of the per-element loss (used by vmap/where tests).
+    batched: names of arguments (positional, or array options such as an
+      elementwise ``weight``) whose axis 0 is the batch axis, aligned with
+      axis 0 of the per-element loss (used by the vmap and where tests).
     extra_reductions: reductions beyond "none" | "mean" | "sum".
     source: where the definition comes from (shown in the README table).
+    batch_axes: per-argument batch axis where it is not 0 (e.g. CTC's
+      ``log_probs`` is ``(T, N, C)``: ``{"log_probs": 1}``).
+    mismatch: maps valid example args to args with a shape error (the generic
+      test expects ValueError naming the loss); default: drop the last row of
+      the second positional argument.
   """
 
   fn: Callable[..., Any]
@@ -40,6 +46,11 @@ class LossSpec:
   batched: tuple[str, ...]
   extra_reductions: tuple[str, ...] = ()
   source: str = ""
+  batch_axes: Mapping[str, int] = dataclasses.field(default_factory=dict)
+  mismatch: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
+
+  def batch_axis(self, arg: str) -> int:
+    return self.batch_axes.get(arg, 0)
 
   @property
   def name(self) -> str:

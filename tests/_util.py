@@ -1,0 +1,27 @@
+"""Helpers shared by the test modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from lossjax._spec import LossSpec
+
+
+def cast(x: Any, dtype) -> Any:
+  """numpy float arrays -> jax arrays of `dtype`; integer arrays -> jax arrays; others as is."""
+  if isinstance(x, np.ndarray):
+    return jnp.asarray(x, dtype if x.dtype.kind == "f" else None)
+  return x
+
+
+def example(spec: LossSpec, seed: int = 0, dtype=jnp.float64):
+  """The registry's example inputs as jax arrays: (args, kwargs)."""
+  args, kwargs = spec.example(np.random.default_rng(seed))
+  return tuple(cast(a, dtype) for a in args), {k: cast(v, dtype) for k, v in kwargs.items()}
+
+
+def call(spec: LossSpec, args, kwargs, **extra):
+  return spec.fn(*args, **{**kwargs, **extra})

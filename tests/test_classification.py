@@ -1,0 +1,137 @@
+"""cross_entropy, nll_loss, binary_cross_entropy(_with_logits): behaviour beyond the fixtures.
+
+Reference numbers come from the PyTorch fixtures (tests/test_fixtures.py) or
+from lossjax itself under an exact identity (layout, dtype, shift, slicing).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import lossjax as lj
+
+RNG = np.random.default_rng(0)
+LOGITS = jnp.asarray(RNG.normal(size=(2, 5, 3, 4)))  # torch layout [N, C, d1, d2]
+LABELS = jnp.asarray(RNG.integers(0, 5, size=(2, 3, 4)))
+
+
+def test_channels_last_equals_torch_layout():
+  last = jnp.moveaxis(LOGITS, 1, -1)
+  w = jnp.linspace(0.5, 2.0, 5)
+  for kw in ({}, {"weight": w, "label_smoothing": 0.2}):
+    np.testing.assert_allclose(
+        lj.cross_entropy(last, LABELS, **kw), lj.cross_entropy(LOGITS, LABELS, axis=1, **kw),
+        rtol=1e-13,
+    )
+  logp = jax.nn.log_softmax(LOGITS, axis=1)
+  np.testing.assert_allclose(
+      lj.nll_loss(jnp.moveaxis(logp, 1, -1), LABELS), lj.nll_loss(logp, LABELS, axis=1), rtol=1e-13
+  )
+
+
+@pytest.mark.parametrize("dtype", [jnp.int8, jnp.uint8, jnp.int16, jnp.int32, jnp.int64])
+def test_any_integer_target_dtype(dtype):
+  x = LOGITS[:, :, 0, 0]
+  y = LABELS[:, 0, 0]
+  np.testing.assert_allclose(lj.cross_entropy(x, y.astype(dtype)), lj.cross_entropy(x, y), rtol=0)
+
+
+def test_out_of_range_class_raises_on_concrete_input_like_torch():
+  x = jnp.zeros((3, 4))
+  with pytest.raises(ValueError, match=r"cross_entropy: argument `target` holds 7"):
+    lj.cross_entropy(x, jnp.array([0, 7, 1]))
+  with pytest.raises(ValueError, match=r"nll_loss: argument `target` holds -1"):
+    lj.nll_loss(x, jnp.array([0, -1, 1]))
+  lj.cross_entropy(x, jnp.array([0, 3, 1]), ignore_index=3)  # ignored, not out of range
+
+
+def test_out_of_range_class_does_not_raise_under_jit():
+  # The compiled path pays nothing for value checks (checked mode is opt-in):
+  # an out-of-range class gathers NaN (JAX's fill value), never a wrong number.
+  assert jnp.isnan(jax.jit(lj.cross_entropy)(jnp.zeros((3, 4)), jnp.array([0, 7, 1])))
+
+
+def test_option_errors_use_torch_wording():
+  x, y = jnp.zeros((3, 4)), jnp.array([0, 1, 2])
+  with pytest.raises(ValueError, match="label_smoothing must be between 0.0 and 1.0. Got: 1.5"):
+    lj.cross_entropy(x, y, label_smoothing=1.5)
+  with pytest.raises(ValueError, match="weight tensor should be defined either for all 4 classes"):
+    lj.cross_entropy(x, y, weight=jnp.ones(3))
+  with pytest.raises(ValueError, match=r"cross_entropy: argument `target` has shape \(3,\) and dtype float64.*class indices must be integers"):
+    lj.cross_entropy(x, jnp.zeros(3))  # float target must be probabilities of the input's shape
+  with pytest.raises(ValueError, match=r"cross_entropy: argument `axis`"):
+    lj.cross_entropy(x, y, axis=2)
+
+
+def test_all_targets_ignored_gives_zero_not_nan():  # PyTorch #70348
+  x = jnp.asarray(RNG.normal(size=(3, 4)))
+  y = jnp.full((3,), -100)
+  value, grad = jax.value_and_grad(lj.cross_entropy)(x, y)
+  assert value == 0.0 and not np.any(np.asarray(grad))
+
+
+def test_softmax_losses_are_shift_invariant():
+  x = LOGITS[:, :, 0, 0]
+  y = LABELS[:, 0, 0]
+  t = jax.nn.softmax(jnp.asarray(RNG.normal(size=x.shape)))
+  for target in (y, t):
+    np.testing.assert_allclose(
+        lj.cross_entropy(x + 1e3, target, label_smoothing=0.1),
+        lj.cross_entropy(x, target, label_smoothing=0.1), rtol=1e-10,
+    )
+
+
+def test_neg_inf_logits_with_soft_targets_are_finite():  # optax #896
+  x = jnp.array([[0.0, -jnp.inf, 1.0], [-jnp.inf, 2.0, 0.5]])
+  t = jnp.array([[0.5, 0.0, 0.5], [0.0, 1.0, 0.0]])
+  value, grad = jax.value_and_grad(lj.cross_entropy)(x, t, label_smoothing=0.0)
+  assert np.isfinite(value) and np.all(np.isfinite(grad))
+  np.testing.assert_allclose(value, lj.cross_entropy(jnp.where(jnp.isinf(x), -1e30, x), t))
+  g = jax.grad(lj.cross_entropy)(x, jnp.array([0, 1]))
+  assert np.all(np.isfinite(g))
+
+
+def test_huge_logits_are_finite():
+  x = jnp.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], jnp.float32)
+  for target in (jnp.array([1, 0]), jax.nn.softmax(jnp.zeros((2, 3)))):
+    value, grad = jax.value_and_grad(lj.cross_entropy)(x, target, label_smoothing=0.1)
+    assert np.isfinite(value) and np.all(np.isfinite(grad))
+    value, grad = jax.value_and_grad(lj.binary_cross_entropy_with_logits)(x, jnp.ones_like(x))
+    assert np.isfinite(value) and np.all(np.isfinite(grad))
+
+
+def test_unbatched_input_with_axis_1_is_torch_unbatched():
+  x, y = LOGITS[0, :, 0, 0], LABELS[0, 0, 0]
+  np.testing.assert_allclose(lj.cross_entropy(x, y, axis=1), lj.cross_entropy(x[None], y[None]))
+
+
+def test_bce_probabilities_outside_unit_interval_raise_like_torch():
+  with pytest.raises(ValueError, match="binary_cross_entropy: argument `input` holds 1.5"):
+    lj.binary_cross_entropy(jnp.array([0.5, 1.5]), jnp.array([1.0, 0.0]))
+
+
+def test_bce_at_probabilities_0_and_1_is_finite():
+  p = jnp.array([0.0, 1.0, 0.0, 1.0])
+  t = jnp.array([0.0, 1.0, 1.0, 0.0])
+  value, (gp, gt) = jax.value_and_grad(lj.binary_cross_entropy, argnums=(0, 1))(p, t)
+  assert value == pytest.approx(50.0)  # two clamped logs of -100, averaged over 4
+  assert np.all(np.isfinite(gp)) and np.all(np.isfinite(gt))
+
+
+def test_bce_target_shape_must_equal_input_shape():
+  with pytest.raises(ValueError, match=r"binary_cross_entropy_with_logits: argument `target`"):
+    lj.binary_cross_entropy_with_logits(jnp.zeros((3, 4)), jnp.zeros((4,)))
+  with pytest.raises(ValueError, match=r"argument `pos_weight` has shape \(3,\)"):
+    lj.binary_cross_entropy_with_logits(jnp.zeros((3, 4)), jnp.zeros((3, 4)), pos_weight=jnp.ones(3))
+
+
+def test_bce_with_logits_agrees_with_bce_on_sigmoid():
+  x = jnp.asarray(RNG.normal(size=(4, 3)))
+  t = jnp.asarray(RNG.uniform(size=(4, 3)))
+  np.testing.assert_allclose(
+      lj.binary_cross_entropy_with_logits(x, t), lj.binary_cross_entropy(jax.nn.sigmoid(x), t),
+      rtol=1e-12,
+  )

@@ -1,0 +1,75 @@
+"""kl_div, poisson_nll_loss, gaussian_nll_loss: behaviour beyond the fixtures."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import lossjax as lj
+
+RNG = np.random.default_rng(0)
+
+
+def test_kl_zero_targets_have_finite_gradients_wrt_both():  # optax #1786
+  x = jax.nn.log_softmax(jnp.asarray(RNG.normal(size=(3, 4))))
+  t = jnp.array([[0.5, 0.5, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25]])
+  gx, gt = jax.grad(lj.kl_div, argnums=(0, 1))(x, t, reduction="batchmean")
+  assert np.all(np.isfinite(gx)) and np.all(np.isfinite(gt))
+  np.testing.assert_array_equal(gt[t == 0], 0.0)
+  # log-probability -inf under a zero target: 0, not NaN.
+  x_inf = x.at[1, 3].set(-jnp.inf)
+  value, g = jax.value_and_grad(lj.kl_div)(x_inf, t)
+  assert np.isfinite(value) and np.all(np.isfinite(g))
+
+
+def test_kl_log_target_equals_probability_target():
+  x = jax.nn.log_softmax(jnp.asarray(RNG.normal(size=(3, 4))))
+  t = jax.nn.softmax(jnp.asarray(RNG.normal(size=(3, 4))))
+  for reduction in ("none", "mean", "sum", "batchmean"):
+    np.testing.assert_allclose(
+        lj.kl_div(x, jnp.log(t), log_target=True, reduction=reduction),
+        lj.kl_div(x, t, reduction=reduction), rtol=1e-12,
+    )
+
+
+def test_kl_batchmean_is_sum_over_batch_size():
+  x = jax.nn.log_softmax(jnp.asarray(RNG.normal(size=(5, 4))))
+  t = jax.nn.softmax(jnp.asarray(RNG.normal(size=(5, 4))))
+  np.testing.assert_allclose(
+      lj.kl_div(x, t, reduction="batchmean"), lj.kl_div(x, t, reduction="sum") / 5, rtol=1e-13
+  )
+
+
+def test_poisson_rate_zero_is_finite():
+  t = jnp.array([0.0, 2.0, 5.0])
+  for log_input, x in ((False, jnp.zeros(3)), (True, jnp.array([-jnp.inf, 0.0, 1.0]))):
+    for full in (False, True):
+      value, (gx, gt) = jax.value_and_grad(lj.poisson_nll_loss, argnums=(0, 1))(
+          x, t, log_input=log_input, full=full)
+      assert np.all(np.isfinite(gx)) and np.all(np.isfinite(gt)), (log_input, full)
+      if log_input:
+        continue
+      assert np.isfinite(value)
+
+
+def test_gaussian_var_rules_follow_torch():
+  x, t = jnp.zeros((4, 3)), jnp.ones((4, 3))
+  with pytest.raises(ValueError, match=r"gaussian_nll_loss: argument `var` has shape \(3,\)"):
+    lj.gaussian_nll_loss(x, t, jnp.ones(3))
+  with pytest.raises(ValueError, match="var has negative entry"):
+    lj.gaussian_nll_loss(x, t, -1.0)
+  with pytest.raises(ValueError, match=r"gaussian_nll_loss: argument `var` holds -1.0"):
+    lj.gaussian_nll_loss(x, t, -jnp.ones((4, 3)))
+  np.testing.assert_allclose(
+      lj.gaussian_nll_loss(x, t, 0.5), lj.gaussian_nll_loss(x, t, jnp.full((4,), 0.5)), rtol=1e-14
+  )
+
+
+def test_gaussian_clamp_passes_gradient_through_like_torch():
+  x, t = jnp.zeros(2), jnp.ones(2)
+  g = jax.grad(lambda v: lj.gaussian_nll_loss(x, t, v, reduction="sum"))(jnp.array([1e-9, 1.0]))
+  # d/dv [0.5 (log v + 1/v)] at the clamped v = eps = 1e-6, passed through to v = 1e-9.
+  eps = 1e-6
+  np.testing.assert_allclose(g[0], 0.5 * (1 / eps - 1 / eps**2), rtol=1e-12)

@@ -1,0 +1,64 @@
+"""The shared machinery of the PyTorch reference: fixture cases and running torch.
+
+Used by tests/generate_fixtures.py (which writes the shipped fixtures) and by
+tests/test_live_torch.py (randomised cases against live torch), so both share
+one code path. Importing this module does not import torch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+TORCH_VERSION = "2.13.0"
+
+
+@dataclasses.dataclass
+class Case:
+  id: str
+  build: Callable[[np.random.Generator], tuple[list[tuple[str, Any]], dict[str, Any]]]
+  grad_args: tuple[str, ...] = ("input",)
+  jax_kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
+  #: Reductions to record; None: the loss's default set.
+  reductions: tuple[str, ...] | None = None
+
+
+#: Torch implementations for losses that torch.nn.functional lacks (formulas of
+#: the source each loss follows), keyed by lossjax name. Each takes torch
+#: tensors and the same keyword options as the lossjax function.
+TORCH_REFERENCES: dict[str, Callable[..., Any]] = {}
+
+
+def torch_result(loss: str, args, kwargs, reduction, grad_args, cotangent=None, dtype="float64"):
+  """Runs torch.nn.functional.<loss> (or TORCH_REFERENCES[loss]); returns
+  (value, {arg: grad}) as float64 numpy."""
+  import torch
+  import torch.nn.functional as F
+
+  tdtype = getattr(torch, dtype)
+
+  def to_t(v, grad=False):
+    if not isinstance(v, np.ndarray):
+      return v
+    t = torch.from_numpy(v.copy())
+    if t.is_floating_point():
+      t = t.to(tdtype)
+    return t.requires_grad_(grad)
+
+  t_args = [to_t(v, name in grad_args) for name, v in args]
+  t_kwargs = {k: to_t(v) for k, v in kwargs.items()}
+  fn = TORCH_REFERENCES.get(loss) or getattr(F, loss)
+  out = fn(*t_args, reduction=reduction, **t_kwargs)
+  grads = {}
+  if grad_args:
+    ct = torch.ones_like(out) if cotangent is None else torch.from_numpy(cotangent).to(tdtype)
+    out.backward(ct)
+    for (name, _), t in zip(args, t_args):
+      if name in grad_args:
+        grads[name] = t.grad.double().numpy()
+  return out.detach().double().numpy(), grads
+
+
