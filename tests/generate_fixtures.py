@@ -27,8 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "tests"))
 
-from lossjax._fixtures import encode  # noqa: E402
 from torchref import TORCH_VERSION, Case, torch_result  # noqa: E402
+
+from lossjax._fixtures import encode  # noqa: E402
 
 OUT_DIR = ROOT / "lossjax" / "fixtures"
 

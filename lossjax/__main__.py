@@ -1,0 +1,119 @@
+"""python -m lossjax: the catalogue, and PyTorch parity verified on this machine.
+
+    python -m lossjax                 # verify every shipped fixture (the default)
+    python -m lossjax verify --loss cross_entropy --dtype float32
+    python -m lossjax list [--family margin] [--markdown]
+
+`verify` runs every PyTorch reference case shipped in lossjax/fixtures on
+JAX's default device (CPU, GPU or TPU) and closes with
+``parity: N passed, M failed`` (cases); the exit code is 1 on any failure.
+PyTorch is not needed: the fixtures were generated with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import os
+import sys
+import time
+from collections.abc import Sequence
+
+
+def _parser() -> argparse.ArgumentParser:
+  parser = argparse.ArgumentParser(
+      prog="python -m lossjax",
+      description=(
+          "lossjax: PyTorch's losses for JAX. Without a command, runs `verify`: every "
+          "shipped PyTorch fixture (values and gradients) on JAX's default device."
+      ),
+  )
+  sub = parser.add_subparsers(dest="command")
+  verify = sub.add_parser("verify", help="check parity with the shipped PyTorch fixtures (default)")
+  verify.add_argument("--loss", action="append", help="only this loss (repeatable)")
+  verify.add_argument(
+      "--dtype", choices=("float64", "float32", "all"), default=None,
+      help="fixture dtype to check (default: all; float32 on TPU, which lacks float64)",
+  )
+  verify.add_argument("-v", "--verbose", action="store_true", help="print every failed check")
+  listing = sub.add_parser("list", help="list the catalogue")
+  listing.add_argument("--family", help="only this family")
+  listing.add_argument("--markdown", action="store_true", help="the README table")
+  return parser
+
+
+def _list(args) -> int:
+  from lossjax import _registry
+
+  if args.markdown:
+    print(_registry.markdown_table())
+    return 0
+  specs = [s for s in _registry.REGISTRY.values() if args.family in (None, s.family)]
+  if not specs:
+    print(f"no family {args.family!r}; families: {', '.join(_registry.FAMILIES)}", file=sys.stderr)
+    return 2
+  width = max(len(s.name) for s in specs)
+  for s in specs:
+    twin = f"torch.nn.{s.torch}" if s.torch else f"({s.source})" if s.source else ""
+    print(f"{s.name:<{width}}  {s.family:<15} {twin}")
+  print(f"{len(specs)} losses")
+  return 0
+
+
+def _verify(args) -> int:
+  import jax
+
+  jax.config.update("jax_enable_x64", True)  # before any array is made: float64 fixtures
+  from lossjax import REGISTRY, __version__
+  from lossjax import _fixtures as fx
+
+  device = jax.devices()[0]
+  dtype = args.dtype or ("float32" if device.platform == "tpu" else "all")
+  names = args.loss or fx.available()
+  unknown = [n for n in names if n not in fx.available()]
+  if unknown:
+    print(f"no fixtures for {', '.join(unknown)}; available: {', '.join(fx.available())}",
+          file=sys.stderr)
+    return 2
+  print(f"lossjax {__version__}, jax {jax.__version__}, device: {device.platform} "
+        f"({device.device_kind}), fixtures: {dtype}")
+  header = f"{'loss':<34} {'cases':>5} {'failed':>6} {'max rel err f64':>15} {'f32':>9} {'time':>6}"
+  print(header)
+  print("-" * len(header))
+  passed = failed = 0
+  for name in names:
+    doc = fx.load(name)
+    cases = [c for c in doc["cases"] if dtype in ("all", c["dtype"])]
+    worst = {"float64": 0.0, "float32": 0.0}
+    n_failed = 0
+    start = time.perf_counter()
+    # Cases compile in parallel: XLA releases the GIL while compiling.
+    fn = REGISTRY[name].fn
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
+      results = list(pool.map(lambda c, fn=fn: fx.verify_case(fn, c), cases))
+    for case, checks in zip(cases, results):
+      bad = [c for c in checks if not c.ok]
+      n_failed += bool(bad)
+      worst[case["dtype"]] = max([worst[case["dtype"]]] + [c.max_rel_err for c in checks])
+      if bad and args.verbose:
+        for c in bad:
+          print(f"  FAILED {name} {c.case} {c.reduction} {c.quantity}: "
+                f"abs err {c.max_abs_err:.3g}, rel err {c.max_rel_err:.3g}")
+    passed += len(cases) - n_failed
+    failed += n_failed
+    print(f"{name:<34} {len(cases):>5} {n_failed:>6} {worst['float64']:>15.1e} "
+          f"{worst['float32']:>9.1e} {time.perf_counter() - start:>5.1f}s", flush=True)
+  print(f"parity: {passed} passed, {failed} failed")
+  return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+  argv = list(sys.argv[1:] if argv is None else argv)
+  if not argv or argv[0] not in ("verify", "list", "-h", "--help"):
+    argv = ["verify", *argv]  # verify is the default command
+  args = _parser().parse_args(argv)
+  return _list(args) if args.command == "list" else _verify(args)
+
+
+if __name__ == "__main__":
+  sys.exit(main(sys.argv[1:]))

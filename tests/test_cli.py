@@ -1,0 +1,61 @@
+"""python -m lossjax: list, verify, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lossjax import __main__ as cli
+from lossjax import _fixtures as fx
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _run(*args):
+  env = {**os.environ, "PYTHONPATH": str(ROOT)}
+  return subprocess.run([sys.executable, "-m", "lossjax", *args], env=env, capture_output=True,
+                        text=True, timeout=600)
+
+
+def test_help_explains_the_commands():
+  proc = _run("--help")
+  assert proc.returncode == 0
+  assert "verify" in proc.stdout and "list" in proc.stdout
+
+
+def test_list_shows_the_catalogue_with_torch_twins(capsys):
+  assert cli.main(["list", "--family", "regression"]) == 0
+  out = capsys.readouterr().out
+  assert "mse_loss" in out and "torch.nn.MSELoss" in out and "cross_entropy" not in out
+
+
+def test_verify_default_command_passes_and_closes_with_the_parity_line():
+  proc = _run("--loss", "mse_loss", "--loss", "kl_div")
+  assert proc.returncode == 0, proc.stdout + proc.stderr
+  n = len(fx.load("mse_loss")["cases"]) + len(fx.load("kl_div")["cases"])
+  assert proc.stdout.strip().splitlines()[-1] == f"parity: {n} passed, 0 failed"
+
+
+def test_verify_exits_1_when_a_fixture_disagrees(tmp_path, monkeypatch, capsys):
+  # A fixture whose recorded torch value was altered must be reported as failed.
+  doc = fx.load("l1_loss")
+  case = doc["cases"][0]
+  value = case["results"]["sum"]["value"]
+  value["data"] = (np.asarray(value["data"]) + 1.0).tolist()
+  doc["cases"] = [case]
+  (tmp_path / "l1_loss.json").write_text(json.dumps(doc))
+  monkeypatch.setattr(fx, "fixture_dir", lambda: tmp_path)
+  assert cli.main(["verify", "--loss", "l1_loss"]) == 1
+  assert capsys.readouterr().out.strip().endswith("parity: 0 passed, 1 failed")
+
+
+def test_unknown_loss_is_an_error(capsys):
+  assert cli.main(["verify", "--loss", "no_such_loss"]) == 2
+  with pytest.raises(SystemExit):
+    cli.main(["list", "--bogus"])
