@@ -12,16 +12,18 @@ from lossjax import (
     _classification,
     _probabilistic,
     _regression,
+    nn,  # torch.nn-style loss objects, generated from the registry
 )
 from lossjax._classification import *  # noqa: F403
 from lossjax._probabilistic import *  # noqa: F403
-from lossjax._regression import *  # noqa: F403
 from lossjax._registry import REGISTRY
+from lossjax._regression import *  # noqa: F403
 
 __version__ = "0.1.0"
 
 __all__ = [
     "REGISTRY",
+    "nn",
     *_classification.__all__,
     *_regression.__all__,
     *_probabilistic.__all__,
