@@ -10,11 +10,13 @@ people keep re-writing by hand, as pure JAX functions.
 # here, and the registry (lossjax.REGISTRY) describes each one once.
 from lossjax import (
     _classification,
+    _large_vocab,
     _probabilistic,
     _regression,
     nn,  # torch.nn-style loss objects, generated from the registry
 )
 from lossjax._classification import *  # noqa: F403
+from lossjax._large_vocab import *  # noqa: F403
 from lossjax._probabilistic import *  # noqa: F403
 from lossjax._registry import REGISTRY
 from lossjax._regression import *  # noqa: F403
@@ -27,4 +29,5 @@ __all__ = [
     *_classification.__all__,
     *_regression.__all__,
     *_probabilistic.__all__,
+    *_large_vocab.__all__,
 ]

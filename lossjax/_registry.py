@@ -17,6 +17,7 @@ MODULES = (
     "_classification",
     "_regression",
     "_probabilistic",
+    "_large_vocab",
 )
 
 REGISTRY: dict[str, LossSpec] = {

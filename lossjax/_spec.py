@@ -33,6 +33,8 @@ class LossSpec:
     source: where the definition comes from (shown in the README table).
     batch_axes: per-argument batch axis where it is not 0 (e.g. CTC's
       ``log_probs`` is ``(T, N, C)``: ``{"log_probs": 1}``).
+    forward_mode: whether forward-mode AD (jvp, jacfwd) works; False for a
+      loss built on a custom_vjp.
     mismatch: maps valid example args to args with a shape error (the generic
       test expects ValueError naming the loss); default: drop the last row of
       the second positional argument.
@@ -48,6 +50,7 @@ class LossSpec:
   source: str = ""
   batch_axes: Mapping[str, int] = dataclasses.field(default_factory=dict)
   mismatch: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
+  forward_mode: bool = True
 
   def batch_axis(self, arg: str) -> int:
     return self.batch_axes.get(arg, 0)

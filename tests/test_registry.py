@@ -123,7 +123,8 @@ def test_check_grads_float64(spec):
       return call(spec, full, kwargs)
 
     check_grads(jax.jit(f), (args[i],), order=2, modes=("rev",), atol=1e-6, rtol=1e-6)
-    check_grads(jax.jit(f), (args[i],), order=1, modes=("fwd",), atol=1e-6, rtol=1e-6)
+    if spec.forward_mode:
+      check_grads(jax.jit(f), (args[i],), order=1, modes=("fwd",), atol=1e-6, rtol=1e-6)
 
 
 # --------------------------------------------------------------------------
