@@ -15,6 +15,7 @@ from lossjax import (
     _regression,
     nn,  # torch.nn-style loss objects, generated from the registry
 )
+from lossjax._checked import CheckError, checked
 from lossjax._classification import *  # noqa: F403
 from lossjax._large_vocab import *  # noqa: F403
 from lossjax._probabilistic import *  # noqa: F403
@@ -25,6 +26,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "REGISTRY",
+    "CheckError",
+    "checked",
     "nn",
     *_classification.__all__,
     *_regression.__all__,

@@ -27,6 +27,7 @@ import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.experimental import checkify
 from jax.typing import ArrayLike
 
 Array = jax.Array
@@ -197,21 +198,47 @@ def is_concrete(*xs: Any) -> bool:
   return not any(isinstance(x, jax.core.Tracer) for x in xs)
 
 
+#: True while lossjax.checked traces a function. Part of jit's cache key, so a
+#: function already compiled without checks is traced again with them.
+CHECKED_MODE = jax.make_user_context(default_value=False)
+
+
+class CheckError(ValueError):
+  """A value contract (class index, probability, variance, ...) violated under
+  :func:`lossjax.checked`, inside jit or vmap."""
+
+
+CheckError.__module__ = "lossjax"  # its public home
+
+
 def check_values(
-    loss: str, arg: str, x: Any, bad: Callable[[np.ndarray], np.ndarray], expected: str
+    loss: str, arg: str, x: Any, bad: Callable[[Any], Any], expected: str
 ) -> None:
   """Raises ValueError naming the first offending value when `bad(x)` is true anywhere.
 
-  `bad` is a numpy predicate. Traced values are skipped: XLA cannot raise at
-  run time, so checks under jit are opt-in (checked mode).
+  `bad` is a predicate written with array operators only (``&``, ``|``, ``<``,
+  ...), so it applies to numpy arrays (concrete inputs: checked now, as torch
+  does) and to traced jax arrays. Traced values are checked only inside
+  :func:`lossjax.checked` (XLA cannot raise at run time); otherwise the
+  compiled program pays nothing for the check.
   """
-  if x is None or not is_concrete(x):
+  if x is None:
     return
-  a = np.asarray(x)
-  mask = np.asarray(bad(a))
-  if mask.any():
-    value = a[np.broadcast_to(mask, a.shape)].flat[0]
-    raise ValueError(f"{loss}: argument `{arg}` holds {value.item()!r}, expected {expected}")
+  if is_concrete(x):
+    a = np.asarray(x)
+    mask = np.asarray(bad(a))
+    if mask.any():
+      value = a[np.broadcast_to(mask, a.shape)].flat[0]
+      raise ValueError(f"{loss}: argument `{arg}` holds {value.item()!r}, expected {expected}")
+  elif CHECKED_MODE.value:
+    a = jnp.asarray(x)
+    mask = jnp.broadcast_to(bad(a), a.shape).reshape(-1)
+    first = a.reshape(-1)[jnp.argmax(mask)] if a.size else jnp.zeros((), a.dtype)
+    def esc(text):  # checkify formats the message with str.format
+      return text.replace("{", "{{").replace("}", "}}")
+
+    message = esc(f"{loss}: argument `{arg}` holds ") + "{value}" + esc(f", expected {expected}")
+    checkify.check(~jnp.any(mask), message, value=first)
 
 
 # --------------------------------------------------------------------------
