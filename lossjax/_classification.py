@@ -412,11 +412,17 @@ def _ex_bce_logits(rng):
 
 SPECS = [
     LossSpec(cross_entropy, "classification", "CrossEntropyLoss", _ex_cross_entropy,
-             differentiable=("input",), batched=("input", "target")),
+             differentiable=("input",), batched=("input", "target"),
+             unbounded=("input",), softmax_args=("input",),
+             bad_options={"label_smoothing": 1.5, "axis": 3, "weight": np.ones(4)}),
     LossSpec(nll_loss, "classification", "NLLLoss", _ex_nll_loss,
-             differentiable=("input",), batched=("input", "target")),
+             differentiable=("input",), batched=("input", "target"),
+             unbounded=("input",), bad_options={"weight": np.ones(4), "axis": 5}),
     LossSpec(binary_cross_entropy, "classification", "BCELoss", _ex_bce,
-             differentiable=("input", "target"), batched=("input", "target")),
+             differentiable=("input", "target"), batched=("input", "target"),
+             bad_options={"weight": np.ones(4)}),
     LossSpec(binary_cross_entropy_with_logits, "classification", "BCEWithLogitsLoss",
-             _ex_bce_logits, differentiable=("input", "target"), batched=("input", "target")),
+             _ex_bce_logits, differentiable=("input", "target"), batched=("input", "target"),
+             unbounded=("input",),
+             bad_options={"weight": np.ones(4), "pos_weight": np.ones(2)}),
 ]

@@ -424,5 +424,8 @@ SPECS = [
     LossSpec(linear_cross_entropy, "large-vocabulary", "LinearCrossEntropyLoss", _ex_linear_ce,
              differentiable=("hidden", "weight"), batched=("hidden", "labels"),
              mismatch=lambda args: (args[0], args[1][:-1], args[2]), forward_mode=False,
-             source="Cut Cross-Entropy (Wijmans et al. 2024); torch 2.13 linear_cross_entropy"),
+             source="Cut Cross-Entropy (Wijmans et al. 2024); torch 2.13 linear_cross_entropy",
+             unbounded=("hidden",),
+             bad_options={"weight_layout": "cd", "label_smoothing": -0.1, "z_loss": -1.0,
+                          "logit_softcap": 0.0, "vocab_chunk": 0}),
 ]

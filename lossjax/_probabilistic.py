@@ -262,9 +262,12 @@ def _ex_gaussian(rng):
 SPECS = [
     LossSpec(kl_div, "probabilistic", "KLDivLoss", _ex_kl_div,
              differentiable=("input", "target"), batched=("input", "target"),
-             extra_reductions=("batchmean",)),
+             extra_reductions=("batchmean",),
+             unbounded=("input",)),
     LossSpec(poisson_nll_loss, "probabilistic", "PoissonNLLLoss", _ex_poisson,
-             differentiable=("input", "target"), batched=("input", "target")),
+             differentiable=("input", "target"), batched=("input", "target"),
+             unbounded=("target",)),
     LossSpec(gaussian_nll_loss, "probabilistic", "GaussianNLLLoss", _ex_gaussian,
-             differentiable=("input", "target", "var"), batched=("input", "target", "var")),
+             differentiable=("input", "target", "var"), batched=("input", "target", "var"),
+             unbounded=("input", "target")),
 ]

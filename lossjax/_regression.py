@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
@@ -222,11 +223,15 @@ def _ex_huber(rng):
 
 SPECS = [
     LossSpec(mse_loss, "regression", "MSELoss", _ex_weighted,
-             differentiable=("input", "target"), batched=("input", "target", "weight")),
+             differentiable=("input", "target"), batched=("input", "target", "weight"),
+             unbounded=("input", "target"), bad_options={"weight": np.ones(3)}),
     LossSpec(l1_loss, "regression", "L1Loss", _ex_weighted,
-             differentiable=("input", "target"), batched=("input", "target", "weight")),
+             differentiable=("input", "target"), batched=("input", "target", "weight"),
+             unbounded=("input", "target"), bad_options={"weight": np.ones(3)}),
     LossSpec(smooth_l1_loss, "regression", "SmoothL1Loss", _ex_smooth_l1,
-             differentiable=("input", "target"), batched=("input", "target")),
+             differentiable=("input", "target"), batched=("input", "target"),
+             unbounded=("input", "target"), bad_options={"beta": -1.0}),
     LossSpec(huber_loss, "regression", "HuberLoss", _ex_huber,
-             differentiable=("input", "target"), batched=("input", "target", "weight")),
+             differentiable=("input", "target"), batched=("input", "target", "weight"),
+             unbounded=("input", "target"), bad_options={"delta": 0.0, "weight": np.ones(3)}),
 ]

@@ -35,6 +35,14 @@ class LossSpec:
       ``log_probs`` is ``(T, N, C)``: ``{"log_probs": 1}``).
     forward_mode: whether forward-mode AD (jvp, jacfwd) works; False for a
       loss built on a custom_vjp.
+    unbounded: positional arguments defined for any real value (logits,
+      regression predictions): the property tests push them to ±1e4 and
+      require finite values and gradients.
+    softmax_args: positional arguments that are logits over the last axis,
+      under a loss invariant to adding a constant along that axis.
+    bad_options: options with an invalid value each (e.g.
+      ``{"label_smoothing": 1.5}``); each must raise ValueError naming the loss
+      and the option.
     mismatch: maps valid example args to args with a shape error (the generic
       test expects ValueError naming the loss); default: drop the last row of
       the second positional argument.
@@ -51,6 +59,9 @@ class LossSpec:
   batch_axes: Mapping[str, int] = dataclasses.field(default_factory=dict)
   mismatch: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
   forward_mode: bool = True
+  unbounded: tuple[str, ...] = ()
+  softmax_args: tuple[str, ...] = ()
+  bad_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
   def batch_axis(self, arg: str) -> int:
     return self.batch_axes.get(arg, 0)
