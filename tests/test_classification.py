@@ -66,12 +66,6 @@ def test_option_errors_use_torch_wording():
     lj.cross_entropy(x, y, axis=2)
 
 
-def test_all_targets_ignored_gives_zero_not_nan():  # PyTorch #70348
-  x = jnp.asarray(RNG.normal(size=(3, 4)))
-  y = jnp.full((3,), -100)
-  value, grad = jax.value_and_grad(lj.cross_entropy)(x, y)
-  assert value == 0.0 and not np.any(np.asarray(grad))
-
 
 def test_softmax_losses_are_shift_invariant():
   x = LOGITS[:, :, 0, 0]
@@ -83,15 +77,6 @@ def test_softmax_losses_are_shift_invariant():
         lj.cross_entropy(x, target, label_smoothing=0.1), rtol=1e-10,
     )
 
-
-def test_neg_inf_logits_with_soft_targets_are_finite():  # optax #896
-  x = jnp.array([[0.0, -jnp.inf, 1.0], [-jnp.inf, 2.0, 0.5]])
-  t = jnp.array([[0.5, 0.0, 0.5], [0.0, 1.0, 0.0]])
-  value, grad = jax.value_and_grad(lj.cross_entropy)(x, t, label_smoothing=0.0)
-  assert np.isfinite(value) and np.all(np.isfinite(grad))
-  np.testing.assert_allclose(value, lj.cross_entropy(jnp.where(jnp.isinf(x), -1e30, x), t))
-  g = jax.grad(lj.cross_entropy)(x, jnp.array([0, 1]))
-  assert np.all(np.isfinite(g))
 
 
 def test_huge_logits_are_finite():
@@ -112,13 +97,6 @@ def test_bce_probabilities_outside_unit_interval_raise_like_torch():
   with pytest.raises(ValueError, match="binary_cross_entropy: argument `input` holds 1.5"):
     lj.binary_cross_entropy(jnp.array([0.5, 1.5]), jnp.array([1.0, 0.0]))
 
-
-def test_bce_at_probabilities_0_and_1_is_finite():
-  p = jnp.array([0.0, 1.0, 0.0, 1.0])
-  t = jnp.array([0.0, 1.0, 1.0, 0.0])
-  value, (gp, gt) = jax.value_and_grad(lj.binary_cross_entropy, argnums=(0, 1))(p, t)
-  assert value == pytest.approx(50.0)  # two clamped logs of -100, averaged over 4
-  assert np.all(np.isfinite(gp)) and np.all(np.isfinite(gt))
 
 
 def test_bce_target_shape_must_equal_input_shape():
