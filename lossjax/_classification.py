@@ -41,9 +41,39 @@ def _check_label_smoothing(loss: str, label_smoothing: float) -> None:
     )
 
 
-def _nll_from_log_probs(
+def _log_normalizer(x: Array) -> tuple[Array, Array]:
+  """(m, log Σ exp(x - m)) over the last axis, m the stop-gradient row max.
+
+  Kept apart rather than summed into lse = m + log Σ exp(x - m): with logits of
+  1e8, lse - x_y would cancel to 0 in float32 (optax #1792), while
+  (x_y - m) - log Σ exp(x - m) is exact.
+  """
+  m = jax.lax.stop_gradient(jnp.max(x, axis=-1))
+  return m, jnp.log(jnp.sum(jnp.exp(x - m[..., None]), axis=-1))
+
+
+@jax.custom_jvp
+def _pick(scores: Array, target: Array) -> Array:
+  """scores[..., target]: a gather in the forward pass (reads N values, not N x C)."""
+  return jnp.take_along_axis(scores, target[..., None], axis=-1)[..., 0]
+
+
+@_pick.defjvp
+def _pick_jvp(primals, tangents):
+  # The tangent is written as a one-hot select-and-sum, so its transpose (the
+  # reverse-mode gradient) is an elementwise select that fuses with softmax's
+  # gradient, instead of the scatter-add a gather transposes to.
+  scores, target = primals
+  dscores, _ = tangents
+  classes = jax.lax.broadcasted_iota(target.dtype, scores.shape, scores.ndim - 1)
+  onehot = classes == target[..., None]
+  return _pick(scores, target), jnp.sum(jnp.where(onehot, dscores, 0.0), axis=-1)
+
+
+def _class_index_nll(
     loss: str,
-    logp: Array,
+    scores: Array,
+    normalizer: tuple[Array, Array] | None,
     target: Array,
     weight: Array | None,
     *,
@@ -52,13 +82,18 @@ def _nll_from_log_probs(
     reduction: str,
     where: ArrayLike | None,
 ) -> Array:
-  """Class-index NLL on `[..., C]` log-probabilities, shared by cross_entropy and nll_loss.
+  """Class-index NLL with ``log p_c = (scores_c - m) - log_s`` over `[..., C]`,
+  ``normalizer = (m, log_s)``, shared by cross_entropy (scores are logits) and
+  nll_loss (scores are log-probabilities, ``normalizer`` None).
 
   Per element: ``(1 - ε) w_y (-log p_y) + ε/C Σ_c w_c (-log p_c)``; "mean"
   divides by the summed ``w_y`` of counted targets (torch's normaliser, used
-  for both terms).
+  for both terms). log p is never materialised: the target's score is picked
+  by a gather whose gradient is an elementwise one-hot select (see
+  :func:`_pick`), and the smoothing term is
+  ``lse Σ_c w_c - Σ_c w_c s_c``.
   """
-  num_classes = logp.shape[-1]
+  num_classes = scores.shape[-1]
   core.check_values(
       loss, "target", target,
       lambda t: (t != ignore_index) & ((t < 0) | (t >= num_classes)),
@@ -66,14 +101,28 @@ def _nll_from_log_probs(
       "(torch: Target is out of bounds)",
   )
   valid = target != ignore_index
-  # Ignored targets index class 0, then are masked out: no out-of-range gather.
-  safe_target = jnp.where(valid, target, jnp.zeros_like(target))
-  picked = jnp.take_along_axis(logp, safe_target[..., None], axis=-1)[..., 0]
-  w_target = None if weight is None else jnp.take(weight, safe_target).astype(logp.dtype)
-  values = -picked if w_target is None else -picked * w_target
+  in_range = (target >= 0) & (target < num_classes)
+  safe_target = jnp.where(valid & in_range, target, jnp.zeros_like(target))
+  picked = _pick(scores, safe_target)
+  # Unchecked under jit, an out-of-range class must not yield a plausible
+  # number: it gives NaN (lossjax.checked raises instead).
+  picked = jnp.where(valid & ~in_range, jnp.nan, picked)
+  if normalizer is None:
+    log_p_target = picked
+  else:
+    m, log_s = normalizer
+    log_p_target = (picked - m) - log_s
+  w_target = None if weight is None else jnp.take(weight, safe_target).astype(scores.dtype)
+  values = -log_p_target if w_target is None else -log_p_target * w_target
   if label_smoothing > 0.0:
-    weighted = logp if weight is None else logp * jnp.broadcast_to(weight.astype(logp.dtype), logp.shape)
-    smooth = -jnp.sum(weighted, axis=-1)
+    shifted = scores if normalizer is None else scores - normalizer[0][..., None]
+    if weight is None:
+      total, weighted_sum = float(num_classes), jnp.sum(shifted, axis=-1)
+    else:
+      w = weight.astype(scores.dtype)
+      total = jnp.sum(w)
+      weighted_sum = jnp.sum(shifted * jnp.broadcast_to(w, scores.shape), axis=-1)
+    smooth = -weighted_sum if normalizer is None else normalizer[1] * total - weighted_sum
     values = (1.0 - label_smoothing) * values + (label_smoothing / num_classes) * smooth
   return core.reduce_loss(
       loss, values, reduction, where, valid=valid, norm_weight=w_target
@@ -162,10 +211,11 @@ def cross_entropy(
         name, "target", t, core.batch_shape(x, axis), " (input's shape without the class axis)"
     )
   dtype = core.compute_dtype(x, t if prob_target else None, w)
-  logp = jax.nn.log_softmax(core.finite_logits(core.to_float(logits_last, dtype)), axis=-1)
+  logits = core.finite_logits(core.to_float(logits_last, dtype))
+  normalizer = _log_normalizer(logits)
   if not prob_target:
-    return _nll_from_log_probs(
-        name, logp, t, w, ignore_index=ignore_index, label_smoothing=label_smoothing,
+    return _class_index_nll(
+        name, logits, normalizer, t, w, ignore_index=ignore_index, label_smoothing=label_smoothing,
         reduction=reduction, where=where,
     )
   probs = core.class_axis_last(name, core.to_float(t, dtype), axis)
@@ -173,8 +223,10 @@ def cross_entropy(
     probs = probs * (1.0 - label_smoothing) + label_smoothing / num_classes
   if w is not None:
     probs = probs * jnp.broadcast_to(core.to_float(w, dtype), probs.shape)
-  # logp is finite (finite_logits), so a zero probability contributes exactly 0.
-  values = -jnp.sum(probs * logp, axis=-1)
+  # -Σ_c t_c log p_c = log_s Σ_c t_c - Σ_c t_c (z_c - m); the logits are
+  # finite (finite_logits), so a zero probability contributes exactly 0.
+  m, log_s = normalizer
+  values = log_s * jnp.sum(probs, axis=-1) - jnp.sum(probs * (logits - m[..., None]), axis=-1)
   return core.reduce_loss(name, values, reduction, where)
 
 
@@ -225,8 +277,8 @@ def nll_loss(
   logp_last = core.class_axis_last(name, x, axis)
   w = _class_weight(name, weight, logp_last.shape[-1])
   dtype = core.compute_dtype(x, w)
-  return _nll_from_log_probs(
-      name, core.to_float(logp_last, dtype), t, w, ignore_index=ignore_index,
+  return _class_index_nll(
+      name, core.to_float(logp_last, dtype), None, t, w, ignore_index=ignore_index,
       label_smoothing=0.0, reduction=reduction, where=where,
   )
 
