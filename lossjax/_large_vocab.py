@@ -297,7 +297,7 @@ def linear_cross_entropy(
     vocab_chunk: int = VOCAB_CHUNK,
     axis_name: str | None = None,
     return_lse: bool = False,
-):
+) -> Array | tuple[Array, Array]:
   r"""Cross-entropy of ``hidden @ weight`` without materialising the logits.
 
   Equals ``cross_entropy(softcap(hidden @ weight + bias), labels, ...)`` plus
@@ -331,9 +331,10 @@ def linear_cross_entropy(
     logit_softcap: c > 0 for soft-capping (Gemma 2), or None.
     reduction: "mean" (default, over counted tokens), "sum" or "none".
     where: boolean mask broadcastable to ``labels``.
-    token_chunk, vocab_chunk: block sizes. The defaults (4096, 2048) keep
-      the temporary memory at a few blocks of 32 MiB, and each block is one
-      efficient matmul on CPU and GPU.
+    token_chunk: tokens per block (default 4096).
+    vocab_chunk: vocabulary entries per block (default 2048). With the
+      defaults the temporary memory is a few blocks of 32 MiB, and each block
+      is one efficient matmul on CPU and GPU.
     axis_name: vocabulary-parallel mode. Inside ``shard_map``, ``weight``
       (and ``bias``) hold this device's contiguous slice of the vocabulary
       along the mesh axis ``axis_name``, and the partial log-sum-exps are
