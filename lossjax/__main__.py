@@ -3,6 +3,9 @@
     python -m lossjax                 # verify every shipped fixture (the default)
     python -m lossjax verify --loss cross_entropy --dtype float32
     python -m lossjax list [--family margin] [--markdown]
+    python -m lossjax bench           # quick timing against optax (and PyTorch if installed)
+
+Every command takes --json for machine-readable output.
 
 `verify` runs every PyTorch reference case shipped in lossjax/fixtures on
 JAX's default device (CPU, GPU or TPU) and closes with
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import json
 import os
 import sys
 import time
@@ -36,9 +40,16 @@ def _parser() -> argparse.ArgumentParser:
       help="fixture dtype to check (default: all; float32 on TPU, which lacks float64)",
   )
   verify.add_argument("-v", "--verbose", action="store_true", help="print every failed check")
+  verify.add_argument("--json", action="store_true", help="machine-readable output")
   listing = sub.add_parser("list", help="list the catalogue")
   listing.add_argument("--family", help="only this family")
   listing.add_argument("--markdown", action="store_true", help="the README table")
+  listing.add_argument("--json", action="store_true", help="machine-readable output")
+  bench = sub.add_parser(
+      "bench", help="a quick side-by-side timing against optax (and PyTorch when installed)")
+  bench.add_argument("--repeats", type=int, default=5, help="timed runs per library (median)")
+  bench.add_argument("--scale", type=int, default=22, help="elementwise losses on 2**scale elements")
+  bench.add_argument("--json", action="store_true", help="machine-readable output")
   return parser
 
 
@@ -52,6 +63,10 @@ def _list(args) -> int:
   if not specs:
     print(f"no family {args.family!r}; families: {', '.join(_registry.FAMILIES)}", file=sys.stderr)
     return 2
+  if args.json:
+    print(json.dumps([{"name": s.name, "family": s.family, "torch": s.torch, "options": s.options,
+                       "source": s.source} for s in specs], indent=1))
+    return 0
   width = max(len(s.name) for s in specs)
   for s in specs:
     twin = f"torch.nn.{s.torch}" if s.torch else f"({s.source})" if s.source else ""
@@ -75,11 +90,13 @@ def _verify(args) -> int:
     print(f"no fixtures for {', '.join(unknown)}; available: {', '.join(fx.available())}",
           file=sys.stderr)
     return 2
-  print(f"lossjax {__version__}, jax {jax.__version__}, device: {device.platform} "
-        f"({device.device_kind}), fixtures: {dtype}")
+  say = (lambda *a, **k: None) if args.json else print
+  say(f"lossjax {__version__}, jax {jax.__version__}, device: {device.platform} "
+      f"({device.device_kind}), fixtures: {dtype}")
+  report = []
   header = f"{'loss':<34} {'cases':>5} {'failed':>6} {'max rel err f64':>15} {'f32':>9} {'time':>6}"
-  print(header)
-  print("-" * len(header))
+  say(header)
+  say("-" * len(header))
   passed = failed = 0
   for name in names:
     doc = fx.load(name)
@@ -97,22 +114,54 @@ def _verify(args) -> int:
       worst[case["dtype"]] = max([worst[case["dtype"]]] + [c.max_rel_err for c in checks])
       if bad and args.verbose:
         for c in bad:
-          print(f"  FAILED {name} {c.case} {c.reduction} {c.quantity}: "
+          say(f"  FAILED {name} {c.case} {c.reduction} {c.quantity}: "
                 f"abs err {c.max_abs_err:.3g}, rel err {c.max_rel_err:.3g}")
     passed += len(cases) - n_failed
     failed += n_failed
-    print(f"{name:<34} {len(cases):>5} {n_failed:>6} {worst['float64']:>15.1e} "
-          f"{worst['float32']:>9.1e} {time.perf_counter() - start:>5.1f}s", flush=True)
-  print(f"parity: {passed} passed, {failed} failed")
+    report.append({"loss": name, "cases": len(cases), "failed": n_failed,
+                   "max_rel_err": worst, "seconds": time.perf_counter() - start})
+    say(f"{name:<34} {len(cases):>5} {n_failed:>6} {worst['float64']:>15.1e} "
+        f"{worst['float32']:>9.1e} {time.perf_counter() - start:>5.1f}s", flush=True)
+  if args.json:
+    print(json.dumps({"device": device.platform, "passed": passed, "failed": failed,
+                      "losses": report}, indent=1))
+  else:
+    print(f"parity: {passed} passed, {failed} failed")
   return 1 if failed else 0
+
+
+def _bench(args) -> int:
+  import dataclasses
+
+  from lossjax import _bench
+
+  case_list = _bench.cases(scale=args.scale, vocab=((256, 32768),))
+  total = len(case_list) * 2
+  done = []
+
+  def progress(label):
+    done.append(label)
+    bar = "#" * len(done) + "." * (total - len(done))
+    print(f"\r[{bar}] {len(done)}/{total} {label:<60}", end="", file=sys.stderr, flush=True)
+
+  probe = _bench.probes()
+  results = list(_bench.run(case_list, repeats=args.repeats, progress=progress))
+  print(file=sys.stderr)
+  if args.json:
+    print(json.dumps({"probes": probe, "results": [dataclasses.asdict(r) for r in results]},
+                     indent=1))
+  else:
+    print(_bench.environment(probe))
+    print(_bench.table(results, case_list, probe))
+  return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
   argv = list(sys.argv[1:] if argv is None else argv)
-  if not argv or argv[0] not in ("verify", "list", "-h", "--help"):
+  if not argv or argv[0] not in ("verify", "list", "bench", "-h", "--help"):
     argv = ["verify", *argv]  # verify is the default command
   args = _parser().parse_args(argv)
-  return _list(args) if args.command == "list" else _verify(args)
+  return {"list": _list, "bench": _bench, "verify": _verify}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -59,3 +59,21 @@ def test_unknown_loss_is_an_error(capsys):
   assert cli.main(["verify", "--loss", "no_such_loss"]) == 2
   with pytest.raises(SystemExit):
     cli.main(["list", "--bogus"])
+
+
+def test_list_and_verify_speak_json(capsys):
+  assert cli.main(["list", "--json", "--family", "probabilistic"]) == 0
+  listed = json.loads(capsys.readouterr().out)
+  assert {d["name"] for d in listed} == {"kl_div", "poisson_nll_loss", "gaussian_nll_loss"}
+  assert cli.main(["verify", "--json", "--loss", "l1_loss", "--dtype", "float32"]) == 0
+  report = json.loads(capsys.readouterr().out)
+  assert report["failed"] == 0 and report["passed"] == report["losses"][0]["cases"] > 0
+
+
+def test_bench_runs_a_small_side_by_side(capsys):
+  assert cli.main(["bench", "--scale", "10", "--repeats", "1", "--json"]) == 0
+  out = json.loads(capsys.readouterr().out)
+  libraries = {r["library"] for r in out["results"]}
+  assert {"lossjax", "optax"} <= libraries
+  assert {r["mode"] for r in out["results"]} == {"forward", "value_and_grad"}
+  assert out["probes"]["read GB/s"] > 0
