@@ -1,0 +1,78 @@
+"""The full benchmark: lossjax vs optax vs PyTorch at 0.5-2 GiB working sets.
+
+    pip install -e ".[bench]"   # plus torch==2.13.0 (CPU build) by hand for its column
+    python benchmarks/run.py [--repeats 7] [--out BENCHMARKS.md]
+
+Writes BENCHMARKS.md (time, speed-up vs optax and vs PyTorch, GB/s and the
+fraction of the in-process read-bandwidth probe) and benchmarks/speedup.png.
+See lossjax/_bench.py for the method.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lossjax import _bench  # noqa: E402
+
+
+def chart(results, path: pathlib.Path) -> None:
+  import matplotlib
+
+  matplotlib.use("Agg")
+  import matplotlib.pyplot as plt
+
+  by = {(r.case, r.size, r.mode, r.library): r.median for r in results}
+  labels, vs_optax, vs_torch = [], [], []
+  for (case, size, mode, lib), t in by.items():
+    if lib != "lossjax":
+      continue
+    labels.append(f"{case}\n{size} {'fwd' if mode == 'forward' else 'v&g'}")
+    vs_optax.append(by.get((case, size, mode, "optax"), float("nan")) / t)
+    vs_torch.append(by.get((case, size, mode, "torch"), float("nan")) / t)
+  fig, ax = plt.subplots(figsize=(max(8, len(labels) * 0.7), 4.5))
+  xs = range(len(labels))
+  ax.bar([x - 0.2 for x in xs], vs_optax, width=0.4, label="vs optax")
+  ax.bar([x + 0.2 for x in xs], vs_torch, width=0.4, label="vs PyTorch")
+  ax.axhline(1.0, color="black", linewidth=0.8)
+  ax.set_xticks(list(xs), labels, rotation=70, fontsize=7)
+  ax.set_ylabel("speed-up of lossjax (median time ratio)")
+  ax.legend()
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
+
+
+def main() -> None:
+  ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+  ap.add_argument("--repeats", type=int, default=7)
+  ap.add_argument("--scale", type=int, default=27)
+  ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+  args = ap.parse_args()
+  case_list = _bench.cases(scale=args.scale)
+  probe = _bench.probes()
+  results = list(_bench.run(case_list, repeats=args.repeats,
+                            progress=lambda s: print(s, file=sys.stderr, flush=True)))
+  chart(results, ROOT / "benchmarks" / "speedup.png")
+  text = f"""# Benchmarks
+
+Produced by `python benchmarks/run.py` (method: `lossjax/_bench.py`): the same inputs for
+every library in one process, jitted JAX (synchronised) and eager PyTorch, interleaved runs,
+the median of {args.repeats} with min and max. "vs optax" and "vs torch" are the other
+library's median time divided by lossjax's, so above 1 means lossjax is faster.
+
+{_bench.environment(probe)}
+
+{_bench.table(results, case_list, probe)}
+
+![speed-up](benchmarks/speedup.png)
+"""
+  pathlib.Path(args.out).write_text(text)
+  print(text)
+
+
+if __name__ == "__main__":
+  main()
