@@ -113,3 +113,28 @@ def test_bce_with_logits_agrees_with_bce_on_sigmoid():
       lj.binary_cross_entropy_with_logits(x, t), lj.binary_cross_entropy(jax.nn.sigmoid(x), t),
       rtol=1e-12,
   )
+
+
+def test_chunked_log_normaliser_at_large_class_counts_equals_log_softmax():
+  # 16,384 classes take the chunked online log-sum-exp path (fixtures have few
+  # classes); the reference is jax.nn.log_softmax, with -inf classes, a whole
+  # chunk of -inf, label smoothing and weights.
+  c = 16384
+  x = jnp.asarray(RNG.normal(size=(3, c)) * 4)
+  x = x.at[0, :2048].set(-jnp.inf).at[1, 5].set(-jnp.inf)
+  y = jnp.array([3000, 7, 16383])
+  w = jnp.asarray(RNG.uniform(0.5, 2.0, size=c))
+
+  def reference(x, y, eps, w):
+    logp = jnp.where(jnp.isneginf(x), -jnp.inf, jax.nn.log_softmax(x, axis=-1))
+    nll = -jnp.take_along_axis(logp, y[:, None], axis=-1)[:, 0] * w[y]
+    smooth = -jnp.sum(jnp.where(jnp.isneginf(logp), 0.0, logp) * w[None, :], axis=-1)
+    return jnp.sum((1 - eps) * nll + eps / c * smooth) / jnp.sum(w[y])
+
+  finite = x.at[0, :2048].set(-50.0).at[1, 5].set(-50.0)  # smoothing needs finite logits
+  for inp, eps in ((x, 0.0), (finite, 0.1)):
+    got, g = jax.value_and_grad(lj.cross_entropy)(inp, y, weight=w, label_smoothing=eps)
+    want, g_want = jax.value_and_grad(reference)(inp, y, eps, w)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(g, g_want, rtol=1e-10, atol=1e-16)
+  assert np.isnan(lj.cross_entropy(jnp.full((1, c), -jnp.inf), jnp.array([0])))  # as torch
