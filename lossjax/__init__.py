@@ -10,14 +10,18 @@ people keep re-writing by hand, as pure JAX functions.
 # here, and the registry (lossjax.REGISTRY) describes each one once.
 from lossjax import (
     _classification,
+    _embedding,
     _large_vocab,
+    _margin,
     _probabilistic,
     _regression,
     nn,  # torch.nn-style loss objects, generated from the registry
 )
 from lossjax._checked import CheckError, checked
 from lossjax._classification import *  # noqa: F403
+from lossjax._embedding import *  # noqa: F403
 from lossjax._large_vocab import *  # noqa: F403
+from lossjax._margin import *  # noqa: F403
 from lossjax._probabilistic import *  # noqa: F403
 from lossjax._registry import REGISTRY
 from lossjax._regression import *  # noqa: F403
@@ -32,5 +36,7 @@ __all__ = [
     *_classification.__all__,
     *_regression.__all__,
     *_probabilistic.__all__,
+    *_margin.__all__,
+    *_embedding.__all__,
     *_large_vocab.__all__,
 ]

@@ -92,6 +92,16 @@ def finite_logits(x: Array) -> Array:
   return jnp.clip(x, -big, big)
 
 
+def clamp_min_zero(z: Array) -> Array:
+  """max(z, 0) with torch's clamp_min gradient: 1 at z == 0 (jnp.maximum gives 0.5)."""
+  return jnp.where(z >= 0, z, jnp.zeros_like(z))
+
+
+def hinge_strict(z: Array) -> Array:
+  """max(z, 0) with gradient 0 at z == 0, as torch's C++ margin kernels (``if (z > 0)``)."""
+  return jnp.where(z > 0, z, jnp.zeros_like(z))
+
+
 def safe_div(num: Array, den: Array) -> Array:
   """num / den, and 0 with a zero gradient where den == 0 (double-where)."""
   zero = den == 0

@@ -17,6 +17,8 @@ MODULES = (
     "_classification",
     "_regression",
     "_probabilistic",
+    "_margin",
+    "_embedding",
     "_large_vocab",
 )
 

@@ -1,0 +1,365 @@
+"""Margin losses with torch twins: margin ranking, hinge embedding, soft margin, multilabel and multi-class margins."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.typing import ArrayLike
+
+from lossjax import _core as core
+from lossjax._spec import LossSpec
+
+Array = jax.Array
+
+__all__ = [
+    "margin_ranking_loss",
+    "hinge_embedding_loss",
+    "soft_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
+    "multi_margin_loss",
+]
+
+
+def _float_inputs(name: str, *pairs: tuple[str, ArrayLike], same_shape: bool = True):
+  """Validates float inputs of one shape (the first's); returns them in the compute dtype."""
+  arrays = [core.as_array(name, arg, x) for arg, x in pairs]
+  core.check_float(name, pairs[0][0], arrays[0])
+  if same_shape:
+    for (arg, _), a in zip(pairs[1:], arrays[1:]):
+      core.check_same_shape(name, arg, a, pairs[0][0], arrays[0])
+  dtype = core.compute_dtype(*arrays)
+  return [core.to_float(a, dtype) for a in arrays]
+
+
+def _check_pm1(name: str, target) -> None:
+  core.check_values(name, "target", target, lambda t: (t != 1) & (t != -1), "values in {-1, 1}")
+
+
+def margin_ranking_loss(
+    input1: ArrayLike,
+    input2: ArrayLike,
+    target: ArrayLike,
+    *,
+    margin: float = 0.0,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Ranking hinge: :math:`\ell = \max(0, -y (x_1 - x_2) + \text{margin})`.
+
+  The twin of ``torch.nn.functional.margin_ranking_loss``. ``y = 1`` means
+  ``input1`` should rank higher, ``y = -1`` lower.
+
+  Args:
+    input1: scores, any shape.
+    input2: scores of the same shape.
+    target: labels in {-1, 1} of the same shape (checked on concrete inputs).
+    margin: the margin.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the inputs' shape.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> x1, x2 = jnp.array([0.8, 0.1, 0.5]), jnp.array([0.3, 0.4, 0.5])
+  >>> print(f"{lj.margin_ranking_loss(x1, x2, jnp.array([1.0, 1.0, -1.0]), margin=0.1):.4f}")
+  0.1667
+
+  References: PyTorch ``torch.nn.MarginRankingLoss``.
+  """
+  name = "margin_ranking_loss"
+  core.validate_reduction(name, reduction)
+  x1, x2, y = _float_inputs(name, ("input1", input1), ("input2", input2), ("target", target))
+  _check_pm1(name, target)
+  values = core.clamp_min_zero(-y * (x1 - x2) + margin)
+  return core.reduce_loss(name, values, reduction, where)
+
+
+def hinge_embedding_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    margin: float = 1.0,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Hinge embedding: :math:`\ell = x` for ``y = 1``, :math:`\max(0, \text{margin} - x)` for ``y = -1``.
+
+  The twin of ``torch.nn.functional.hinge_embedding_loss``; ``input`` is
+  usually a distance. As in torch, a target that is neither 1 nor -1 takes
+  both terms (lossjax raises on concrete inputs; see DESIGN).
+
+  Args:
+    input: distances, any shape.
+    target: labels in {-1, 1} of the same shape.
+    margin: the margin for dissimilar pairs.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the input's shape.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> x = jnp.array([[0.5, 0.7], [-0.3, -0.9]])
+  >>> y = jnp.array([[1.0, 1.0], [-1.0, -1.0]])
+  >>> print(f"{lj.hinge_embedding_loss(x, y):.4f}")
+  1.1000
+
+  References: PyTorch ``torch.nn.HingeEmbeddingLoss``.
+  """
+  name = "hinge_embedding_loss"
+  core.validate_reduction(name, reduction)
+  x, y = _float_inputs(name, ("input", input), ("target", target))
+  _check_pm1(name, target)
+  zeros = jnp.zeros_like(x)
+  values = (jnp.where(y != 1, core.clamp_min_zero(margin - x), zeros)
+            + jnp.where(y != -1, x, zeros))
+  return core.reduce_loss(name, values, reduction, where)
+
+
+def soft_margin_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Two-class logistic loss: :math:`\ell = \log(1 + e^{-y x})`.
+
+  The twin of ``torch.nn.functional.soft_margin_loss``, computed as
+  ``softplus(-y x)``: equal to torch's ``log1p(exp(-y x))`` wherever that is
+  finite, and finite where torch overflows to inf (``-y x`` above ~88 in
+  float32).
+
+  Args:
+    input: scores, any shape.
+    target: labels in {-1, 1} of the same shape.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the input's shape.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> print(f"{lj.soft_margin_loss(jnp.array([2.0, -1.0]), jnp.array([1.0, 1.0])):.4f}")
+  0.7201
+
+  References: PyTorch ``torch.nn.SoftMarginLoss``.
+  """
+  name = "soft_margin_loss"
+  core.validate_reduction(name, reduction)
+  x, y = _float_inputs(name, ("input", input), ("target", target))
+  values = jax.nn.softplus(-y * x)
+  return core.reduce_loss(name, values, reduction, where)
+
+
+def _class_scores(name: str, input: ArrayLike) -> Array:
+  x = core.as_array(name, "input", input)
+  core.check_float(name, "input", x)
+  core.check_rank(name, "input", x, {1, 2}, " ((C,) or (N, C))")
+  return x
+
+
+def multilabel_margin_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Multi-label hinge over (target class, non-target class) pairs.
+
+  The twin of ``torch.nn.functional.multilabel_margin_loss``. ``target``
+  holds class indices padded with -1; only the run before the first -1
+  counts. Per sample, with :math:`J` the target classes,
+
+  .. math:: \ell = \frac{1}{C} \sum_{j \in J} \sum_{i \notin J}
+     \max(0, 1 - (x_{y_j} - x_i)).
+
+  Args:
+    input: scores ``(C,)`` or ``(N, C)``.
+    target: integer class indices of the input's shape, padded with -1.
+    reduction: "mean" (default, over samples), "sum" or "none" (per sample).
+    where: boolean mask broadcastable to the per-sample loss.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> x = jnp.array([[0.1, 0.2, 0.4, 0.8]])
+  >>> print(f"{lj.multilabel_margin_loss(x, jnp.array([[3, 0, -1, 1]])):.4f}")
+  0.8500
+
+  References: PyTorch ``torch.nn.MultiLabelMarginLoss``.
+  """
+  name = "multilabel_margin_loss"
+  core.validate_reduction(name, reduction)
+  x = _class_scores(name, input)
+  t = core.as_array(name, "target", target)
+  core.check_int(name, "target", t)
+  core.check_same_shape(name, "target", t, "input", x)
+  c = x.shape[-1]
+  core.check_values(name, "target", t, lambda a: (a < -1) | (a >= c),
+                    f"class indices in [0, {c}) or -1 (padding)")
+  xf = core.to_float(x, core.compute_dtype(x))
+  # Targets count up to the first -1: a running product of "not padding".
+  counted = jnp.cumprod((t != -1).astype(jnp.int32), axis=-1) == 1
+  safe = jnp.where(counted, t, jnp.zeros_like(t))
+  classes = jax.lax.broadcasted_iota(t.dtype, t.shape + (c,), t.ndim)
+  # is_target[..., i]: class i is one of the counted targets.
+  is_target = jnp.any((safe[..., :, None] == classes) & counted[..., :, None], axis=-2)
+  x_target = jnp.take_along_axis(xf, safe, axis=-1)  # [..., J]
+  hinge = core.hinge_strict(1.0 - (x_target[..., :, None] - xf[..., None, :]))  # [..., J, C]
+  pair = counted[..., :, None] & ~is_target[..., None, :]
+  values = jnp.sum(jnp.where(pair, hinge, 0.0), axis=(-2, -1)) / c
+  return core.reduce_loss(name, values, reduction, where)
+
+
+def multilabel_soft_margin_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Multi-label one-vs-all logistic loss, averaged over classes per sample.
+
+  The twin of ``torch.nn.functional.multilabel_soft_margin_loss``:
+  :math:`\ell = -\frac{1}{C}\sum_c w_c [y_c \log\sigma(x_c) + (1 - y_c)\log\sigma(-x_c)]`.
+
+  Args:
+    input: logits ``(N, C)`` or ``(C,)``.
+    target: {0, 1} (or soft) targets of the input's shape.
+    weight: optional ``(C,)`` weight per class (broadcast to the input).
+    reduction: "mean" (default, over samples), "sum" or "none" (per sample).
+    where: boolean mask broadcastable to the per-sample loss.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> x = jnp.array([[1.0, -2.0, 0.5]])
+  >>> print(f"{lj.multilabel_soft_margin_loss(x, jnp.array([[1.0, 0.0, 1.0]])):.4f}")
+  0.3048
+
+  References: PyTorch ``torch.nn.MultiLabelSoftMarginLoss``.
+  """
+  name = "multilabel_soft_margin_loss"
+  core.validate_reduction(name, reduction)
+  x, y = _float_inputs(name, ("input", input), ("target", target))
+  values = -(y * jax.nn.log_sigmoid(x) + (1.0 - y) * jax.nn.log_sigmoid(-x))
+  if weight is not None:
+    w = core.as_array(name, "weight", weight)
+    core.check_float(name, "weight", w)
+    values = values * core.to_float(core.check_broadcastable(name, "weight", w, x.shape), x.dtype)
+  c = x.shape[-1] if x.ndim else 1
+  values = jnp.sum(values, axis=-1) / c if x.ndim else values
+  return core.reduce_loss(name, values, reduction, where)
+
+
+def multi_margin_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: ArrayLike | None = None,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Multi-class hinge: :math:`\ell = \frac{1}{C}\sum_{i \ne y} w_y \max(0, \text{margin} - x_y + x_i)^p`.
+
+  The twin of ``torch.nn.functional.multi_margin_loss`` (``p`` in {1, 2};
+  the sum over wrong classes divided by C; "mean" is the plain mean over
+  samples, also with ``weight``).
+
+  Args:
+    input: scores ``(N, C)`` or ``(C,)``.
+    target: integer class indices ``(N,)`` or ``()``.
+    p: 1 or 2.
+    margin: the margin.
+    weight: optional ``(C,)`` weight, applied by the target class.
+    reduction: "mean" (default), "sum" or "none" (per sample).
+    where: boolean mask broadcastable to the per-sample loss.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> x = jnp.array([[0.1, 0.2, 0.4, 0.8]])
+  >>> print(f"{lj.multi_margin_loss(x, jnp.array([3])):.4f}")
+  0.3250
+
+  References: PyTorch ``torch.nn.MultiMarginLoss``.
+  """
+  name = "multi_margin_loss"
+  core.validate_reduction(name, reduction)
+  if p not in (1, 2):
+    raise core.option_error(name, "p", "only p == 1 and p == 2 supported")
+  x = _class_scores(name, input)
+  t = core.as_array(name, "target", target)
+  core.check_int(name, "target", t)
+  core.check_shape(name, "target", t, x.shape[:-1], " (input's shape without the class axis)")
+  c = x.shape[-1]
+  core.check_values(name, "target", t, lambda a: (a < 0) | (a >= c),
+                    f"class indices in [0, {c}) (torch: target out of range)")
+  w = None
+  if weight is not None:
+    w = core.as_array(name, "weight", weight)
+    core.check_float(name, "weight", w)
+    core.check_shape(name, "weight", w, (c,))
+  dtype = core.compute_dtype(x, w)
+  xf = core.to_float(x, dtype)
+  x_target = jnp.take_along_axis(xf, t[..., None], axis=-1)  # [..., 1]
+  z = core.hinge_strict(margin - x_target + xf)
+  if p == 2:
+    z = jnp.square(z)
+  if w is not None:
+    z = z * jnp.take(core.to_float(w, dtype), t)[..., None]
+  classes = jax.lax.broadcasted_iota(t.dtype, xf.shape, xf.ndim - 1)
+  values = jnp.sum(jnp.where(classes == t[..., None], 0.0, z), axis=-1) / c
+  return core.reduce_loss(name, values, reduction, where)
+
+
+# --------------------------------------------------------------------------
+# Catalogue entries
+# --------------------------------------------------------------------------
+
+
+def _pm1(rng, shape):
+  return np.where(rng.uniform(size=shape) < 0.5, -1.0, 1.0)
+
+
+def _ex_ranking(rng):
+  return (rng.normal(size=(6,)), rng.normal(size=(6,)), _pm1(rng, (6,))), {"margin": 0.3}
+
+
+def _ex_hinge(rng):
+  return (rng.uniform(0, 2, size=(6, 3)), _pm1(rng, (6, 3))), {"margin": 1.2}
+
+
+def _ex_soft(rng):
+  return (rng.normal(size=(6, 3)) * 2, _pm1(rng, (6, 3))), {}
+
+
+def _ex_multilabel(rng):
+  c = 5
+  t = np.full((6, c), -1)
+  for i in range(6):
+    k = rng.integers(1, 4)
+    t[i, :k] = rng.choice(c, size=k, replace=False)
+  return (rng.normal(size=(6, c)), t), {}
+
+
+def _ex_multilabel_soft(rng):
+  return (rng.normal(size=(6, 4)) * 2, (rng.uniform(size=(6, 4)) < 0.5).astype(np.float64)), {
+      "weight": rng.uniform(0.5, 2.0, size=(4,))}
+
+
+def _ex_multi_margin(rng):
+  return (rng.normal(size=(6, 5)), rng.integers(0, 5, size=(6,))), {
+      "p": 2, "margin": 0.8, "weight": rng.uniform(0.5, 2.0, size=(5,))}
+
+
+SPECS = [
+    LossSpec(margin_ranking_loss, "margin", "MarginRankingLoss", _ex_ranking,
+             differentiable=("input1", "input2"), batched=("input1", "input2", "target"),
+             unbounded=("input1", "input2"), bad_options={}),
+    LossSpec(hinge_embedding_loss, "margin", "HingeEmbeddingLoss", _ex_hinge,
+             differentiable=("input",), batched=("input", "target"), unbounded=("input",)),
+    LossSpec(soft_margin_loss, "margin", "SoftMarginLoss", _ex_soft,
+             differentiable=("input",), batched=("input", "target"), unbounded=("input",)),
+    LossSpec(multilabel_margin_loss, "margin", "MultiLabelMarginLoss", _ex_multilabel,
+             differentiable=("input",), batched=("input", "target"), unbounded=("input",)),
+    LossSpec(multilabel_soft_margin_loss, "margin", "MultiLabelSoftMarginLoss",
+             _ex_multilabel_soft, differentiable=("input",), batched=("input", "target"),
+             unbounded=("input",), bad_options={"weight": np.ones(3)}),
+    LossSpec(multi_margin_loss, "margin", "MultiMarginLoss", _ex_multi_margin,
+             differentiable=("input",), batched=("input", "target"), unbounded=("input",),
+             bad_options={"p": 3, "weight": np.ones(4)}),
+]
