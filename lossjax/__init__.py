@@ -15,6 +15,7 @@ from lossjax import (
     _margin,
     _probabilistic,
     _regression,
+    _sequence,
     nn,  # torch.nn-style loss objects, generated from the registry
 )
 from lossjax._checked import CheckError, checked
@@ -25,6 +26,7 @@ from lossjax._margin import *  # noqa: F403
 from lossjax._probabilistic import *  # noqa: F403
 from lossjax._registry import REGISTRY
 from lossjax._regression import *  # noqa: F403
+from lossjax._sequence import *  # noqa: F403
 
 __version__ = "0.1.0"
 
@@ -38,5 +40,6 @@ __all__ = [
     *_probabilistic.__all__,
     *_margin.__all__,
     *_embedding.__all__,
+    *_sequence.__all__,
     *_large_vocab.__all__,
 ]

@@ -12,6 +12,7 @@ A fixture file holds ``{"loss", "torch_version", "cases": [...]}``; a case::
      "kwargs": {name: value},            # options shared with torch
      "jax_kwargs": {name: value},        # lossjax-only options (e.g. axis=1)
      "grad_args": [name, ...],
+     "transforms": {name: "log_softmax"},  # optional, applied on both sides
      "results": {reduction: {"value": value, "grads": {name: value},
                              "cotangent": value (reduction "none" only)}}}
 
@@ -35,6 +36,14 @@ import numpy as np
 #: matters for entries that are mathematically 0 (e.g. gradients of ignored
 #: targets), which two correct implementations may round to ~1e-17.
 TOLERANCES = {"float64": (1e-10, 1e-12), "float32": (1e-5, 1e-6)}
+
+#: Looser tolerances, each with the measurement that justifies it.
+LOOSER = {
+    # torch's float32 CTC gradient over 40 frames is 2.0e-5 (absolute) off the
+    # float64 result, lossjax's 3.5e-6 (fixture longer_sequences): the
+    # difference is torch's float32 accumulation, not a semantic one.
+    ("ctc_loss", "float32"): (1e-5, 5e-5),
+}
 
 
 def encode(x: Any) -> Any:
@@ -77,8 +86,8 @@ class Check:
   ok: bool
 
 
-def _compare(case_id, reduction, quantity, got, want, dtype) -> Check:
-  rtol, atol = TOLERANCES[dtype]
+def _compare(case_id, reduction, quantity, got, want, dtype, loss="") -> Check:
+  rtol, atol = LOOSER.get((loss, dtype), TOLERANCES[dtype])
   got = np.asarray(got, dtype=np.float64)
   want = np.asarray(want, dtype=np.float64)
   if got.shape != want.shape:
@@ -96,6 +105,11 @@ def _compare(case_id, reduction, quantity, got, want, dtype) -> Check:
   )
 
 
+#: Input transforms a case may ask for (applied on both the torch and the JAX
+#: side; gradients are wrt the stored, untransformed argument).
+_TRANSFORMS = {"log_softmax": lambda x: jax.nn.log_softmax(x, axis=-1)}
+
+
 def _case_program(fn: Callable[..., Any], case: dict[str, Any]):
   """One jitted program computing every reduction's value and gradients of a case.
 
@@ -110,6 +124,7 @@ def _case_program(fn: Callable[..., Any], case: dict[str, Any]):
   grad_idx = [names.index(n) for n in case["grad_args"]]
   arrays = {i: a for i, a in enumerate(args) if isinstance(a, np.ndarray)}
   cotangents = {r: decode(res["cotangent"]) for r, res in case["results"].items() if "cotangent" in res}
+  transforms = {names.index(n): t for n, t in case.get("transforms", {}).items()}
 
   def program(arrays, cotangents):
     results = {}
@@ -119,6 +134,8 @@ def _case_program(fn: Callable[..., Any], case: dict[str, Any]):
         full = [arrays.get(i, a) for i, a in enumerate(args)]
         for i, d in zip(grad_idx, diff):
           full[i] = d
+        for i, transform in transforms.items():
+          full[i] = _TRANSFORMS[transform](full[i])
         return fn(*full, reduction=reduction, **kwargs)
 
       out, vjp = jax.vjp(f, *[arrays[i] for i in grad_idx])
@@ -137,8 +154,9 @@ def verify_case(fn: Callable[..., Any], case: dict[str, Any]) -> list[Check]:
   checks = []
   for reduction, res in case["results"].items():
     out, grads = results[reduction]
-    checks.append(_compare(case["id"], reduction, "value", out, decode(res["value"]), dtype))
+    loss = getattr(fn, "__name__", "")
+    checks.append(_compare(case["id"], reduction, "value", out, decode(res["value"]), dtype, loss))
     for name, g in zip(case["grad_args"], grads):
       checks.append(_compare(
-          case["id"], reduction, f"grad:{name}", g, decode(res["grads"][name]), dtype))
+          case["id"], reduction, f"grad:{name}", g, decode(res["grads"][name]), dtype, loss))
   return checks

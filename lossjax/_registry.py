@@ -19,6 +19,7 @@ MODULES = (
     "_probabilistic",
     "_margin",
     "_embedding",
+    "_sequence",
     "_large_vocab",
 )
 

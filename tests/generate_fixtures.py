@@ -70,11 +70,13 @@ def make_case(loss: str, case: Case, dtype: str, seed: int) -> dict[str, Any]:
   kwargs = {k: _cast(v, dtype) for k, v in kwargs.items()}
   results = {}
   for reduction in case.reductions or REDUCTIONS.get(loss, ("none", "mean", "sum")):
-    value, _ = torch_result(loss, args, kwargs, reduction, (), dtype=dtype)
+    value, _ = torch_result(loss, args, kwargs, reduction, (), dtype=dtype,
+                            transforms=case.transforms)
     cotangent = None
     if reduction == "none":
       cotangent = rng.normal(size=np.shape(value)).astype(dtype)
-    _, grads = torch_result(loss, args, kwargs, reduction, case.grad_args, cotangent, dtype=dtype)
+    _, grads = torch_result(loss, args, kwargs, reduction, case.grad_args, cotangent, dtype=dtype,
+                            transforms=case.transforms)
     res = {"value": encode(value.astype(dtype)),
            "grads": {k: encode(g.astype(dtype)) for k, g in grads.items()}}
     if cotangent is not None:
@@ -87,6 +89,7 @@ def make_case(loss: str, case: Case, dtype: str, seed: int) -> dict[str, Any]:
       "kwargs": {k: encode(v) for k, v in kwargs.items()},
       "jax_kwargs": case.jax_kwargs,
       "grad_args": list(case.grad_args),
+      **({"transforms": case.transforms} if case.transforms else {}),
       "results": results,
   }
 

@@ -52,7 +52,7 @@ def test_custom_distance_matches_live_torch():
   def torch_cosine(x, y):
     return 1.0 - F.cosine_similarity(x, y, dim=-1, eps=0.0)
 
-  t = [torch.from_numpy(np.asarray(a)).requires_grad_(True) for a in (A, P, N)]
+  t = [torch.from_numpy(np.array(a)).requires_grad_(True) for a in (A, P, N)]
   want = F.triplet_margin_with_distance_loss(*t, distance_function=torch_cosine, margin=0.3,
                                              swap=True)
   want.backward()

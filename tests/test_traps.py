@@ -101,3 +101,26 @@ def test_poisson_nll_at_rate_zero_is_finite():
           x, t, log_input=log_input, full=full)
       assert np.isfinite(value), (log_input, full)
       assert np.all(np.isfinite(gx)) and np.all(np.isfinite(gt)), (log_input, full)
+
+
+def test_optax_1771_ctc_loss_is_never_negative():
+  """A near-certain alignment: -log p rounds to ~0 and must not come out negative."""
+  t, c = 6, 3
+  logits = jnp.full((t, 1, c), -30.0).at[:, 0, 1].set(30.0)  # class 1 at every frame
+  lp = jax.nn.log_softmax(logits, axis=-1).astype(jnp.float32)
+  loss = lj.ctc_loss(lp, jnp.array([[1]]), jnp.array([t]), jnp.array([1]), reduction="none")
+  assert np.all(np.asarray(loss) >= 0.0)
+
+
+def test_pytorch_31557_ctc_impossible_alignment_has_finite_gradient():
+  """Target longer than the input: inf loss, finite gradient; zero_infinity gives 0 and 0."""
+  lp = jax.nn.log_softmax(jnp.asarray(RNG.normal(size=(3, 2, 5))), axis=-1)
+  targets = jnp.array([[1, 1, 2, 3], [1, 2, 0, 0]])  # sequence 0 needs 5 frames, has 3
+  il, tl = jnp.array([3, 3]), jnp.array([4, 2])
+  value, grad = jax.value_and_grad(lj.ctc_loss)(lp, targets, il, tl, reduction="sum")
+  assert np.isinf(value) and np.all(np.isfinite(grad))
+  none = lj.ctc_loss(lp, targets, il, tl, reduction="none", zero_infinity=True)
+  assert none[0] == 0.0 and np.isfinite(none[1]) and none[1] > 0
+  grad = jax.grad(lj.ctc_loss)(lp, targets, il, tl, zero_infinity=True)
+  np.testing.assert_array_equal(grad[:, 0], 0.0)
+  assert np.all(np.isfinite(grad))

@@ -24,6 +24,10 @@ class Case:
   jax_kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
   #: Reductions to record; None: the loss's default set.
   reductions: tuple[str, ...] | None = None
+  #: Arguments stored as something else and transformed on both sides before
+  #: the call, gradients taken wrt what is stored: {"log_probs": "log_softmax"}
+  #: (torch's CTC gradient is only comparable through log_softmax).
+  transforms: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 #: Torch implementations for losses that torch.nn.functional lacks (formulas of
@@ -32,7 +36,8 @@ class Case:
 TORCH_REFERENCES: dict[str, Callable[..., Any]] = {}
 
 
-def torch_result(loss: str, args, kwargs, reduction, grad_args, cotangent=None, dtype="float64"):
+def torch_result(loss: str, args, kwargs, reduction, grad_args, cotangent=None, dtype="float64",
+                 transforms=None):
   """Runs torch.nn.functional.<loss> (or TORCH_REFERENCES[loss]); returns
   (value, {arg: grad}) as float64 numpy."""
   import torch
@@ -51,7 +56,9 @@ def torch_result(loss: str, args, kwargs, reduction, grad_args, cotangent=None, 
   t_args = [to_t(v, name in grad_args) for name, v in args]
   t_kwargs = {k: to_t(v) for k, v in kwargs.items()}
   fn = TORCH_REFERENCES.get(loss) or getattr(F, loss)
-  out = fn(*t_args, reduction=reduction, **t_kwargs)
+  call_args = [getattr(torch, (transforms or {})[name])(t, -1) if name in (transforms or {}) else t
+               for (name, _), t in zip(args, t_args)]
+  out = fn(*call_args, reduction=reduction, **t_kwargs)
   grads = {}
   if grad_args:
     ct = torch.ones_like(out) if cotangent is None else torch.from_numpy(cotangent).to(tdtype)
