@@ -50,7 +50,7 @@ def _abs(d: Array) -> Array:
   return d * jnp.sign(d)
 
 
-def pairwise_distance(x1: Array, x2: Array, p: float = 2.0, eps: float = 1e-6) -> Array:
+def _pairwise_distance(x1: Array, x2: Array, p: float = 2.0, eps: float = 1e-6) -> Array:
   """torch.pairwise_distance: ``‖x1 - x2 + eps‖_p`` over the last axis (eps inside, as torch)."""
   v = x1 - x2 + eps
   if p == 2:
@@ -166,7 +166,7 @@ def triplet_margin_loss(
   if not p > 0:
     raise core.option_error(name, "p", f"{p}, expected a positive norm degree")
   a, pos, neg = _vectors(name, ("anchor", anchor), ("positive", positive), ("negative", negative))
-  return _triplet(name, a, pos, neg, lambda x, y: pairwise_distance(x, y, p, eps), margin, swap,
+  return _triplet(name, a, pos, neg, lambda x, y: _pairwise_distance(x, y, p, eps), margin, swap,
                   reduction, where)
 
 
@@ -211,7 +211,7 @@ def triplet_margin_with_distance_loss(
   if not margin > 0:
     raise core.option_error(name, "margin", f"margin must be greater than 0, got {margin}")
   a, pos, neg = _vectors(name, ("anchor", anchor), ("positive", positive), ("negative", negative))
-  distance = distance_function if distance_function is not None else pairwise_distance
+  distance = distance_function if distance_function is not None else _pairwise_distance
   return _triplet(name, a, pos, neg, distance, margin, swap, reduction, where)
 
 
