@@ -17,6 +17,10 @@ __all__ = [
     "nll_loss",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "sigmoid_focal_loss",
+    "softmax_focal_loss",
+    "poly1_cross_entropy",
+    "z_loss",
 ]
 
 
@@ -208,12 +212,19 @@ def cross_entropy(
     PyTorch ``torch.nn.CrossEntropyLoss``; Szegedy et al., "Rethinking the
     Inception Architecture" (2016) for label smoothing.
   """
-  name = "cross_entropy"
+  return _cross_entropy("cross_entropy", input, target, weight=weight, ignore_index=ignore_index,
+                        label_smoothing=label_smoothing, reduction=reduction, where=where,
+                        axis=axis)
+
+
+def _cross_entropy(name, input, target, *, weight, ignore_index, label_smoothing, reduction,
+                   where, axis, arg_names=("input", "target")):
+  """cross_entropy's body, raising errors in the name of the loss that calls it."""
   core.validate_reduction(name, reduction)
   _check_label_smoothing(name, label_smoothing)
-  x = core.as_array(name, "input", input)
-  t = core.as_array(name, "target", target)
-  core.check_float(name, "input", x)
+  x = core.as_array(name, arg_names[0], input)
+  t = core.as_array(name, arg_names[1], target)
+  core.check_float(name, arg_names[0], x)
   if x.ndim == 0:
     raise ValueError(f"{name}: argument `input` has shape (), expected at least one (class) axis")
   logits_last = core.class_axis_last(name, x, axis)
@@ -223,14 +234,14 @@ def cross_entropy(
   if prob_target:
     if t.shape != x.shape:
       raise ValueError(
-          f"{name}: argument `target` has shape {t.shape} and dtype {t.dtype}, expected "
+          f"{name}: argument `{arg_names[1]}` has shape {t.shape} and dtype {t.dtype}, expected "
           f"{x.shape}: a float target holds class probabilities of the input's shape "
           "(class indices must be integers)"
       )
   else:
-    core.check_int(name, "target", t)
+    core.check_int(name, arg_names[1], t)
     core.check_shape(
-        name, "target", t, core.batch_shape(x, axis), " (input's shape without the class axis)"
+        name, arg_names[1], t, core.batch_shape(x, axis), " (input's shape without the class axis)"
     )
   dtype = core.compute_dtype(x, t if prob_target else None, w)
   logits = core.to_float(logits_last, dtype)
@@ -455,6 +466,234 @@ def binary_cross_entropy_with_logits(
   return core.reduce_loss(name, values, reduction, where)
 
 
+def sigmoid_focal_loss(
+    inputs: ArrayLike,
+    targets: ArrayLike,
+    *,
+    alpha: float = 0.25,
+    gamma: float = 2.0,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Binary focal loss on logits (torchvision's ``sigmoid_focal_loss``).
+
+  With :math:`p = \sigma(x)` and :math:`p_t = p\,t + (1 - p)(1 - t)`,
+
+  .. math:: \ell = \alpha_t\,(1 - p_t)^{\gamma}\,\mathrm{BCE}(x, t),
+     \qquad \alpha_t = \alpha t + (1 - \alpha)(1 - t),
+
+  and ``alpha < 0`` disables the weighting. Targets may be soft. The
+  modulating factor is computed in log space, as
+  :math:`\exp(\gamma \log(1 - p_t))`, with ``log(1 - p_t)`` a
+  log-sum-exp of log-sigmoids. So logits of ±1000 give a finite value,
+  gradient and Hessian for every ``gamma``, including 0 (optax #1267).
+  Default reduction "mean", like every lossjax loss (torchvision's is "none").
+
+  Args:
+    inputs: logits, any shape.
+    targets: targets in [0, 1] of the same shape.
+    alpha: weight of the positive class in [0, 1], or < 0 for none.
+    gamma: focusing parameter, >= 0.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the inputs' shape.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> x = jnp.array([2.0, -1.0, 0.5])
+  >>> print(f"{lj.sigmoid_focal_loss(x, jnp.array([1.0, 0.0, 1.0])):.4f}")
+  0.0114
+
+  References: Lin et al., "Focal Loss for Dense Object Detection" (2017);
+  torchvision ``ops.sigmoid_focal_loss``.
+  """
+  name = "sigmoid_focal_loss"
+  core.validate_reduction(name, reduction)
+  if gamma < 0:
+    raise core.option_error(name, "gamma", f"{gamma}, expected gamma >= 0")
+  if alpha > 1:
+    raise core.option_error(name, "alpha", f"{alpha}, expected alpha in [0, 1] or < 0 (off)")
+  x = core.as_array(name, "inputs", inputs)
+  t = core.as_array(name, "targets", targets)
+  core.check_float(name, "inputs", x)
+  core.check_same_shape(name, "targets", t, "inputs", x)
+  dtype = core.compute_dtype(x, t)
+  xf = core.finite_logits(core.to_float(x, dtype))
+  tf = core.to_float(t, dtype)
+  log_p, log_q = jax.nn.log_sigmoid(xf), jax.nn.log_sigmoid(-xf)
+  ce = -(tf * log_p + (1.0 - tf) * log_q)
+  values = ce
+  if gamma != 0:  # gamma == 0: the factor is exactly 1 (no 0 ** 0 in the gradient)
+    # log(1 - p_t) = log((1 - t) p + t (1 - p)): a weighted log-sum-exp.
+    log_one_minus_pt = jax.scipy.special.logsumexp(
+        jnp.stack([log_p, log_q]), axis=0, b=jnp.stack([1.0 - tf, tf]))
+    values = values * jnp.exp(gamma * log_one_minus_pt)
+  if alpha >= 0:
+    values = values * (alpha * tf + (1.0 - alpha) * (1.0 - tf))
+  return core.reduce_loss(name, values, reduction, where)
+
+
+def softmax_focal_loss(
+    logits: ArrayLike,
+    labels: ArrayLike,
+    *,
+    alpha: ArrayLike | float | None = None,
+    gamma: float = 2.0,
+    weight: ArrayLike | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis: int = -1,
+) -> Array:
+  r"""Multi-class focal loss: :math:`\ell = -\alpha_y\,w_y\,(1 - p_y)^{\gamma} \log p_y`.
+
+  The softmax generalisation of Lin et al.'s focal loss, with a per-class
+  ``alpha`` (a ``[C]`` array, or one float for every class). "mean" divides
+  by :math:`\sum w_y` over the counted targets, as :func:`cross_entropy`
+  does (by their count without ``weight``). ``gamma=0`` with no
+  ``alpha`` is exactly :func:`cross_entropy`. :math:`1 - p_y` is computed as
+  ``-expm1(log p_y)``, accurate as :math:`p_y \to 1`.
+
+  Args:
+    logits: ``[..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).
+    labels: integer class indices, the logits' shape without the class axis.
+    alpha: ``[C]`` weights, a float, or None.
+    gamma: focusing parameter, >= 0.
+    weight: optional ``[C]`` class weights (the normaliser, as in cross_entropy).
+    ignore_index: labels equal to it are ignored.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the per-element loss.
+    axis: the class axis.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> logits = jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
+  >>> print(f"{lj.softmax_focal_loss(logits, jnp.array([0, 1])):.4f}")
+  1.3061
+
+  References: Lin et al., "Focal Loss for Dense Object Detection" (2017).
+  """
+  name = "softmax_focal_loss"
+  core.validate_reduction(name, reduction)
+  if gamma < 0:
+    raise core.option_error(name, "gamma", f"{gamma}, expected gamma >= 0")
+  x = core.as_array(name, "logits", logits)
+  t = core.as_array(name, "labels", labels)
+  core.check_float(name, "logits", x)
+  if x.ndim == 0:
+    raise ValueError(f"{name}: argument `logits` has shape (), expected at least one (class) axis")
+  core.check_int(name, "labels", t)
+  core.check_shape(name, "labels", t, core.batch_shape(x, axis),
+                   " (logits' shape without the class axis)")
+  scores = core.class_axis_last(name, x, axis)
+  c = scores.shape[-1]
+  w = _class_weight(name, weight, c)
+  a = None
+  if alpha is not None:
+    a = core.as_array(name, "alpha", alpha)
+    if a.ndim:
+      core.check_shape(name, "alpha", a, (c,))
+  dtype = core.compute_dtype(scores, w, a)
+  z = core.to_float(scores, dtype)
+  core.check_values(
+      name, "labels", t, lambda v: (v != ignore_index) & ((v < 0) | (v >= c)),
+      f"class indices in [0, {c}) or ignore_index={ignore_index}")
+  valid = t != ignore_index
+  safe = jnp.where(valid, t, jnp.zeros_like(t))
+  m, log_s = _log_normalizer(z)
+  log_p = (_pick(z, safe) - m) - log_s
+  values = -log_p
+  if gamma != 0:
+    values = values * jnp.power(-jnp.expm1(log_p), gamma)
+  if a is not None:
+    af = core.to_float(a, dtype)
+    values = values * (jnp.take(af, safe) if af.ndim else af)
+  w_target = None if w is None else jnp.take(core.to_float(w, dtype), safe)
+  if w_target is not None:
+    values = values * w_target
+  return core.reduce_loss(name, values, reduction, where, valid=valid, norm_weight=w_target)
+
+
+def poly1_cross_entropy(
+    logits: ArrayLike,
+    labels: ArrayLike,
+    *,
+    epsilon: float = 1.0,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis: int = -1,
+) -> Array:
+  r"""Poly-1 cross-entropy: :math:`\ell = \mathrm{CE} + \epsilon\,(1 - p_t)`.
+
+  PolyLoss's first-order form (Leng et al. 2022), where :math:`p_t` is the
+  probability of the target: the labelled class for integer labels, or
+  :math:`\sum_c t_c p_c` for probability labels (optax's
+  ``poly_loss_cross_entropy`` convention, default epsilon 1 as in the paper).
+
+  Args:
+    logits: ``[..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).
+    labels: integer class indices (the logits' shape without the class
+      axis), or class probabilities of the logits' shape.
+    epsilon: the weight of the polynomial term.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the per-element loss.
+    axis: the class axis.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> logits = jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
+  >>> print(f"{lj.poly1_cross_entropy(logits, jnp.array([0, 2])):.4f}")
+  0.3346
+
+  References: Leng et al., "PolyLoss: A Polynomial Expansion Perspective of
+  Classification Loss Functions" (ICLR 2022).
+  """
+  name = "poly1_cross_entropy"
+  core.validate_reduction(name, reduction)
+  ce = _cross_entropy(name, logits, labels, weight=None, ignore_index=-100, label_smoothing=0.0,
+                      reduction="none", where=None, axis=axis, arg_names=("logits", "labels"))
+  x = core.class_axis_last(name, core.as_array(name, "logits", logits), axis)
+  t = core.as_array(name, "labels", labels)
+  probs = jax.nn.softmax(core.to_float(x, ce.dtype), axis=-1)
+  if jnp.issubdtype(t.dtype, jnp.floating):
+    p_t = jnp.sum(core.class_axis_last(name, core.to_float(t, ce.dtype), axis) * probs, axis=-1)
+  else:
+    p_t = _pick(probs, t)
+  return core.reduce_loss(name, ce + epsilon * (1.0 - p_t), reduction, where)
+
+
+def z_loss(
+    logits: ArrayLike,
+    *,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis: int = -1,
+) -> Array:
+  r"""PaLM's auxiliary z-loss: :math:`\ell = (\log \sum_c e^{x_c})^2` per example.
+
+  Keeps the softmax normaliser near 1 (log Z near 0) for stable training.
+  Scale it yourself (PaLM uses 1e-4). It needs no labels.
+
+  Args:
+    logits: ``[..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the per-example loss.
+    axis: the class axis.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> print(f"{lj.z_loss(jnp.array([[2.0, 0.5, -1.0]])):.4f}")
+  5.0235
+
+  References: Chowdhery et al., "PaLM: Scaling Language Modeling with
+  Pathways" (2022), section 5.
+  """
+  name = "z_loss"
+  core.validate_reduction(name, reduction)
+  x = core.as_array(name, "logits", logits)
+  core.check_float(name, "logits", x)
+  if x.ndim == 0:
+    raise ValueError(f"{name}: argument `logits` has shape (), expected at least one (class) axis")
+  z = core.to_float(core.class_axis_last(name, x, axis), core.compute_dtype(x))
+  m, log_s = _log_normalizer(z)
+  return core.reduce_loss(name, jnp.square(m + log_s), reduction, where)
+
+
 # --------------------------------------------------------------------------
 # Catalogue entries
 # --------------------------------------------------------------------------
@@ -491,6 +730,27 @@ def _ex_bce_logits(rng):
   }
 
 
+def _ex_sigmoid_focal(rng):
+  return (rng.normal(size=(6, 3)) * 2, (rng.uniform(size=(6, 3)) < 0.4).astype(np.float64)), {
+      "alpha": 0.3, "gamma": 1.5}
+
+
+def _ex_softmax_focal(rng):
+  labels = rng.integers(0, 5, size=(6,))
+  labels[3] = -100
+  return (rng.normal(size=(6, 5)) * 2, labels), {
+      "alpha": rng.uniform(0.2, 1.0, size=(5,)), "gamma": 2.0,
+      "weight": rng.uniform(0.5, 2.0, size=(5,))}
+
+
+def _ex_poly1(rng):
+  return (rng.normal(size=(6, 5)) * 2, rng.integers(0, 5, size=(6,))), {"epsilon": 1.5}
+
+
+def _ex_z_loss(rng):
+  return (rng.normal(size=(6, 5)) * 2,), {}
+
+
 SPECS = [
     LossSpec(cross_entropy, "classification", "CrossEntropyLoss", _ex_cross_entropy,
              differentiable=("input",), batched=("input", "target"),
@@ -506,4 +766,19 @@ SPECS = [
              _ex_bce_logits, differentiable=("input", "target"), batched=("input", "target"),
              unbounded=("input",),
              bad_options={"weight": np.ones(4), "pos_weight": np.ones(2)}),
+    LossSpec(sigmoid_focal_loss, "classification", None, _ex_sigmoid_focal,
+             differentiable=("inputs",), batched=("inputs", "targets"), unbounded=("inputs",),
+             bad_options={"gamma": -1.0, "alpha": 1.5},
+             source="Lin et al. 2017; torchvision sigmoid_focal_loss"),
+    LossSpec(softmax_focal_loss, "classification", None, _ex_softmax_focal,
+             differentiable=("logits",), batched=("logits", "labels"), unbounded=("logits",),
+             softmax_args=("logits",), bad_options={"gamma": -0.5, "alpha": np.ones(3)},
+             source="Lin et al. 2017 (multi-class)"),
+    LossSpec(poly1_cross_entropy, "classification", None, _ex_poly1,
+             differentiable=("logits",), batched=("logits", "labels"), unbounded=("logits",),
+             softmax_args=("logits",), bad_options={"axis": 4},
+             source="Leng et al. 2022 (PolyLoss); optax poly_loss_cross_entropy"),
+    LossSpec(z_loss, "classification", None, _ex_z_loss, differentiable=("logits",),
+             batched=("logits",), unbounded=("logits",), bad_options={"axis": 4},
+             mismatch=lambda args: (args[0][0, 0],), source="PaLM (Chowdhery et al. 2022)"),
 ]

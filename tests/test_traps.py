@@ -124,3 +124,16 @@ def test_pytorch_31557_ctc_impossible_alignment_has_finite_gradient():
   grad = jax.grad(lj.ctc_loss)(lp, targets, il, tl, zero_infinity=True)
   np.testing.assert_array_equal(grad[:, 0], 0.0)
   assert np.all(np.isfinite(grad))
+
+
+@pytest.mark.parametrize("gamma", [0.0, 2.0])
+def test_optax_1267_focal_loss_at_logit_1000_is_finite_with_hessian(gamma):
+  """Focal loss at logits ±1000: finite value, gradient and Hessian, gamma 0 and 2."""
+  x = jnp.array([1000.0, -1000.0, 1000.0, -1000.0])
+  t = jnp.array([1.0, 0.0, 0.0, 1.0])
+  f = lambda x: lj.sigmoid_focal_loss(x, t, gamma=gamma, reduction="sum")  # noqa: E731
+  value, grad, hess = f(x), jax.grad(f)(x), jax.hessian(f)(x)
+  assert np.isfinite(value) and np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))
+  g = lambda x: lj.softmax_focal_loss(x, jnp.array([0, 1]), gamma=gamma, reduction="sum")  # noqa: E731
+  logits = jnp.array([[1000.0, -1000.0, 0.0], [1000.0, -1000.0, 0.0]])
+  assert np.all(np.isfinite(jax.hessian(g)(logits))) and np.isfinite(g(logits))

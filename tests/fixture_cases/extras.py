@@ -1,0 +1,72 @@
+"""Fixture cases for losses without a torch.nn twin, from torch implementations of
+their sources' formulas (written here, run by the generator with real torch)."""
+
+from __future__ import annotations
+
+from torchref import TORCH_REFERENCES, Case
+
+
+def _torch_softmax_focal(logits, labels, *, alpha=None, gamma=2.0, weight=None,
+                         ignore_index=-100, reduction="mean"):
+  # Lin et al. 2017, multi-class: -alpha_y (1 - p_y)^gamma log p_y, per-class weights
+  # normalising "mean" like torch's cross_entropy.
+  import torch
+
+  valid = labels != ignore_index
+  safe = torch.where(valid, labels, torch.zeros_like(labels))
+  logp = torch.log_softmax(logits, dim=-1).gather(-1, safe[..., None])[..., 0]
+  loss = -(1 - logp.exp()) ** gamma * logp
+  if alpha is not None:
+    loss = loss * (alpha if isinstance(alpha, float) else alpha[safe])
+  w = weight[safe] if weight is not None else torch.ones_like(loss)
+  loss = torch.where(valid, loss * w, torch.zeros_like(loss))
+  if reduction == "none":
+    return loss
+  if reduction == "sum":
+    return loss.sum()
+  return loss.sum() / torch.where(valid, w, torch.zeros_like(w)).sum()
+
+
+def _torch_z_loss(logits, *, reduction="mean"):
+  # PaLM: the squared log of the softmax normaliser.
+  import torch
+
+  loss = torch.logsumexp(logits, dim=-1) ** 2
+  return {"none": loss, "sum": loss.sum(), "mean": loss.mean()}[reduction]
+
+
+TORCH_REFERENCES["softmax_focal_loss"] = _torch_softmax_focal
+TORCH_REFERENCES["z_loss"] = _torch_z_loss
+
+
+def _focal(n, c, *, alpha=None, weight=False, n_ignore=0, **kw):
+  def build(rng):
+    x = rng.normal(size=(n, c)) * 2
+    y = rng.integers(0, c, size=(n,))
+    y[:n_ignore] = -100
+    kwargs = dict(kw)
+    if alpha == "vector":
+      kwargs["alpha"] = rng.uniform(0.1, 1.0, size=(c,))
+    elif alpha is not None:
+      kwargs["alpha"] = alpha
+    if weight:
+      kwargs["weight"] = rng.uniform(0.2, 3.0, size=(c,))
+    return [("logits", x), ("labels", y)], kwargs
+  return build
+
+
+CASES = {
+    "softmax_focal_loss": [
+        Case("gamma2", _focal(8, 5), grad_args=("logits",)),
+        Case("alpha_vector_weight_ignore", _focal(8, 5, alpha="vector", weight=True, n_ignore=2,
+                                                   gamma=1.5), grad_args=("logits",)),
+        Case("alpha_scalar_gamma0", _focal(6, 4, alpha=0.25, gamma=0.0), grad_args=("logits",)),
+        Case("gamma3", _focal(6, 7, gamma=3.0), grad_args=("logits",)),
+    ],
+    "z_loss": [
+        Case("basic", lambda rng: ([("logits", rng.normal(size=(6, 5)) * 3)], {}),
+             grad_args=("logits",)),
+        Case("3d", lambda rng: ([("logits", rng.normal(size=(2, 3, 7)))], {}),
+             grad_args=("logits",)),
+    ],
+}

@@ -1,0 +1,56 @@
+"""Focal, Poly-1 and z-loss: checked against optax directly, or against an identity.
+
+softmax_focal_loss and z_loss are also fixed by torch implementations of their
+formulas (tests/fixture_cases/extras.py -> lossjax/fixtures, test_fixtures.py).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import lossjax as lj
+
+RNG = np.random.default_rng(0)
+X = jnp.asarray(RNG.normal(size=(7, 4)) * 3)
+T_SOFT = jnp.asarray(RNG.uniform(size=(7, 4)))
+T_HARD = jnp.asarray((RNG.uniform(size=(7, 4)) < 0.5).astype(np.float64))
+LABELS = jnp.asarray(RNG.integers(0, 4, size=(7,)))
+
+
+@pytest.mark.parametrize("alpha", [0.25, 0.8, -1.0])
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0])
+@pytest.mark.parametrize("targets", [T_SOFT, T_HARD], ids=["soft", "hard"])
+def test_sigmoid_focal_equals_optax(alpha, gamma, targets):
+  # Reference: optax.sigmoid_focal_loss (per element; alpha=None disables weighting).
+  with jax.numpy_dtype_promotion("standard"):
+    want = optax.sigmoid_focal_loss(X, targets, alpha=None if alpha < 0 else alpha, gamma=gamma)
+  got = lj.sigmoid_focal_loss(X, targets, alpha=alpha, gamma=gamma, reduction="none")
+  np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("epsilon", [1.0, 2.0, -0.5])
+def test_poly1_equals_optax_for_integer_and_probability_labels(epsilon):
+  # Reference: optax.losses.poly_loss_cross_entropy (labels as probabilities).
+  onehot = jax.nn.one_hot(LABELS, 4, dtype=X.dtype)
+  probs = jax.nn.softmax(jnp.asarray(RNG.normal(size=(7, 4))))
+  with jax.numpy_dtype_promotion("standard"):
+    for labels, as_probs in ((LABELS, onehot), (probs, probs)):
+      want = optax.losses.poly_loss_cross_entropy(X, as_probs, epsilon=epsilon)
+      got = lj.poly1_cross_entropy(X, labels, epsilon=epsilon, reduction="none")
+      np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_softmax_focal_with_gamma_0_is_cross_entropy():
+  w = jnp.asarray(RNG.uniform(0.5, 2.0, size=4))
+  y = LABELS.at[2].set(-100)
+  np.testing.assert_allclose(lj.softmax_focal_loss(X, y, gamma=0.0, weight=w),
+                             lj.cross_entropy(X, y, weight=w), rtol=1e-13)
+
+
+def test_z_loss_is_the_squared_log_normaliser():
+  np.testing.assert_allclose(lj.z_loss(X, reduction="none"),
+                             jax.nn.logsumexp(X, axis=-1) ** 2, rtol=1e-13)
