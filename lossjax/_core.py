@@ -167,6 +167,29 @@ def check_same_shape(loss: str, arg: str, x: Array, ref_arg: str, ref: Array) ->
   )
 
 
+def same_shape_floats(loss: str, *pairs: tuple[str, Any], float_args: Sequence[str] = ()
+                      ) -> list[Array]:
+  """Validates (name, value) arguments of the first one's shape, returns them in the compute dtype.
+
+  The first argument (and any named in `float_args`) must be floating; every
+  other argument must have exactly its shape (no silent broadcasting).
+  """
+  arrays = [as_array(loss, arg, x) for arg, x in pairs]
+  first_arg, first = pairs[0][0], arrays[0]
+  for (arg, _), a in zip(pairs, arrays):
+    if arg == first_arg or arg in float_args:
+      check_float(loss, arg, a)
+    if arg != first_arg:
+      check_same_shape(loss, arg, a, first_arg, first)
+  dtype = compute_dtype(*arrays)
+  return [to_float(a, dtype) for a in arrays]
+
+
+def abs0(d: Array) -> Array:
+  """|d| whose gradient at 0 is sign(0) = 0, as torch's l1 and norm backwards (jnp.abs: 1)."""
+  return d * jnp.sign(d)
+
+
 def check_broadcastable(loss: str, arg: str, x: Array, shape: Sequence[int], what: str = "") -> Array:
   """Broadcasts an option such as `weight` to `shape`, only in the numpy sense
   and only towards `shape` (never growing the loss)."""

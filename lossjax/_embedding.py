@@ -28,15 +28,9 @@ _COS_EPS = float(np.float32(1e-12))
 
 def _vectors(name: str, *pairs: tuple[str, ArrayLike]) -> list[Array]:
   """Validates embeddings `(N, D)` or `(D,)` of one shape; returns them in the compute dtype."""
-  arrays = [core.as_array(name, arg, x) for arg, x in pairs]
-  first_arg, first = pairs[0][0], arrays[0]
-  core.check_float(name, first_arg, first)
-  core.check_rank(name, first_arg, first, {1, 2}, " ((N, D) or (D,))")
-  for (arg, _), a in zip(pairs[1:], arrays[1:]):
-    core.check_float(name, arg, a)
-    core.check_same_shape(name, arg, a, first_arg, first)
-  dtype = core.compute_dtype(*arrays)
-  return [core.to_float(a, dtype) for a in arrays]
+  out = core.same_shape_floats(name, *pairs, float_args=[arg for arg, _ in pairs])
+  core.check_rank(name, pairs[0][0], out[0], {1, 2}, " ((N, D) or (D,))")
+  return out
 
 
 def _safe_sqrt(s: Array) -> Array:
@@ -45,21 +39,16 @@ def _safe_sqrt(s: Array) -> Array:
   return jnp.where(pos, jnp.sqrt(jnp.where(pos, s, jnp.ones_like(s))), jnp.zeros_like(s))
 
 
-def _abs(d: Array) -> Array:
-  """|d| with gradient sign(0) = 0 at 0, as torch's norm backward."""
-  return d * jnp.sign(d)
-
-
 def _pairwise_distance(x1: Array, x2: Array, p: float = 2.0, eps: float = 1e-6) -> Array:
   """torch.pairwise_distance: ``‖x1 - x2 + eps‖_p`` over the last axis (eps inside, as torch)."""
   v = x1 - x2 + eps
   if p == 2:
     return _safe_sqrt(jnp.sum(jnp.square(v), axis=-1))
   if p == jnp.inf:
-    return jnp.max(_abs(v), axis=-1)
+    return jnp.max(core.abs0(v), axis=-1)
   if p == 1:
-    return jnp.sum(_abs(v), axis=-1)
-  s = jnp.sum(_abs(v) ** p, axis=-1)
+    return jnp.sum(core.abs0(v), axis=-1)
+  s = jnp.sum(core.abs0(v) ** p, axis=-1)
   pos = s > 0
   return jnp.where(pos, jnp.where(pos, s, jnp.ones_like(s)) ** (1.0 / p), jnp.zeros_like(s))
 

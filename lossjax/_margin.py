@@ -22,17 +22,6 @@ __all__ = [
 ]
 
 
-def _float_inputs(name: str, *pairs: tuple[str, ArrayLike], same_shape: bool = True):
-  """Validates float inputs of one shape (the first's); returns them in the compute dtype."""
-  arrays = [core.as_array(name, arg, x) for arg, x in pairs]
-  core.check_float(name, pairs[0][0], arrays[0])
-  if same_shape:
-    for (arg, _), a in zip(pairs[1:], arrays[1:]):
-      core.check_same_shape(name, arg, a, pairs[0][0], arrays[0])
-  dtype = core.compute_dtype(*arrays)
-  return [core.to_float(a, dtype) for a in arrays]
-
-
 def _check_pm1(name: str, target) -> None:
   core.check_values(name, "target", target, lambda t: (t != 1) & (t != -1), "values in {-1, 1}")
 
@@ -68,7 +57,7 @@ def margin_ranking_loss(
   """
   name = "margin_ranking_loss"
   core.validate_reduction(name, reduction)
-  x1, x2, y = _float_inputs(name, ("input1", input1), ("input2", input2), ("target", target))
+  x1, x2, y = core.same_shape_floats(name, ("input1", input1), ("input2", input2), ("target", target))
   _check_pm1(name, target)
   values = core.clamp_min_zero(-y * (x1 - x2) + margin)
   return core.reduce_loss(name, values, reduction, where)
@@ -105,7 +94,7 @@ def hinge_embedding_loss(
   """
   name = "hinge_embedding_loss"
   core.validate_reduction(name, reduction)
-  x, y = _float_inputs(name, ("input", input), ("target", target))
+  x, y = core.same_shape_floats(name, ("input", input), ("target", target))
   _check_pm1(name, target)
   zeros = jnp.zeros_like(x)
   values = (jnp.where(y != 1, core.clamp_min_zero(margin - x), zeros)
@@ -141,7 +130,7 @@ def soft_margin_loss(
   """
   name = "soft_margin_loss"
   core.validate_reduction(name, reduction)
-  x, y = _float_inputs(name, ("input", input), ("target", target))
+  x, y = core.same_shape_floats(name, ("input", input), ("target", target))
   values = jax.nn.softplus(-y * x)
   return core.reduce_loss(name, values, reduction, where)
 
@@ -234,7 +223,7 @@ def multilabel_soft_margin_loss(
   """
   name = "multilabel_soft_margin_loss"
   core.validate_reduction(name, reduction)
-  x, y = _float_inputs(name, ("input", input), ("target", target))
+  x, y = core.same_shape_floats(name, ("input", input), ("target", target))
   values = -(y * jax.nn.log_sigmoid(x) + (1.0 - y) * jax.nn.log_sigmoid(-x))
   if weight is not None:
     w = core.as_array(name, "weight", weight)

@@ -21,28 +21,13 @@ __all__ = [
 
 
 def _pair(name: str, input: ArrayLike, target: ArrayLike, weight: ArrayLike | None = None):
-  """Validates an (input, target[, weight]) triple of one shape; returns them in the compute dtype."""
-  x = core.as_array(name, "input", input)
-  t = core.as_array(name, "target", target)
-  core.check_float(name, "input", x)
-  core.check_same_shape(name, "target", t, "input", x)
-  w = None
-  if weight is not None:
-    w = core.as_array(name, "weight", weight)
-    core.check_float(name, "weight", w)
-    # torch: "Weights and input must have the same size."
-    core.check_same_shape(name, "weight", w, "input", x)
-  dtype = core.compute_dtype(x, t, w)
-  return (
-      core.to_float(x, dtype),
-      core.to_float(t, dtype),
-      None if w is None else core.to_float(w, dtype),
-  )
+  """(input, target[, weight]) of one shape in the compute dtype; weight None if absent.
 
-
-def _abs(d: Array) -> Array:
-  """|d| whose gradient at 0 is sign(0) = 0, as torch's l1 backward; jnp.abs's is 1."""
-  return d * jnp.sign(d)
+  torch: "Weights and input must have the same size."
+  """
+  pairs = [("input", input), ("target", target)] + ([("weight", weight)] if weight is not None else [])
+  out = core.same_shape_floats(name, *pairs, float_args=("weight",))
+  return out[0], out[1], (out[2] if weight is not None else None)
 
 
 def mse_loss(
@@ -110,7 +95,7 @@ def l1_loss(
   name = "l1_loss"
   core.validate_reduction(name, reduction)
   x, t, w = _pair(name, input, target, weight)
-  values = _abs(x - t)
+  values = core.abs0(x - t)
   if w is not None:
     values = values * w
   return core.reduce_loss(name, values, reduction, where, norm_weight=w)
@@ -148,7 +133,7 @@ def smooth_l1_loss(
   if beta < 0:
     raise core.option_error(name, "beta", "smooth_l1_loss does not support negative values for beta.")
   x, t, _ = _pair(name, input, target)
-  z = _abs(x - t)
+  z = core.abs0(x - t)
   if beta == 0.0:
     # torch dispatches beta == 0 to l1_loss; so do we (no division by beta).
     values = z
@@ -194,7 +179,7 @@ def huber_loss(
   if not delta > 0:
     raise core.option_error(name, "delta", "huber_loss does not support non-positive values for delta.")
   x, t, w = _pair(name, input, target, weight)
-  z = _abs(x - t)
+  z = core.abs0(x - t)
   values = jnp.where(z < delta, 0.5 * jnp.square(z), delta * (z - 0.5 * delta))
   if w is not None:
     values = values * w
