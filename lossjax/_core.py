@@ -20,6 +20,7 @@ Everything a loss shares lives here, written once:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -90,6 +91,23 @@ def finite_logits(x: Array) -> Array:
   """
   big = jnp.finfo(x.dtype).max / 4
   return jnp.clip(x, -big, big)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def clamp_min_keep_grad(v: Array, lo: float) -> Array:
+  """max(v, lo) whose gradient is the identity, also below lo.
+
+  torch clamps some values in place under no_grad (gaussian_nll_loss's
+  variance, cosine_similarity's norms): the value is clamped, the gradient
+  flows as if it were not.
+  """
+  return jnp.maximum(v, lo)
+
+
+@clamp_min_keep_grad.defjvp
+def _clamp_min_keep_grad_jvp(lo, primals, tangents):
+  (v,), (dv,) = primals, tangents
+  return jnp.maximum(v, lo), dv
 
 
 def clamp_min_zero(z: Array) -> Array:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 
 import jax
@@ -145,20 +144,6 @@ def poisson_nll_loss(
   return core.reduce_loss(name, values, reduction, where)
 
 
-@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
-def _clamp_min_keep_grad(v: Array, lo: float) -> Array:
-  return jnp.maximum(v, lo)
-
-
-@_clamp_min_keep_grad.defjvp
-def _clamp_min_keep_grad_jvp(lo, primals, tangents):
-  # torch clamps var in place under no_grad: the value is clamped, the
-  # gradient passes through unchanged (identity), also below eps.
-  (v,) = primals
-  (dv,) = tangents
-  return jnp.maximum(v, lo), dv
-
-
 def _gaussian_var(name: str, var, x: Array) -> Array:
   """torch's rules for the shape of `var` (as of 2.13), returning it broadcast to x."""
   if isinstance(var, (int, float)) and not isinstance(var, bool):
@@ -228,7 +213,7 @@ def gaussian_nll_loss(
   dtype = core.compute_dtype(x, t, None if isinstance(var, (int, float)) else var)
   xf = core.to_float(x, dtype)
   tf = core.to_float(t, dtype)
-  vf = _clamp_min_keep_grad(core.to_float(v, dtype), eps)
+  vf = core.clamp_min_keep_grad(core.to_float(v, dtype), eps)
   values = 0.5 * (jnp.log(vf) + jnp.square(xf - tf) / vf)
   if full:
     values = values + 0.5 * math.log(2 * math.pi)

@@ -17,6 +17,11 @@ __all__ = [
     "l1_loss",
     "smooth_l1_loss",
     "huber_loss",
+    "log_cosh_loss",
+    "charbonnier_loss",
+    "msle_loss",
+    "mape_loss",
+    "cosine_similarity_loss",
 ]
 
 
@@ -186,6 +191,199 @@ def huber_loss(
   return core.reduce_loss(name, values, reduction, where)
 
 
+def log_cosh_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Log-cosh: :math:`\ell = \log\cosh(x - y)`, quadratic near 0 and linear far away.
+
+  Computed as :math:`|d| + \mathrm{softplus}(-2|d|) - \log 2`, which never
+  overflows (``cosh`` does beyond ~89 in float32). Its gradient is
+  :math:`\tanh(d)`.
+
+  Args:
+    input: predictions, any shape.
+    target: targets of exactly the input's shape.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the input's shape.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> print(f"{lj.log_cosh_loss(jnp.array([0.5, 3.0]), jnp.array([0.0, 0.0])):.4f}")
+  1.2147
+
+  References: optax ``log_cosh``; Chen et al., "Log Hyperbolic Cosine Loss
+  Improves Variational Auto-Encoder" (2019).
+  """
+  name = "log_cosh_loss"
+  core.validate_reduction(name, reduction)
+  x, t, _ = _pair(name, input, target)
+  d = core.abs0(x - t)
+  values = d + jax.nn.softplus(-2.0 * d) - jnp.log(2.0).astype(d.dtype)
+  return core.reduce_loss(name, values, reduction, where)
+
+
+def charbonnier_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    eps: float = 1e-3,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Charbonnier (pseudo-Huber L1): :math:`\ell = \sqrt{(x - y)^2 + \epsilon^2}`.
+
+  A smooth L1 that is differentiable at 0, common in image restoration
+  (LapSRN, EDVR use ``eps=1e-3``).
+
+  Args:
+    input: predictions, any shape.
+    target: targets of exactly the input's shape.
+    eps: smoothing, > 0.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the input's shape.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> print(f"{lj.charbonnier_loss(jnp.array([0.5, 3.0]), jnp.array([0.0, 0.0])):.4f}")
+  1.7500
+
+  References: Charbonnier et al., "Two deterministic half-quadratic
+  regularization algorithms for computed imaging" (1994); Lai et al.,
+  "LapSRN" (2017).
+  """
+  name = "charbonnier_loss"
+  core.validate_reduction(name, reduction)
+  if not eps > 0:
+    raise core.option_error(name, "eps", f"{eps}, expected eps > 0")
+  x, t, _ = _pair(name, input, target)
+  values = jnp.sqrt(jnp.square(x - t) + eps * eps)
+  return core.reduce_loss(name, values, reduction, where)
+
+
+def msle_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Mean squared logarithmic error: :math:`\ell = (\log(1 + x) - \log(1 + y))^2`.
+
+  For non-negative predictions and targets (scikit-learn's
+  ``mean_squared_log_error``): values below 0 raise ValueError on concrete
+  inputs, as scikit-learn does.
+
+  Args:
+    input: non-negative predictions, any shape.
+    target: non-negative targets of exactly the input's shape.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the input's shape.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> print(f"{lj.msle_loss(jnp.array([0.5, 3.0]), jnp.array([1.0, 2.0])):.4f}")
+  0.0828
+
+  References: scikit-learn ``mean_squared_log_error``.
+  """
+  name = "msle_loss"
+  core.validate_reduction(name, reduction)
+  for arg, value in (("input", input), ("target", target)):
+    core.check_values(name, arg, value, lambda a: a < 0, "non-negative values")
+  x, t, _ = _pair(name, input, target)
+  values = jnp.square(jnp.log1p(x) - jnp.log1p(t))
+  return core.reduce_loss(name, values, reduction, where)
+
+
+def mape_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    eps: float = float(np.finfo(np.float64).eps),
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Mean absolute percentage error (as a fraction): :math:`\ell = |x - y| / \max(|y|, \epsilon)`.
+
+  scikit-learn's ``mean_absolute_percentage_error`` semantics: a fraction,
+  not a percentage, and ``eps`` (default: float64 machine epsilon) keeps a
+  zero target finite.
+
+  Args:
+    input: predictions, any shape.
+    target: targets of exactly the input's shape.
+    eps: lower bound of the denominator, > 0.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the input's shape.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> print(f"{lj.mape_loss(jnp.array([0.5, 3.0]), jnp.array([1.0, 2.0])):.4f}")
+  0.5000
+
+  References: scikit-learn ``mean_absolute_percentage_error``.
+  """
+  name = "mape_loss"
+  core.validate_reduction(name, reduction)
+  if not eps > 0:
+    raise core.option_error(name, "eps", f"{eps}, expected eps > 0")
+  x, t, _ = _pair(name, input, target)
+  values = core.abs0(x - t) / jnp.maximum(core.abs0(t), eps)
+  return core.reduce_loss(name, values, reduction, where)
+
+
+def cosine_similarity_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    axis: int = -1,
+    eps: float = 1e-8,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Cosine distance: :math:`\ell = 1 - \frac{x}{\max(\|x\|, \epsilon)} \cdot \frac{y}{\max(\|y\|, \epsilon)}` along ``axis``.
+
+  One minus ``torch.nn.functional.cosine_similarity``, with the same eps
+  handling: each norm is clamped without stopping its gradient.
+  Zero vectors give a loss of 1 with a finite gradient.
+
+  Args:
+    input: vectors, any shape with the vector axis ``axis``.
+    target: vectors of exactly the input's shape.
+    axis: the vector axis.
+    eps: lower bound of each norm.
+    reduction: "mean" (default), "sum" or "none" (per vector).
+    where: boolean mask broadcastable to the per-vector loss.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> a, b = jnp.array([[1.0, 0.0], [1.0, 1.0]]), jnp.array([[1.0, 1.0], [-1.0, 1.0]])
+  >>> print(f"{lj.cosine_similarity_loss(a, b):.4f}")
+  0.6464
+
+  References: PyTorch ``torch.nn.functional.cosine_similarity``; optax
+  ``cosine_distance``.
+  """
+  name = "cosine_similarity_loss"
+  core.validate_reduction(name, reduction)
+  x, t, _ = _pair(name, input, target)
+  if x.ndim == 0:
+    raise ValueError(f"{name}: argument `input` has shape (), expected a vector axis")
+  if not -x.ndim <= axis < x.ndim:
+    raise core.option_error(name, "axis", f"{axis} is out of range for `input` of shape {x.shape}")
+
+  def norm(v):
+    sq = jnp.sum(jnp.square(v), axis=axis)
+    pos = sq > 0  # double-where: sqrt(0) would put inf * 0 = NaN into the gradient
+    return jnp.where(pos, jnp.sqrt(jnp.where(pos, sq, jnp.ones_like(sq))), jnp.zeros_like(sq))
+
+  # As torch: each vector is divided by its norm first, the norms clamped at
+  # eps without stopping their gradient.
+  x_unit = x / jnp.expand_dims(core.clamp_min_keep_grad(norm(x), eps), axis)
+  t_unit = t / jnp.expand_dims(core.clamp_min_keep_grad(norm(t), eps), axis)
+  cos = jnp.sum(x_unit * t_unit, axis=axis)
+  return core.reduce_loss(name, 1.0 - cos, reduction, where)
+
+
 # --------------------------------------------------------------------------
 # Catalogue entries
 # --------------------------------------------------------------------------
@@ -195,6 +393,14 @@ def _ex_weighted(rng):
   return (rng.normal(size=(6, 3)), rng.normal(size=(6, 3))), {
       "weight": rng.uniform(0.5, 2.0, size=(6, 3))
   }
+
+
+def _ex_pair(rng):
+  return (rng.normal(size=(6, 3)) * 2, rng.normal(size=(6, 3))), {}
+
+
+def _ex_nonneg(rng):
+  return (rng.uniform(0, 3, size=(6, 3)), rng.uniform(0, 3, size=(6, 3))), {}
 
 
 def _ex_smooth_l1(rng):
@@ -219,4 +425,18 @@ SPECS = [
     LossSpec(huber_loss, "regression", "HuberLoss", _ex_huber,
              differentiable=("input", "target"), batched=("input", "target", "weight"),
              unbounded=("input", "target"), bad_options={"delta": 0.0, "weight": np.ones(3)}),
+    LossSpec(log_cosh_loss, "regression", None, _ex_pair, differentiable=("input", "target"),
+             batched=("input", "target"), unbounded=("input", "target"), source="optax log_cosh"),
+    LossSpec(charbonnier_loss, "regression", None, _ex_pair, differentiable=("input", "target"),
+             batched=("input", "target"), unbounded=("input", "target"),
+             bad_options={"eps": 0.0}, source="Charbonnier et al. 1994"),
+    LossSpec(msle_loss, "regression", None, _ex_nonneg, differentiable=("input", "target"),
+             batched=("input", "target"), source="scikit-learn mean_squared_log_error"),
+    LossSpec(mape_loss, "regression", None, _ex_pair, differentiable=("input",),
+             batched=("input", "target"), unbounded=("input",), bad_options={"eps": -1.0},
+             source="scikit-learn mean_absolute_percentage_error"),
+    LossSpec(cosine_similarity_loss, "regression", None, _ex_pair,
+             differentiable=("input", "target"), batched=("input", "target"),
+             unbounded=("input", "target"), bad_options={"axis": 2},
+             source="1 - torch cosine_similarity; optax cosine_distance"),
 ]

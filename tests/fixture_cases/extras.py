@@ -35,6 +35,46 @@ def _torch_z_loss(logits, *, reduction="mean"):
   return {"none": loss, "sum": loss.sum(), "mean": loss.mean()}[reduction]
 
 
+def _reduce(loss, reduction):
+  return {"none": loss, "sum": loss.sum(), "mean": loss.mean()}[reduction]
+
+
+def _torch_log_cosh(input, target, *, reduction="mean"):
+  import torch
+
+  return _reduce(torch.log(torch.cosh(input - target)), reduction)
+
+
+def _torch_charbonnier(input, target, *, eps=1e-3, reduction="mean"):
+  import torch
+
+  return _reduce(torch.sqrt((input - target) ** 2 + eps**2), reduction)
+
+
+def _torch_msle(input, target, *, reduction="mean"):
+  import torch
+
+  return _reduce((torch.log1p(input) - torch.log1p(target)) ** 2, reduction)
+
+
+def _torch_mape(input, target, *, eps=2.220446049250313e-16, reduction="mean"):
+  # scikit-learn's mean_absolute_percentage_error, per element.
+  import torch
+
+  return _reduce((input - target).abs() / target.abs().clamp_min(eps), reduction)
+
+
+def _torch_cosine_similarity_loss(input, target, *, axis=-1, eps=1e-8, reduction="mean"):
+  import torch.nn.functional as F
+
+  return _reduce(1 - F.cosine_similarity(input, target, dim=axis, eps=eps), reduction)
+
+
+TORCH_REFERENCES["log_cosh_loss"] = _torch_log_cosh
+TORCH_REFERENCES["charbonnier_loss"] = _torch_charbonnier
+TORCH_REFERENCES["msle_loss"] = _torch_msle
+TORCH_REFERENCES["mape_loss"] = _torch_mape
+TORCH_REFERENCES["cosine_similarity_loss"] = _torch_cosine_similarity_loss
 TORCH_REFERENCES["softmax_focal_loss"] = _torch_softmax_focal
 TORCH_REFERENCES["z_loss"] = _torch_z_loss
 
@@ -55,6 +95,23 @@ def _focal(n, c, *, alpha=None, weight=False, n_ignore=0, **kw):
   return build
 
 
+def _pair(shape, scale, *, zero_target=False, tiny=False, **kw):
+  def build(rng):
+    x, t = rng.normal(size=shape) * scale, rng.normal(size=shape)
+    if zero_target:
+      t[0] = 0.0
+    if tiny:
+      t = t * 1e-9
+    return [("input", x), ("target", t)], dict(kw)
+  return build
+
+
+def _nonneg(shape):
+  def build(rng):
+    return [("input", rng.uniform(0, 3, size=shape)), ("target", rng.uniform(0, 3, size=shape))], {}
+  return build
+
+
 CASES = {
     "softmax_focal_loss": [
         Case("gamma2", _focal(8, 5), grad_args=("logits",)),
@@ -68,5 +125,27 @@ CASES = {
              grad_args=("logits",)),
         Case("3d", lambda rng: ([("logits", rng.normal(size=(2, 3, 7)))], {}),
              grad_args=("logits",)),
+    ],
+    "log_cosh_loss": [
+        Case("basic", _pair((6, 4), 3.0), grad_args=("input", "target")),
+    ],
+    "charbonnier_loss": [
+        Case("basic", _pair((6, 4), 1.0), grad_args=("input", "target")),
+        Case("eps", _pair((5, 3), 0.01, eps=0.1), grad_args=("input", "target")),
+    ],
+    "msle_loss": [
+        Case("basic", _nonneg((6, 4)), grad_args=("input", "target")),
+    ],
+    "mape_loss": [
+        Case("basic", _pair((6, 4), 2.0), grad_args=("input",)),
+        Case("zero_target_eps", _pair((4, 3), 2.0, zero_target=True, eps=1e-3),
+             grad_args=("input",)),
+    ],
+    "cosine_similarity_loss": [
+        Case("basic", _pair((6, 4), 1.0), grad_args=("input", "target")),
+        Case("axis0", _pair((5, 3), 1.0, axis=0), grad_args=("input", "target")),
+        # Both norms below eps: torch clamps each norm (not their product).
+        Case("tiny_vectors", _pair((4, 3), 1e-9, tiny=True, eps=1e-8),
+             grad_args=("input", "target")),
     ],
 }
