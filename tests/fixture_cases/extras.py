@@ -59,7 +59,6 @@ def _torch_msle(input, target, *, reduction="mean"):
 
 def _torch_mape(input, target, *, eps=2.220446049250313e-16, reduction="mean"):
   # scikit-learn's mean_absolute_percentage_error, per element.
-  import torch
 
   return _reduce((input - target).abs() / target.abs().clamp_min(eps), reduction)
 
