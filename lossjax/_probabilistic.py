@@ -18,6 +18,8 @@ __all__ = [
     "kl_div",
     "poisson_nll_loss",
     "gaussian_nll_loss",
+    "generalized_kl_div",
+    "js_divergence",
 ]
 
 
@@ -220,6 +222,102 @@ def gaussian_nll_loss(
   return core.reduce_loss(name, values, reduction, where)
 
 
+def _xlogx_over(t: Array, log_ratio_fn) -> Array:
+  """t * log(t / p) with 0 at t = 0, value and gradients (double-where)."""
+  pos = t > 0
+  t_safe = jnp.where(pos, t, jnp.ones_like(t))
+  return jnp.where(pos, t_safe * log_ratio_fn(t_safe), jnp.zeros_like(t))
+
+
+def generalized_kl_div(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    log_input: bool = False,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Generalized KL (I-divergence) for non-negative, unnormalised inputs.
+
+  Per element :math:`\ell = t \log(t / p) - t + p` (Lee & Seung's NMF
+  divergence), with :math:`0 \log 0 = 0`: a zero target gives ``p`` with
+  finite gradients. With ``log_input=True``, ``input`` is :math:`\log p`.
+  Summed over the last axis it equals optax's
+  ``generalized_kl_divergence``.
+
+  Args:
+    input: predictions p >= 0 (or log p), any shape.
+    target: targets t >= 0 of exactly the input's shape.
+    log_input: whether ``input`` is log p.
+    reduction: "mean" (default, over elements), "sum" or "none".
+    where: boolean mask broadcastable to the input's shape.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> print(f"{lj.generalized_kl_div(jnp.array([1.0, 2.0]), jnp.array([0.5, 0.0])):.4f}")
+  1.0767
+
+  References: Lee & Seung, "Algorithms for Non-negative Matrix
+  Factorization" (NIPS 2000); optax ``generalized_kl_divergence``.
+  """
+  name = "generalized_kl_div"
+  core.validate_reduction(name, reduction)
+  x, t = core.same_shape_floats(name, ("input", input), ("target", target))
+  if not log_input:
+    core.check_values(name, "input", input, lambda a: a < 0, "non-negative values")
+  core.check_values(name, "target", target, lambda a: a < 0, "non-negative values")
+  log_p = x if log_input else jnp.log(x)
+  p = jnp.exp(x) if log_input else x
+  values = _xlogx_over(t, lambda ts: jnp.log(ts) - log_p) - t + p
+  return core.reduce_loss(name, values, reduction, where)
+
+
+def js_divergence(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    log_input: bool = False,
+    axis: int = -1,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Jensen-Shannon divergence between two distributions along ``axis``.
+
+  .. math:: \mathrm{JS}(p, q) = \tfrac12 \mathrm{KL}(p \,\|\, m) +
+     \tfrac12 \mathrm{KL}(q \,\|\, m), \qquad m = \tfrac12 (p + q),
+
+  in nats, symmetric and bounded by :math:`\log 2`. Zero probabilities
+  contribute 0, with finite gradients. Equal to scipy's
+  ``jensenshannon(p, q) ** 2``.
+
+  Args:
+    input: probabilities p (or log p with ``log_input``), any shape.
+    target: probabilities q of exactly the input's shape (or log q).
+    log_input: whether both are given as log-probabilities.
+    axis: the distribution axis.
+    reduction: "mean" (default, over distributions), "sum" or "none".
+    where: boolean mask broadcastable to the per-distribution loss.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> print(f"{lj.js_divergence(jnp.array([0.5, 0.5, 0.0]), jnp.array([0.0, 0.5, 0.5])):.4f}")
+  0.3466
+
+  References: Lin, "Divergence measures based on the Shannon entropy"
+  (1991); scipy ``spatial.distance.jensenshannon``.
+  """
+  name = "js_divergence"
+  core.validate_reduction(name, reduction)
+  x, t = core.same_shape_floats(name, ("input", input), ("target", target), float_args=("target",))
+  if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
+    raise core.option_error(name, "axis", f"{axis} is out of range for `input` of shape {x.shape}")
+  p, q = (jnp.exp(x), jnp.exp(t)) if log_input else (x, t)
+  m = 0.5 * (p + q)
+  m_safe = jnp.where(m > 0, m, jnp.ones_like(m))
+  kl_pm = _xlogx_over(p, lambda ps: jnp.log(ps) - jnp.log(m_safe))
+  kl_qm = _xlogx_over(q, lambda qs: jnp.log(qs) - jnp.log(m_safe))
+  values = 0.5 * jnp.sum(kl_pm + kl_qm, axis=axis)
+  return core.reduce_loss(name, values, reduction, where)
+
+
 # --------------------------------------------------------------------------
 # Catalogue entries
 # --------------------------------------------------------------------------
@@ -228,6 +326,14 @@ def gaussian_nll_loss(
 def _softmax_np(z):
   e = np.exp(z - z.max(axis=-1, keepdims=True))
   return e / e.sum(axis=-1, keepdims=True)
+
+
+def _ex_generalized_kl(rng):
+  return (rng.uniform(0.1, 3.0, size=(6, 4)), rng.uniform(0.1, 3.0, size=(6, 4))), {}
+
+
+def _ex_js(rng):
+  return (_softmax_np(rng.normal(size=(6, 5))), _softmax_np(rng.normal(size=(6, 5)))), {}
 
 
 def _ex_kl_div(rng):
@@ -255,4 +361,10 @@ SPECS = [
     LossSpec(gaussian_nll_loss, "probabilistic", "GaussianNLLLoss", _ex_gaussian,
              differentiable=("input", "target", "var"), batched=("input", "target", "var"),
              unbounded=("input", "target")),
+    LossSpec(generalized_kl_div, "probabilistic", None, _ex_generalized_kl,
+             differentiable=("input", "target"), batched=("input", "target"),
+             source="Lee & Seung 2000 (I-divergence); optax generalized_kl_divergence"),
+    LossSpec(js_divergence, "probabilistic", None, _ex_js, differentiable=("input", "target"),
+             batched=("input", "target"), bad_options={"axis": 3},
+             source="Lin 1991; scipy jensenshannon**2"),
 ]
