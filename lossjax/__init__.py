@@ -14,6 +14,7 @@ from lossjax import (
     _large_vocab,
     _margin,
     _probabilistic,
+    _ranking,
     _regression,
     _sequence,
     nn,  # torch.nn-style loss objects, generated from the registry
@@ -24,6 +25,7 @@ from lossjax._embedding import *  # noqa: F403
 from lossjax._large_vocab import *  # noqa: F403
 from lossjax._margin import *  # noqa: F403
 from lossjax._probabilistic import *  # noqa: F403
+from lossjax._ranking import *  # noqa: F403
 from lossjax._registry import REGISTRY
 from lossjax._regression import *  # noqa: F403
 from lossjax._sequence import *  # noqa: F403
@@ -41,5 +43,6 @@ __all__ = [
     *_margin.__all__,
     *_embedding.__all__,
     *_sequence.__all__,
+    *_ranking.__all__,
     *_large_vocab.__all__,
 ]

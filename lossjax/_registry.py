@@ -20,6 +20,7 @@ MODULES = (
     "_margin",
     "_embedding",
     "_sequence",
+    "_ranking",
     "_large_vocab",
 )
 
