@@ -10,6 +10,7 @@ people keep re-writing by hand, as pure JAX functions.
 # here, and the registry (lossjax.REGISTRY) describes each one once.
 from lossjax import (
     _classification,
+    _contrastive,
     _embedding,
     _large_vocab,
     _margin,
@@ -21,6 +22,7 @@ from lossjax import (
 )
 from lossjax._checked import CheckError, checked
 from lossjax._classification import *  # noqa: F403
+from lossjax._contrastive import *  # noqa: F403
 from lossjax._embedding import *  # noqa: F403
 from lossjax._large_vocab import *  # noqa: F403
 from lossjax._margin import *  # noqa: F403
@@ -44,5 +46,6 @@ __all__ = [
     *_embedding.__all__,
     *_sequence.__all__,
     *_ranking.__all__,
+    *_contrastive.__all__,
     *_large_vocab.__all__,
 ]

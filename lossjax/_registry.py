@@ -21,6 +21,7 @@ MODULES = (
     "_embedding",
     "_sequence",
     "_ranking",
+    "_contrastive",
     "_large_vocab",
 )
 

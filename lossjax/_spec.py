@@ -40,6 +40,9 @@ class LossSpec:
       require finite values and gradients.
     softmax_args: positional arguments that are logits over the last axis,
       under a loss invariant to adding a constant along that axis.
+    in_batch: the per-element losses depend on the whole batch (in-batch
+      negatives): `where` then masks anchors out of the reduction without
+      removing their samples, so "where equals slicing" does not apply.
     bad_options: options with an invalid value each (e.g.
       ``{"label_smoothing": 1.5}``); each must raise ValueError naming the loss
       and the option.
@@ -62,6 +65,7 @@ class LossSpec:
   unbounded: tuple[str, ...] = ()
   softmax_args: tuple[str, ...] = ()
   bad_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+  in_batch: bool = False
 
   def batch_axis(self, arg: str) -> int:
     return self.batch_axes.get(arg, 0)

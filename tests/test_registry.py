@@ -144,6 +144,8 @@ def _batch_mask(spec, args, kwargs):
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_where_equals_slicing(spec, reduction):
+  if spec.in_batch:
+    pytest.skip("in-batch negatives: masking an anchor is not removing its sample")
   args, kwargs = example(spec)
   keep, mask = _batch_mask(spec, args, kwargs)
   def slice_(n, a):

@@ -1,0 +1,287 @@
+"""Contrastive embedding losses: InfoNCE (NT-Xent), supervised contrastive, pair margins."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+from jax.typing import ArrayLike
+
+from lossjax import _core as core
+from lossjax._spec import LossSpec
+
+Array = jax.Array
+
+__all__ = ["info_nce_loss", "supcon_loss", "contrastive_loss"]
+
+
+def _safe_norm(x: Array) -> Array:
+  sq = jnp.sum(jnp.square(x), axis=-1)
+  pos = sq > 0  # double-where: sqrt(0) would put inf * 0 = NaN into the gradient
+  return jnp.where(pos, jnp.sqrt(jnp.where(pos, sq, jnp.ones_like(sq))), jnp.zeros_like(sq))
+
+
+def _cosine_matrix(x: Array, eps: float) -> Array:
+  """Pairwise cosine similarities of the rows of x; zero rows give 0, finitely."""
+  unit = x / jnp.maximum(_safe_norm(x), eps)[:, None]
+  return unit @ unit.T
+
+
+def _embeddings(name: str, arg: str, x: ArrayLike) -> Array:
+  e = core.as_array(name, arg, x)
+  core.check_float(name, arg, e)
+  core.check_rank(name, arg, e, 2, " (N, D)")
+  return e
+
+
+def info_nce_loss(
+    embeddings: ArrayLike,
+    other: ArrayLike | None = None,
+    *,
+    labels: ArrayLike | None = None,
+    temperature: float = 0.1,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""InfoNCE / NT-Xent over cosine similarities, for paired views or labels.
+
+  With :math:`s_{ij} = \cos(z_i, z_j) / \tau`, each positive pair
+  :math:`(i, j)` (same label, :math:`j \ne i`) costs
+  :math:`-\log \frac{e^{s_{ij}}}{e^{s_{ij}} + \sum_{k \in N(i)} e^{s_{ik}}}`,
+  with :math:`N(i)` the samples of other labels, as in optax's ``ntxent``.
+  Each anchor's loss is the mean over its positives. "mean" averages anchors
+  that have a positive.
+
+  Positives can be given two ways:
+  - paired views, ``info_nce_loss(z1, z2)``: row i of ``z1`` and row i of
+    ``z2`` are positives, and every other row of either is a negative (SimCLR,
+    2N anchors);
+  - labels, ``info_nce_loss(z, labels=y)``: rows with equal labels are positives.
+
+  Args:
+    embeddings: ``(N, D)`` embeddings (first views when ``other`` is given).
+    other: optional ``(N, D)`` second views.
+    labels: optional ``(N,)`` integer labels (without ``other``).
+    temperature: τ > 0.
+    reduction: "mean" (default), "sum" or "none" (per anchor).
+    where: boolean mask over anchors (``2N`` with paired views).
+
+  Zero vectors have cosine 0 with every vector and finite gradients.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> z1 = jnp.array([[1.0, 0.0], [0.0, 1.0]])
+  >>> z2 = jnp.array([[0.9, 0.1], [0.1, 0.9]])
+  >>> print(f"{lj.info_nce_loss(z1, z2, temperature=0.5):.4f}")
+  0.2965
+
+  References: Oord et al., "Representation Learning with Contrastive
+  Predictive Coding" (2018); Chen et al., "SimCLR" (2020); optax ``ntxent``.
+  """
+  name = "info_nce_loss"
+  core.validate_reduction(name, reduction)
+  if not temperature > 0:
+    raise core.option_error(name, "temperature", f"{temperature}, expected > 0")
+  z = _embeddings(name, "embeddings", embeddings)
+  if other is not None:
+    if labels is not None:
+      raise core.option_error(name, "labels", "give either paired views (other) or labels")
+    z2 = _embeddings(name, "other", other)
+    core.check_same_shape(name, "other", z2, "embeddings", z)
+    n = z.shape[0]
+    z = jnp.concatenate([z, z2], axis=0)
+    y = jnp.concatenate([jnp.arange(n), jnp.arange(n)])
+  elif labels is not None:
+    y = core.as_array(name, "labels", labels)
+    core.check_int(name, "labels", y)
+    core.check_shape(name, "labels", y, z.shape[:1], " (one label per embedding)")
+  else:
+    raise core.option_error(name, "labels", "positives are needed: pass `other` or `labels`")
+  zf = core.to_float(z, core.compute_dtype(z))
+  s = _cosine_matrix(zf, 1e-12) / temperature
+  same = y[:, None] == y[None, :]
+  positives = same & ~jnp.eye(z.shape[0], dtype=bool)
+  negatives = ~same
+  m = lax.stop_gradient(jnp.max(jnp.where(negatives, s, -jnp.inf), axis=1, keepdims=True))
+  m = jnp.where(jnp.isneginf(m), jnp.zeros_like(m), m)
+  neg_sum = jnp.sum(jnp.where(negatives, jnp.exp(s - m), 0.0), axis=1, keepdims=True)
+  # -log(e^s_ij / (e^s_ij + Σ_neg e^s_ik)) = softplus(log Σ_neg e^s_ik - s_ij); no negatives: 0.
+  has_neg = neg_sum > 0
+  neg_lse = jnp.log(jnp.where(has_neg, neg_sum, jnp.ones_like(neg_sum))) + m
+  pair = jnp.where(has_neg, jax.nn.softplus(neg_lse - s), 0.0)
+  n_pos = jnp.sum(positives, axis=1)
+  per_anchor = core.safe_div(jnp.sum(jnp.where(positives, pair, 0.0), axis=1),
+                             n_pos.astype(s.dtype))
+  return core.reduce_loss(name, per_anchor, reduction, where, valid=n_pos > 0)
+
+
+def supcon_loss(
+    features: ArrayLike,
+    labels: ArrayLike | None = None,
+    *,
+    temperature: float = 0.07,
+    base_temperature: float = 0.07,
+    contrast_mode: str = "all",
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Supervised contrastive loss (Khosla et al. 2020), their reference code's semantics.
+
+  ``features`` ``[N, V, D]`` hold V views of N samples (normalise them first,
+  as the reference expects). The views are flattened into
+  :math:`A = NV` samples. For an anchor :math:`i` with positives :math:`P(i)`
+  (same label, or same sample without labels, :math:`\ne i`),
+
+  .. math:: \ell_i = -\frac{\tau}{\tau_b} \frac{1}{|P(i)|} \sum_{p \in P(i)}
+     \log \frac{e^{z_i \cdot z_p / \tau}}{\sum_{a \ne i} e^{z_i \cdot z_a / \tau}}.
+
+  ``contrast_mode="one"`` uses only the first view as anchors. Anchors
+  without positives contribute 0, as in the reference (which divides by 1).
+  "mean" averages over anchors.
+
+  Args:
+    features: ``[N, V, D]`` (normalised) features.
+    labels: optional ``[N]`` integer labels (SimCLR-style positives without).
+    temperature: τ > 0.
+    base_temperature: τ_b > 0.
+    contrast_mode: "all" or "one".
+    reduction: "mean" (default, over anchors), "sum" or "none" (per anchor,
+      ``[V, N]`` for "all", ``[N]`` for "one").
+    where: boolean mask broadcastable to the per-anchor loss.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> f = jnp.array([[[1.0, 0.0], [0.8, 0.6]], [[0.0, 1.0], [0.6, 0.8]]])
+  >>> print(f"{lj.supcon_loss(f, jnp.array([0, 1]), temperature=0.5, base_temperature=0.5):.4f}")
+  0.8707
+
+  References: Khosla et al., "Supervised Contrastive Learning" (NeurIPS
+  2020), reference code ``SupContrast/losses.py``.
+  """
+  name = "supcon_loss"
+  core.validate_reduction(name, reduction)
+  if contrast_mode not in ("all", "one"):
+    raise core.option_error(name, "contrast_mode", f"{contrast_mode!r}, expected 'all' or 'one'")
+  if not (temperature > 0 and base_temperature > 0):
+    raise core.option_error(name, "temperature", "temperatures must be > 0")
+  f = core.as_array(name, "features", features)
+  core.check_float(name, "features", f)
+  core.check_rank(name, "features", f, 3, " [N, V, D]")
+  n, v, _ = f.shape
+  if labels is None:
+    y = jnp.arange(n)
+  else:
+    y = core.as_array(name, "labels", labels)
+    core.check_int(name, "labels", y)
+    core.check_shape(name, "labels", y, (n,))
+  ff = core.to_float(f, core.compute_dtype(f))
+  contrast = jnp.swapaxes(ff, 0, 1).reshape(v * n, -1)  # view-major, as torch.cat(unbind(1))
+  y_contrast = jnp.tile(y, v)
+  anchors = contrast if contrast_mode == "all" else ff[:, 0]
+  y_anchor = y_contrast if contrast_mode == "all" else y
+  logits = anchors @ contrast.T / temperature
+  logits = logits - lax.stop_gradient(jnp.max(logits, axis=1, keepdims=True))
+  self_mask = jnp.arange(anchors.shape[0])[:, None] == jnp.arange(contrast.shape[0])[None, :]
+  positives = (y_anchor[:, None] == y_contrast[None, :]) & ~self_mask
+  log_prob = logits - jnp.log(jnp.sum(jnp.where(self_mask, 0.0, jnp.exp(logits)), axis=1,
+                                      keepdims=True))
+  n_pos = jnp.sum(positives, axis=1).astype(logits.dtype)
+  mean_log_prob_pos = (jnp.sum(jnp.where(positives, log_prob, 0.0), axis=1)
+                       / jnp.where(n_pos < 1e-6, jnp.ones_like(n_pos), n_pos))
+  per_anchor = -(temperature / base_temperature) * mean_log_prob_pos
+  if contrast_mode == "all":
+    per_anchor = per_anchor.reshape(v, n)
+  return core.reduce_loss(name, per_anchor, reduction, where)
+
+
+def contrastive_loss(
+    input1: ArrayLike,
+    input2: ArrayLike,
+    same: ArrayLike,
+    *,
+    pos_margin: float = 0.0,
+    neg_margin: float = 1.0,
+    distance: str = "euclidean",
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Pair contrastive loss with margins (Hadsell et al. 2006; pytorch-metric-learning's margins).
+
+  With :math:`d` the distance between paired rows, similar pairs cost
+  :math:`\max(0, d - m_+)` and dissimilar pairs :math:`\max(0, m_- - d)`.
+  ``distance="euclidean"`` is the L2 distance of the embeddings as given (no
+  normalisation); ``"cosine"`` is :math:`1 - \cos`. Identical or zero
+  vectors have finite gradients.
+
+  Args:
+    input1: ``(N, D)`` embeddings.
+    input2: ``(N, D)`` embeddings paired row by row with ``input1``.
+    same: ``(N,)`` booleans (or 0/1): whether each pair is similar.
+    pos_margin: distance below which similar pairs cost nothing.
+    neg_margin: distance above which dissimilar pairs cost nothing.
+    distance: "euclidean" or "cosine".
+    reduction: "mean" (default, over pairs), "sum" or "none".
+    where: boolean mask over pairs.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> a, b = jnp.array([[0.0, 0.0], [1.0, 0.0]]), jnp.array([[0.3, 0.4], [1.0, 0.5]])
+  >>> print(f"{lj.contrastive_loss(a, b, jnp.array([True, False])):.4f}")
+  0.5000
+
+  References: Hadsell, Chopra & LeCun, "Dimensionality Reduction by Learning
+  an Invariant Mapping" (CVPR 2006); pytorch-metric-learning
+  ``ContrastiveLoss``.
+  """
+  name = "contrastive_loss"
+  core.validate_reduction(name, reduction)
+  if distance not in ("euclidean", "cosine"):
+    raise core.option_error(name, "distance", f"{distance!r}, expected 'euclidean' or 'cosine'")
+  x1, x2 = core.same_shape_floats(name, ("input1", input1), ("input2", input2),
+                                  float_args=("input2",))
+  core.check_rank(name, "input1", x1, 2, " (N, D)")
+  s = core.as_array(name, "same", same)
+  core.check_shape(name, "same", s, x1.shape[:1], " (one flag per pair)")
+  if distance == "euclidean":
+    d = _safe_norm(x1 - x2)
+  else:
+    d = 1.0 - jnp.sum(x1 * x2, axis=-1) / (jnp.maximum(_safe_norm(x1), 1e-12)
+                                           * jnp.maximum(_safe_norm(x2), 1e-12))
+  values = jnp.where(s.astype(bool), core.hinge_strict(d - pos_margin),
+                     core.hinge_strict(neg_margin - d))
+  return core.reduce_loss(name, values, reduction, where)
+
+
+# --------------------------------------------------------------------------
+# Catalogue entries
+# --------------------------------------------------------------------------
+
+
+def _ex_info_nce(rng):
+  return (rng.normal(size=(6, 4)),), {"labels": np.array([0, 1, 2, 0, 1, 2]), "temperature": 0.5}
+
+
+def _ex_supcon(rng):
+  f = rng.normal(size=(6, 2, 4))
+  return (f / np.linalg.norm(f, axis=-1, keepdims=True), rng.integers(0, 3, size=(6,))), {
+      "temperature": 0.5, "base_temperature": 0.07, "contrast_mode": "one"}
+
+
+def _ex_contrastive(rng):
+  return (rng.normal(size=(6, 4)), rng.normal(size=(6, 4)), rng.uniform(size=(6,)) < 0.5), {
+      "pos_margin": 0.2, "neg_margin": 3.0}
+
+
+SPECS = [
+    LossSpec(info_nce_loss, "embedding", None, _ex_info_nce, differentiable=("embeddings",),
+             batched=("embeddings", "labels"), unbounded=("embeddings",), in_batch=True,
+             bad_options={"temperature": 0.0},
+             mismatch=lambda args: (args[0][:, :, None],),
+             source="InfoNCE / NT-Xent (Oord 2018, SimCLR); optax ntxent"),
+    LossSpec(supcon_loss, "embedding", None, _ex_supcon, differentiable=("features",),
+             batched=("features", "labels"), in_batch=True,
+             bad_options={"contrast_mode": "some"},
+             source="Khosla et al. 2020 (SupContrast reference code)"),
+    LossSpec(contrastive_loss, "embedding", None, _ex_contrastive,
+             differentiable=("input1", "input2"), batched=("input1", "input2", "same"),
+             unbounded=("input1", "input2"), bad_options={"distance": "manhattan"},
+             source="Hadsell et al. 2006; pytorch-metric-learning ContrastiveLoss"),
+]

@@ -1,0 +1,55 @@
+"""InfoNCE against optax.ntxent; zero vectors; the paired-views form.
+
+supcon_loss and contrastive_loss are fixed by torch transcriptions of their
+sources (tests/fixture_cases/contrastive.py -> fixtures).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import lossjax as lj
+
+RNG = np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("temperature", [0.07, 0.5])
+def test_info_nce_with_labels_equals_optax_ntxent(temperature):
+  # Every label appears equally often, so optax's mean over positive pairs
+  # equals lossjax's mean over anchors of their mean over positives.
+  z = jnp.asarray(RNG.normal(size=(9, 5)))
+  y = jnp.array([0, 1, 2, 0, 1, 2, 0, 1, 2])
+  with jax.numpy_dtype_promotion("standard"):
+    want = optax.losses.ntxent(z, y, temperature=temperature)
+  np.testing.assert_allclose(lj.info_nce_loss(z, labels=y, temperature=temperature), want,
+                             rtol=1e-10)
+
+
+def test_paired_views_are_labels_0_to_n_twice():
+  z1, z2 = jnp.asarray(RNG.normal(size=(4, 3))), jnp.asarray(RNG.normal(size=(4, 3)))
+  y = jnp.concatenate([jnp.arange(4), jnp.arange(4)])
+  np.testing.assert_allclose(lj.info_nce_loss(z1, z2),
+                             lj.info_nce_loss(jnp.concatenate([z1, z2]), labels=y), rtol=1e-13)
+  with jax.numpy_dtype_promotion("standard"):
+    np.testing.assert_allclose(lj.info_nce_loss(z1, z2, temperature=0.2),
+                               optax.losses.ntxent(jnp.concatenate([z1, z2]), y, 0.2), rtol=1e-10)
+
+
+def test_zero_vectors_are_finite():
+  z = jnp.asarray(RNG.normal(size=(4, 3))).at[0].set(0.0)
+  for f, args in ((lambda z: lj.info_nce_loss(z, labels=jnp.array([0, 0, 1, 1])), (z,)),
+                  (lambda a, b: lj.contrastive_loss(a, b, jnp.array([True, False, True, True])),
+                   (z, z)),
+                  (lambda a, b: lj.contrastive_loss(a, b, jnp.ones(4, bool), distance="cosine"),
+                   (z, jnp.zeros((4, 3))))):
+    value, grads = jax.value_and_grad(f, argnums=tuple(range(len(args))))(*args)
+    assert np.isfinite(value) and all(np.all(np.isfinite(g)) for g in grads)
+
+
+def test_positives_are_required():
+  with pytest.raises(ValueError, match="info_nce_loss: argument `labels`"):
+    lj.info_nce_loss(jnp.ones((3, 2)))
