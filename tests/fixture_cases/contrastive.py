@@ -8,7 +8,6 @@ two margins. info_nce_loss is checked against optax.ntxent in test_contrastive.p
 from __future__ import annotations
 
 import numpy as np
-
 from torchref import TORCH_REFERENCES, Case
 
 
