@@ -17,6 +17,7 @@ from lossjax import (
     _probabilistic,
     _ranking,
     _regression,
+    _segmentation,
     _sequence,
     nn,  # torch.nn-style loss objects, generated from the registry
 )
@@ -30,6 +31,7 @@ from lossjax._probabilistic import *  # noqa: F403
 from lossjax._ranking import *  # noqa: F403
 from lossjax._registry import REGISTRY
 from lossjax._regression import *  # noqa: F403
+from lossjax._segmentation import *  # noqa: F403
 from lossjax._sequence import *  # noqa: F403
 
 __version__ = "0.1.0"
@@ -45,6 +47,7 @@ __all__ = [
     *_margin.__all__,
     *_embedding.__all__,
     *_sequence.__all__,
+    *_segmentation.__all__,
     *_ranking.__all__,
     *_contrastive.__all__,
     *_large_vocab.__all__,

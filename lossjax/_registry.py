@@ -20,6 +20,7 @@ MODULES = (
     "_margin",
     "_embedding",
     "_sequence",
+    "_segmentation",
     "_ranking",
     "_contrastive",
     "_large_vocab",

@@ -1,0 +1,353 @@
+"""Overlap (segmentation) losses: dice, Jaccard, Tversky, focal Tversky, generalized dice.
+
+All share one computation of the soft overlap statistics per image and class
+(:func:`_overlap`): the intersection ``I``, the predicted mass ``P`` and the
+target mass ``T``, summed over the spatial axes (and the batch with
+``batch=True``). The options are MONAI's where MONAI has them (``smooth_nr``,
+``smooth_dr``, ``include_background``, ``batch``), plus:
+
+- ``mode``: "multiclass" (``[N, ..., C]`` scores, integer ``[N, ...]`` class
+  maps), "multilabel" (``[N, ..., C]`` scores and ``{0, 1}`` targets), or
+  "binary" (``[N, ...]`` scores and targets);
+- ``from_logits``: apply softmax (multiclass) or sigmoid (otherwise) first;
+- ``class_weights``: a ``[C]`` weight per class;
+- ``ignore_index``: multiclass pixels with this label count for nothing;
+- ``axis``: the class axis (-1; ``axis=1`` for torch's ``[N, C, H, W]``).
+
+An empty target with an empty prediction gives ratio ``smooth_nr / smooth_dr =
+1`` and a loss of 0.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+from jax.typing import ArrayLike
+
+from lossjax import _core as core
+from lossjax._spec import LossSpec
+
+Array = jax.Array
+
+__all__ = [
+    "dice_loss",
+    "jaccard_loss",
+    "tversky_loss",
+    "focal_tversky_loss",
+    "generalized_dice_loss",
+]
+
+_MODES = ("multiclass", "multilabel", "binary")
+
+
+def _overlap(name, input, target, *, mode, from_logits, ignore_index, include_background,
+             batch, axis):
+  """Soft (I, P, T) per image and class: ``[N, C]``, or ``[C]`` with ``batch``."""
+  if mode not in _MODES:
+    raise core.option_error(name, "mode", f"{mode!r}, expected one of {_MODES}")
+  x = core.as_array(name, "input", input)
+  t = core.as_array(name, "target", target)
+  core.check_float(name, "input", x)
+  dtype = core.compute_dtype(x, t if jnp.issubdtype(t.dtype, jnp.floating) else None)
+  if mode == "binary":
+    core.check_same_shape(name, "target", t, "input", x)
+    xf, tf = core.to_float(x, dtype)[..., None], core.to_float(t, dtype)[..., None]
+    probs = jax.nn.sigmoid(xf) if from_logits else xf
+    keep = jnp.ones(tf.shape, bool)
+  else:
+    if x.ndim < 2:
+      raise ValueError(f"{name}: argument `input` has shape {x.shape}, expected [N, ..., C]")
+    scores = core.to_float(core.class_axis_last(name, x, axis), dtype)
+    c = scores.shape[-1]
+    if mode == "multiclass":
+      core.check_int(name, "target", t)
+      core.check_shape(name, "target", t, core.batch_shape(x, axis),
+                       " (input's shape without the class axis)")
+      core.check_values(name, "target", t, lambda a: (a != ignore_index) & ((a < 0) | (a >= c)),
+                        f"class indices in [0, {c}) or ignore_index={ignore_index}")
+      keep = (t != ignore_index)[..., None]
+      classes = lax.broadcasted_iota(t.dtype, scores.shape, scores.ndim - 1)
+      tf = (classes == t[..., None]).astype(dtype)
+      probs = jax.nn.softmax(scores, axis=-1) if from_logits else scores
+    else:
+      core.check_same_shape(name, "target", t, "input", x)
+      tf = core.to_float(core.class_axis_last(name, t, axis), dtype)
+      probs = jax.nn.sigmoid(scores) if from_logits else scores
+      keep = jnp.ones(tf.shape, bool)
+  # Ignored pixels leave both the prediction and the target.
+  probs = jnp.where(keep, probs, 0.0)
+  tf = jnp.where(keep, tf, 0.0)
+  spatial = tuple(range(1, probs.ndim - 1))
+  reduce_axes = (0,) + spatial if batch else spatial
+  stats = [jnp.sum(a, axis=reduce_axes) for a in (probs * tf, probs, tf)]
+  if not include_background:
+    if stats[0].shape[-1] < 2:
+      raise core.option_error(name, "include_background", "needs at least two classes")
+    stats = [a[..., 1:] for a in stats]
+  return stats
+
+
+def _finish(name, per_class, class_weights, reduction, where, include_background):
+  if class_weights is not None:
+    w = core.as_array(name, "class_weights", class_weights)
+    core.check_float(name, "class_weights", w)
+    if not include_background:
+      w = w[1:]
+    core.check_shape(name, "class_weights", w, per_class.shape[-1:])
+    per_class = per_class * jnp.broadcast_to(core.to_float(w, per_class.dtype), per_class.shape)
+  return core.reduce_loss(name, per_class, reduction, where)
+
+
+def _tversky_index(stats, alpha, beta, smooth_nr, smooth_dr):
+  i, p, t = stats
+  return (i + smooth_nr) / (i + alpha * (p - i) + beta * (t - i) + smooth_dr)
+
+
+def dice_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    mode: str = "multiclass",
+    from_logits: bool = True,
+    smooth_nr: float = 1e-5,
+    smooth_dr: float = 1e-5,
+    class_weights: ArrayLike | None = None,
+    ignore_index: int = -100,
+    include_background: bool = True,
+    batch: bool = False,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis: int = -1,
+) -> Array:
+  r"""Soft dice: :math:`\ell = 1 - \frac{2I + s_n}{P + T + s_d}` per image and class.
+
+  See the module docstring for the options (MONAI's ``DiceLoss`` semantics).
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])  # [N=1, H=3, C=2]
+  >>> print(f"{lj.dice_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
+  0.2775
+
+  References: Milletari et al., "V-Net" (2016); MONAI ``DiceLoss``.
+  """
+  name = "dice_loss"
+  core.validate_reduction(name, reduction)
+  stats = _overlap(name, input, target, mode=mode, from_logits=from_logits,
+                   ignore_index=ignore_index, include_background=include_background,
+                   batch=batch, axis=axis)
+  i, p, t = stats
+  per_class = 1.0 - (2.0 * i + smooth_nr) / (p + t + smooth_dr)
+  return _finish(name, per_class, class_weights, reduction, where, include_background)
+
+
+def jaccard_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    mode: str = "multiclass",
+    from_logits: bool = True,
+    smooth_nr: float = 1e-5,
+    smooth_dr: float = 1e-5,
+    class_weights: ArrayLike | None = None,
+    ignore_index: int = -100,
+    include_background: bool = True,
+    batch: bool = False,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis: int = -1,
+) -> Array:
+  r"""Soft Jaccard (IoU): :math:`\ell = 1 - \frac{I + s_n}{P + T - I + s_d}` per image and class.
+
+  See the module docstring for the options.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
+  >>> print(f"{lj.jaccard_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
+  0.4339
+
+  References: Rahman & Wang, "Optimizing Intersection-Over-Union in Deep
+  Neural Networks for Image Segmentation" (2016); MONAI ``DiceLoss(jaccard=True)``.
+  """
+  name = "jaccard_loss"
+  core.validate_reduction(name, reduction)
+  stats = _overlap(name, input, target, mode=mode, from_logits=from_logits,
+                   ignore_index=ignore_index, include_background=include_background,
+                   batch=batch, axis=axis)
+  per_class = 1.0 - _tversky_index(stats, 1.0, 1.0, smooth_nr, smooth_dr)
+  return _finish(name, per_class, class_weights, reduction, where, include_background)
+
+
+def tversky_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    alpha: float = 0.5,
+    beta: float = 0.5,
+    mode: str = "multiclass",
+    from_logits: bool = True,
+    smooth_nr: float = 1e-5,
+    smooth_dr: float = 1e-5,
+    class_weights: ArrayLike | None = None,
+    ignore_index: int = -100,
+    include_background: bool = True,
+    batch: bool = False,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis: int = -1,
+) -> Array:
+  r"""Tversky: :math:`\ell = 1 - \frac{I + s_n}{I + \alpha\,FP + \beta\,FN + s_d}`, FP = P - I, FN = T - I.
+
+  ``alpha`` weighs false positives and ``beta`` false negatives (MONAI's
+  convention); 0.5 and 0.5 give dice (up to the smoothing), 1 and 1 Jaccard.
+  See the module docstring for the other options.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
+  >>> print(f"{lj.tversky_loss(logits, jnp.array([[0, 1, 1]]), alpha=0.3, beta=0.7):.4f}")
+  0.2664
+
+  References: Salehi et al., "Tversky loss function for image segmentation
+  using 3D fully convolutional deep networks" (2017); MONAI ``TverskyLoss``.
+  """
+  name = "tversky_loss"
+  core.validate_reduction(name, reduction)
+  stats = _overlap(name, input, target, mode=mode, from_logits=from_logits,
+                   ignore_index=ignore_index, include_background=include_background,
+                   batch=batch, axis=axis)
+  per_class = 1.0 - _tversky_index(stats, alpha, beta, smooth_nr, smooth_dr)
+  return _finish(name, per_class, class_weights, reduction, where, include_background)
+
+
+def focal_tversky_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    alpha: float = 0.3,
+    beta: float = 0.7,
+    gamma: float = 0.75,
+    mode: str = "multiclass",
+    from_logits: bool = True,
+    smooth_nr: float = 1e-5,
+    smooth_dr: float = 1e-5,
+    class_weights: ArrayLike | None = None,
+    ignore_index: int = -100,
+    include_background: bool = True,
+    batch: bool = False,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis: int = -1,
+) -> Array:
+  r"""Focal Tversky: :math:`\ell = (1 - \mathrm{TI})^{\gamma}` per image and class.
+
+  Abraham & Khan's focal form of :func:`tversky_loss`. Their best setting was
+  :math:`\gamma = 4/3` applied as the exponent :math:`1/\gamma = 0.75` (the
+  default here), with alpha 0.3 and beta 0.7. The gradient is finite at a
+  perfect overlap (TI = 1) for ``gamma >= 1``. For ``gamma < 1`` the loss is
+  clamped away from 0 at 1e-12 before the power.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
+  >>> print(f"{lj.focal_tversky_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
+  0.3697
+
+  References: Abraham & Khan, "A Novel Focal Tversky loss function with
+  improved Attention U-Net for lesion segmentation" (ISBI 2019).
+  """
+  name = "focal_tversky_loss"
+  core.validate_reduction(name, reduction)
+  if not gamma > 0:
+    raise core.option_error(name, "gamma", f"{gamma}, expected gamma > 0")
+  stats = _overlap(name, input, target, mode=mode, from_logits=from_logits,
+                   ignore_index=ignore_index, include_background=include_background,
+                   batch=batch, axis=axis)
+  one_minus = 1.0 - _tversky_index(stats, alpha, beta, smooth_nr, smooth_dr)
+  # x ** gamma has an infinite derivative at 0 for gamma < 1: keep x >= 1e-12.
+  per_class = jnp.power(jnp.maximum(one_minus, 1e-12), gamma)
+  return _finish(name, per_class, class_weights, reduction, where, include_background)
+
+
+def generalized_dice_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    w_type: str = "square",
+    mode: str = "multiclass",
+    from_logits: bool = True,
+    smooth_nr: float = 1e-5,
+    smooth_dr: float = 1e-5,
+    ignore_index: int = -100,
+    include_background: bool = True,
+    batch: bool = False,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis: int = -1,
+) -> Array:
+  r"""Generalized dice: :math:`\ell = 1 - \frac{2\sum_c w_c I_c + s_n}{\sum_c w_c (P_c + T_c) + s_d}` per image.
+
+  MONAI's ``GeneralizedDiceLoss``: :math:`w_c = 1/T_c^2` ("square"),
+  :math:`1/T_c` ("simple") or 1 ("uniform"), computed from the targets
+  (no gradient). A class absent from an image (infinite weight) takes that
+  image's largest finite weight. The per-element loss is per image (``[N]``),
+  or a scalar with ``batch``.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
+  >>> print(f"{lj.generalized_dice_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
+  0.2910
+
+  References: Sudre et al., "Generalised Dice overlap as a deep learning loss
+  function for highly unbalanced segmentations" (2017); MONAI
+  ``GeneralizedDiceLoss``.
+  """
+  name = "generalized_dice_loss"
+  core.validate_reduction(name, reduction)
+  if w_type not in ("square", "simple", "uniform"):
+    raise core.option_error(name, "w_type", f"{w_type!r}, expected 'square', 'simple' or 'uniform'")
+  i, p, t = _overlap(name, input, target, mode=mode, from_logits=from_logits,
+                     ignore_index=ignore_index, include_background=include_background,
+                     batch=batch, axis=axis)
+  t_ng = lax.stop_gradient(t)
+  if w_type == "uniform":
+    w = jnp.ones_like(t_ng)
+  else:
+    present = t_ng > 0
+    denom = jnp.where(present, t_ng if w_type == "simple" else jnp.square(t_ng), 1.0)
+    w = jnp.where(present, 1.0 / denom, 0.0)
+    # MONAI: an absent class's infinite weight becomes the largest finite one.
+    w = w + jnp.where(present, 0.0, jnp.max(w, axis=-1, keepdims=True))
+  numer = 2.0 * jnp.sum(i * w, axis=-1) + smooth_nr
+  denom = jnp.sum((p + t) * w, axis=-1) + smooth_dr
+  return core.reduce_loss(name, 1.0 - numer / denom, reduction, where)
+
+
+# --------------------------------------------------------------------------
+# Catalogue entries
+# --------------------------------------------------------------------------
+
+
+def _ex_multiclass(rng):
+  return (rng.normal(size=(4, 5, 3)) * 2, rng.integers(0, 3, size=(4, 5))), {}
+
+
+def _ex_weighted(rng):
+  (x, y), _ = _ex_multiclass(rng)
+  return (x, y), {"class_weights": rng.uniform(0.5, 2.0, size=(3,))}
+
+
+_OVERLAP = dict(differentiable=("input",), batched=("input", "target"), unbounded=("input",),
+                softmax_args=("input",))
+SPECS = [
+    LossSpec(dice_loss, "segmentation", None, _ex_weighted, **_OVERLAP,
+             bad_options={"mode": "ternary", "class_weights": np.ones(2)},
+             source="Milletari et al. 2016; MONAI DiceLoss"),
+    LossSpec(jaccard_loss, "segmentation", None, _ex_weighted, **_OVERLAP,
+             bad_options={"mode": "ternary"}, source="MONAI DiceLoss(jaccard=True)"),
+    LossSpec(tversky_loss, "segmentation", None, _ex_weighted, **_OVERLAP,
+             bad_options={"mode": "ternary"}, source="Salehi et al. 2017; MONAI TverskyLoss"),
+    LossSpec(focal_tversky_loss, "segmentation", None, _ex_multiclass, **_OVERLAP,
+             bad_options={"gamma": 0.0}, source="Abraham & Khan 2019"),
+    LossSpec(generalized_dice_loss, "segmentation", None, _ex_multiclass, **_OVERLAP,
+             bad_options={"w_type": "cubic"}, source="Sudre et al. 2017; MONAI GeneralizedDiceLoss"),
+]
