@@ -37,6 +37,8 @@ __all__ = [
     "tversky_loss",
     "focal_tversky_loss",
     "generalized_dice_loss",
+    "lovasz_softmax_loss",
+    "lovasz_hinge_loss",
 ]
 
 _MODES = ("multiclass", "multilabel", "binary")
@@ -322,6 +324,164 @@ def generalized_dice_loss(
   return core.reduce_loss(name, 1.0 - numer / denom, reduction, where)
 
 
+def _lovasz_grad(gt_sorted: Array) -> Array:
+  """Gradient of the Lovász extension of the Jaccard loss wrt sorted errors (last axis).
+
+  Berman et al.: jaccard_k = 1 - (G - cumsum(gt)_k) / (G + cumsum(1 - gt)_k),
+  then first differences.
+  """
+  gts = jnp.sum(gt_sorted, axis=-1, keepdims=True)
+  intersection = gts - jnp.cumsum(gt_sorted, axis=-1)
+  union = gts + jnp.cumsum(1.0 - gt_sorted, axis=-1)
+  jaccard = 1.0 - intersection / union  # union >= 1 from the first position on
+  return jnp.concatenate([jaccard[..., :1], jaccard[..., 1:] - jaccard[..., :-1]], axis=-1)
+
+
+def _lovasz_sorted(errors: Array, gt: Array, valid: Array) -> Array:
+  """dot(sorted errors, lovasz_grad(sorted gt)) over the last axis; invalid items sort last."""
+  key = jnp.where(valid, errors, -jnp.inf)
+  order = jnp.argsort(-lax.stop_gradient(key), axis=-1, stable=True)
+  e = jnp.take_along_axis(jnp.where(valid, errors, 0.0), order, axis=-1)
+  g = jnp.take_along_axis(jnp.where(valid, gt, 0.0), order, axis=-1)
+  return jnp.sum(e * lax.stop_gradient(_lovasz_grad(g)), axis=-1)
+
+
+def lovasz_hinge_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    per_image: bool = True,
+    ignore_index: int | None = None,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Lovász hinge: the Lovász extension of the binary Jaccard loss, on hinge errors.
+
+  Berman et al.'s ``lovasz_hinge``: errors :math:`1 - x\,(2y - 1)` are sorted
+  in decreasing order and the ReLU errors are weighted by the gradient of
+  the Lovász extension. ``per_image`` (default, as in the reference) gives
+  one loss per image; otherwise one loss over the whole batch.
+
+  Args:
+    input: logits ``[N, ...]``.
+    target: ``{0, 1}`` labels of the input's shape (integer or float).
+    per_image: one loss per image (else one for the batch).
+    ignore_index: pixels whose label equals it are left out.
+    reduction: "mean" (default, over images), "sum" or "none".
+    where: boolean mask broadcastable to the per-image loss.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> x = jnp.array([[2.0, -1.0, 0.5, -3.0]])
+  >>> print(f"{lj.lovasz_hinge_loss(x, jnp.array([[1, 0, 0, 1]])):.4f}")
+  2.2500
+
+  References: Berman, Triki & Blaschko, "The Lovász-Softmax loss" (CVPR
+  2018), reference code ``lovasz_losses.py``.
+  """
+  name = "lovasz_hinge_loss"
+  core.validate_reduction(name, reduction)
+  x = core.as_array(name, "input", input)
+  t = core.as_array(name, "target", target)
+  core.check_float(name, "input", x)
+  core.check_same_shape(name, "target", t, "input", x)
+  if x.ndim < 1:
+    raise ValueError(f"{name}: argument `input` has shape (), expected [N, ...]")
+  dtype = core.compute_dtype(x)
+  valid = jnp.ones(t.shape, bool) if ignore_index is None else t != ignore_index
+  xf = core.to_float(x, dtype).reshape(x.shape[0], -1)
+  yf = jnp.where(valid, t, 0).astype(dtype).reshape(x.shape[0], -1)
+  valid = valid.reshape(x.shape[0], -1)
+  if not per_image:
+    xf, yf, valid = xf.reshape(1, -1), yf.reshape(1, -1), valid.reshape(1, -1)
+  errors = 1.0 - xf * (2.0 * yf - 1.0)
+  # ReLU after sorting, as the reference: the order uses the raw errors.
+  key = jnp.where(valid, errors, -jnp.inf)
+  order = jnp.argsort(-lax.stop_gradient(key), axis=-1, stable=True)
+  e = jnp.take_along_axis(jnp.where(valid, errors, 0.0), order, axis=-1)
+  g = jnp.take_along_axis(jnp.where(valid, yf, 0.0), order, axis=-1)
+  values = jnp.sum(jax.nn.relu(e) * lax.stop_gradient(_lovasz_grad(g)), axis=-1)
+  return core.reduce_loss(name, values if per_image else values[0], reduction, where)
+
+
+def lovasz_softmax_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    from_logits: bool = True,
+    classes: str = "present",
+    per_image: bool = False,
+    ignore_index: int | None = None,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis: int = -1,
+) -> Array:
+  r"""Lovász-softmax: the Lovász extension of the per-class Jaccard loss, averaged over classes.
+
+  Berman et al.'s ``lovasz_softmax``: for each class, the errors
+  :math:`|[y = c] - p_c|` are sorted in decreasing order and weighted by the
+  gradient of the Lovász extension; the class losses are averaged. With
+  ``classes="present"`` (the default), classes absent from the image (or the
+  batch) are skipped; with "all", every class counts. If no class is
+  present, the loss is 0. ``per_image=False`` (the default, as in the
+  reference) pools the whole batch.
+
+  Args:
+    input: ``[N, ..., C]`` scores (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).
+    target: integer class map ``[N, ...]``.
+    from_logits: apply softmax first (the reference takes probabilities).
+    classes: "present" or "all".
+    per_image: one loss per image (else one for the batch).
+    ignore_index: pixels with this label are left out.
+    reduction: "mean" (default, over images), "sum" or "none".
+    where: boolean mask broadcastable to the per-image loss.
+    axis: the class axis.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
+  >>> print(f"{lj.lovasz_softmax_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
+  0.3892
+
+  References: Berman, Triki & Blaschko, "The Lovász-Softmax loss" (CVPR
+  2018), reference code ``lovasz_losses.py``.
+  """
+  name = "lovasz_softmax_loss"
+  core.validate_reduction(name, reduction)
+  if classes not in ("present", "all"):
+    raise core.option_error(name, "classes", f"{classes!r}, expected 'present' or 'all'")
+  x = core.as_array(name, "input", input)
+  t = core.as_array(name, "target", target)
+  core.check_float(name, "input", x)
+  if x.ndim < 2:
+    raise ValueError(f"{name}: argument `input` has shape {x.shape}, expected [N, ..., C]")
+  core.check_int(name, "target", t)
+  core.check_shape(name, "target", t, core.batch_shape(x, axis),
+                   " (input's shape without the class axis)")
+  scores = core.to_float(core.class_axis_last(name, x, axis), core.compute_dtype(x))
+  c = scores.shape[-1]
+  if ignore_index is None:
+    core.check_values(name, "target", t, lambda a: (a < 0) | (a >= c), f"class indices in [0, {c})")
+  else:
+    core.check_values(name, "target", t, lambda a: (a != ignore_index) & ((a < 0) | (a >= c)),
+                      f"class indices in [0, {c}) or ignore_index={ignore_index}")
+  probs = jax.nn.softmax(scores, axis=-1) if from_logits else scores
+  n = scores.shape[0]
+  probs = probs.reshape(n, -1, c)
+  labels = t.reshape(n, -1)
+  valid = jnp.ones(labels.shape, bool) if ignore_index is None else labels != ignore_index
+  if not per_image:
+    probs, labels, valid = probs.reshape(1, -1, c), labels.reshape(1, -1), valid.reshape(1, -1)
+  fg = (labels[..., None] == lax.broadcasted_iota(labels.dtype, probs.shape, 2)).astype(probs.dtype)
+  # [groups, C, pixels]: one Lovász term per class.
+  fg_c, p_c = jnp.swapaxes(fg, 1, 2), jnp.swapaxes(probs, 1, 2)
+  valid_c = jnp.broadcast_to(valid[:, None, :], fg_c.shape)
+  per_class = _lovasz_sorted(jnp.abs(fg_c - p_c), fg_c, valid_c)  # [groups, C]
+  counted = jnp.any((fg_c > 0) & valid_c, axis=-1) if classes == "present" else (
+      jnp.ones(per_class.shape, bool))
+  values = core.safe_div(jnp.sum(jnp.where(counted, per_class, 0.0), axis=-1),
+                         jnp.sum(counted, axis=-1).astype(per_class.dtype))
+  return core.reduce_loss(name, values if per_image else values[0], reduction, where)
+
+
 # --------------------------------------------------------------------------
 # Catalogue entries
 # --------------------------------------------------------------------------
@@ -329,6 +489,15 @@ def generalized_dice_loss(
 
 def _ex_multiclass(rng):
   return (rng.normal(size=(4, 5, 3)) * 2, rng.integers(0, 3, size=(4, 5))), {}
+
+
+def _ex_per_image(rng):
+  args, _ = _ex_multiclass(rng)
+  return args, {"per_image": True}
+
+
+def _ex_binary(rng):
+  return (rng.normal(size=(4, 6)) * 2, (rng.uniform(size=(4, 6)) < 0.5).astype(np.int64)), {}
 
 
 def _ex_weighted(rng):
@@ -350,4 +519,9 @@ SPECS = [
              bad_options={"gamma": 0.0}, source="Abraham & Khan 2019"),
     LossSpec(generalized_dice_loss, "segmentation", None, _ex_multiclass, **_OVERLAP,
              bad_options={"w_type": "cubic"}, source="Sudre et al. 2017; MONAI GeneralizedDiceLoss"),
+    LossSpec(lovasz_softmax_loss, "segmentation", None, _ex_per_image, **_OVERLAP,
+             bad_options={"classes": "some"}, source="Berman et al. 2018 (lovasz_softmax)"),
+    LossSpec(lovasz_hinge_loss, "segmentation", None, _ex_binary, differentiable=("input",),
+             batched=("input", "target"), unbounded=("input",),
+             source="Berman et al. 2018 (lovasz_hinge)"),
 ]

@@ -78,3 +78,15 @@ def test_empty_target_and_empty_prediction_give_zero_with_finite_gradients():
     value, grad = jax.value_and_grad(lambda x, fn=fn: fn(x, target, mode="binary"))(logits)
     np.testing.assert_allclose(value, 0.0, atol=1e-9)
     assert np.all(np.isfinite(grad)), fn.__name__
+
+
+def test_lovasz_with_a_class_absent_from_the_batch_is_finite():
+  # Class 3 never appears: "present" skips it, "all" counts it; both finite.
+  y = jnp.where(Y == 3, 0, Y)
+  for classes in ("present", "all"):
+    value, grad = jax.value_and_grad(lj.lovasz_softmax_loss)(X, y, classes=classes)
+    assert np.isfinite(value) and np.all(np.isfinite(grad)), classes
+  absent_only = lj.lovasz_softmax_loss(X, y, classes="present", per_image=True, reduction="none")
+  assert np.all(np.isfinite(absent_only))
+  value, grad = jax.value_and_grad(lj.lovasz_hinge_loss)(X[..., 0], jnp.zeros(Y.shape, jnp.int32))
+  assert np.isfinite(value) and np.all(np.isfinite(grad))  # no positive pixel at all
