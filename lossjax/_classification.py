@@ -20,6 +20,7 @@ __all__ = [
     "sigmoid_focal_loss",
     "softmax_focal_loss",
     "poly1_cross_entropy",
+    "generalized_cross_entropy",
     "z_loss",
 ]
 
@@ -658,6 +659,58 @@ def poly1_cross_entropy(
   return core.reduce_loss(name, ce + epsilon * (1.0 - p_t), reduction, where)
 
 
+def generalized_cross_entropy(
+    logits: ArrayLike,
+    labels: ArrayLike,
+    *,
+    q: float = 0.7,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis: int = -1,
+) -> Array:
+  r"""Generalized cross-entropy: :math:`\ell = (1 - p_y^{q}) / q`, robust to noisy labels.
+
+  Zhang & Sabuncu's :math:`L_q` loss: :math:`q \to 0` is cross-entropy,
+  :math:`q = 1` is MAE on the target probability. :math:`p_y^q` is computed
+  as :math:`\exp(q \log p_y)` from the log-normaliser, so it is finite for
+  any logits.
+
+  Args:
+    logits: ``[..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).
+    labels: integer class indices, the logits' shape without the class axis.
+    q: in (0, 1].
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the per-element loss.
+    axis: the class axis.
+
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> logits = jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
+  >>> print(f"{lj.generalized_cross_entropy(logits, jnp.array([0, 1])):.4f}")
+  0.7321
+
+  References: Zhang & Sabuncu, "Generalized Cross Entropy Loss for Training
+  Deep Neural Networks with Noisy Labels" (NeurIPS 2018).
+  """
+  name = "generalized_cross_entropy"
+  core.validate_reduction(name, reduction)
+  if not 0 < q <= 1:
+    raise core.option_error(name, "q", f"{q}, expected q in (0, 1]")
+  x = core.as_array(name, "logits", logits)
+  t = core.as_array(name, "labels", labels)
+  core.check_float(name, "logits", x)
+  if x.ndim == 0:
+    raise ValueError(f"{name}: argument `logits` has shape (), expected at least one (class) axis")
+  core.check_int(name, "labels", t)
+  core.check_shape(name, "labels", t, core.batch_shape(x, axis),
+                   " (logits' shape without the class axis)")
+  z = core.to_float(core.class_axis_last(name, x, axis), core.compute_dtype(x))
+  c = z.shape[-1]
+  core.check_values(name, "labels", t, lambda v: (v < 0) | (v >= c), f"class indices in [0, {c})")
+  m, log_s = _log_normalizer(z)
+  log_p = (_pick(z, t) - m) - log_s
+  return core.reduce_loss(name, (1.0 - jnp.exp(q * log_p)) / q, reduction, where)
+
+
 def z_loss(
     logits: ArrayLike,
     *,
@@ -778,6 +831,10 @@ SPECS = [
              differentiable=("logits",), batched=("logits", "labels"), unbounded=("logits",),
              softmax_args=("logits",), bad_options={"axis": 4},
              source="Leng et al. 2022 (PolyLoss); optax poly_loss_cross_entropy"),
+    LossSpec(generalized_cross_entropy, "classification", None, _ex_poly1,
+             differentiable=("logits",), batched=("logits", "labels"), unbounded=("logits",),
+             softmax_args=("logits",), bad_options={"q": 0.0},
+             source="Zhang & Sabuncu 2018 (L_q loss)"),
     LossSpec(z_loss, "classification", None, _ex_z_loss, differentiable=("logits",),
              batched=("logits",), unbounded=("logits",), bad_options={"axis": 4},
              mismatch=lambda args: (args[0][0, 0],), source="PaLM (Chowdhery et al. 2022)"),

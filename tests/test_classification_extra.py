@@ -54,3 +54,12 @@ def test_softmax_focal_with_gamma_0_is_cross_entropy():
 def test_z_loss_is_the_squared_log_normaliser():
   np.testing.assert_allclose(lj.z_loss(X, reduction="none"),
                              jax.nn.logsumexp(X, axis=-1) ** 2, rtol=1e-13)
+
+
+def test_generalized_cross_entropy_tends_to_cross_entropy_and_is_mae_at_q_1():
+  # (1 - p^q) / q -> -log p as q -> 0; q = 1 gives 1 - p_y.
+  np.testing.assert_allclose(lj.generalized_cross_entropy(X, LABELS, q=1e-6),
+                             lj.cross_entropy(X, LABELS), rtol=1e-4)
+  p_y = jnp.take_along_axis(jax.nn.softmax(X), LABELS[:, None], axis=-1)[:, 0]
+  np.testing.assert_allclose(lj.generalized_cross_entropy(X, LABELS, q=1.0, reduction="none"),
+                             1 - p_y, rtol=1e-12)

@@ -69,6 +69,15 @@ def _torch_cosine_similarity_loss(input, target, *, axis=-1, eps=1e-8, reduction
   return _reduce(1 - F.cosine_similarity(input, target, dim=axis, eps=eps), reduction)
 
 
+def _torch_gce(logits, labels, *, q=0.7, reduction="mean"):
+  # Zhang & Sabuncu 2018: (1 - p_y ** q) / q
+  import torch
+
+  p = torch.softmax(logits, dim=-1).gather(-1, labels[..., None])[..., 0]
+  return _reduce((1 - p**q) / q, reduction)
+
+
+TORCH_REFERENCES["generalized_cross_entropy"] = _torch_gce
 TORCH_REFERENCES["log_cosh_loss"] = _torch_log_cosh
 TORCH_REFERENCES["charbonnier_loss"] = _torch_charbonnier
 TORCH_REFERENCES["msle_loss"] = _torch_msle
@@ -118,6 +127,11 @@ CASES = {
                                                    gamma=1.5), grad_args=("logits",)),
         Case("alpha_scalar_gamma0", _focal(6, 4, alpha=0.25, gamma=0.0), grad_args=("logits",)),
         Case("gamma3", _focal(6, 7, gamma=3.0), grad_args=("logits",)),
+    ],
+    "generalized_cross_entropy": [
+        Case("q07", _focal(8, 5, q=0.7), grad_args=("logits",)),
+        Case("q1", _focal(6, 4, q=1.0), grad_args=("logits",)),
+        Case("q02", _focal(6, 4, q=0.2), grad_args=("logits",)),
     ],
     "z_loss": [
         Case("basic", lambda rng: ([("logits", rng.normal(size=(6, 5)) * 3)], {}),
