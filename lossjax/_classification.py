@@ -800,6 +800,10 @@ def _ex_poly1(rng):
   return (rng.normal(size=(6, 5)) * 2, rng.integers(0, 5, size=(6,))), {"epsilon": 1.5}
 
 
+def _ex_gce(rng):
+  return (rng.normal(size=(6, 5)) * 2, rng.integers(0, 5, size=(6,))), {"q": 0.6}
+
+
 def _ex_z_loss(rng):
   return (rng.normal(size=(6, 5)) * 2,), {}
 
@@ -831,7 +835,7 @@ SPECS = [
              differentiable=("logits",), batched=("logits", "labels"), unbounded=("logits",),
              softmax_args=("logits",), bad_options={"axis": 4},
              source="Leng et al. 2022 (PolyLoss); optax poly_loss_cross_entropy"),
-    LossSpec(generalized_cross_entropy, "classification", None, _ex_poly1,
+    LossSpec(generalized_cross_entropy, "classification", None, _ex_gce,
              differentiable=("logits",), batched=("logits", "labels"), unbounded=("logits",),
              softmax_args=("logits",), bad_options={"q": 0.0},
              source="Zhang & Sabuncu 2018 (L_q loss)"),
