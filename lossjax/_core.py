@@ -144,11 +144,13 @@ def as_array(loss: str, arg: str, x: Any) -> Array:
 
 
 def check_float(loss: str, arg: str, x: Array) -> None:
-  """`arg` must hold floating-point values."""
+  """`arg` must hold floating-point values (and, in checked mode, no NaN)."""
   chex.assert_type(
       x, float, exception_type=ValueError,
       custom_message=f"{loss}: argument `{arg}` has dtype {x.dtype}, expected a floating dtype",
   )
+  check_values(loss, arg, x, lambda a: a != a, "values that are not NaN (no loss is defined)",
+               checked_only=True)
 
 
 def check_int(loss: str, arg: str, x: Array) -> None:
@@ -263,7 +265,8 @@ CheckError.__module__ = "lossjax"  # its public home
 
 
 def check_values(
-    loss: str, arg: str, x: Any, bad: Callable[[Any], Any], expected: str
+    loss: str, arg: str, x: Any, bad: Callable[[Any], Any], expected: str,
+    *, checked_only: bool = False,
 ) -> None:
   """Raises ValueError naming the first offending value when `bad(x)` is true anywhere.
 
@@ -271,11 +274,15 @@ def check_values(
   ...), so it applies to numpy arrays (concrete inputs: checked now, as torch
   does) and to traced jax arrays. Traced values are checked only inside
   :func:`lossjax.checked` (XLA cannot raise at run time); otherwise the
-  compiled program pays nothing for the check.
+  compiled program pays nothing for the check. A check that torch does not
+  make (NaN inputs, an impossible CTC alignment) is ``checked_only``: it
+  runs only inside :func:`lossjax.checked`, also on concrete inputs.
   """
   if x is None:
     return
-  if is_concrete(x):
+  if is_concrete(x) and not (checked_only and CHECKED_MODE.value):
+    if checked_only:
+      return
     a = np.asarray(x)
     mask = np.asarray(bad(a))
     if mask.any():

@@ -143,6 +143,15 @@ def ctc_loss(
   il, tl = il.astype(jnp.int32), tl.astype(jnp.int32)
   padded = _padded_targets(name, tg, tl, n)
   s = padded.shape[1]
+  if not zero_infinity and core.CHECKED_MODE.value:
+    # Checked mode only (torch returns inf): an alignment needs a frame per
+    # label plus a blank between repeated labels.
+    in_target = jnp.arange(1, s, dtype=jnp.int32)[None, :] < tl[:, None]
+    repeats = jnp.sum((padded[:, 1:] == padded[:, :-1]) & in_target, axis=1).astype(jnp.int32)
+    core.check_values(name, "input_lengths", il - (tl + repeats), lambda a: a < 0,
+                      "each input at least as long as its target plus its repeats "
+                      "(an impossible alignment; zero_infinity=True makes it 0)",
+                      checked_only=True)
   dtype = core.compute_dtype(lp)
   lpf = core.to_float(lp, dtype)
 

@@ -61,3 +61,22 @@ def test_without_checked_the_compiled_program_has_no_check():
 def test_calling_inside_jit_is_a_clear_error():
   with pytest.raises(TypeError, match="outside jit"):
     jax.jit(lj.checked(lj.cross_entropy))(jnp.zeros((2, 10)), jnp.array([3, 4]))
+
+
+def test_nan_inputs_are_flagged_only_in_checked_mode():
+  x = jnp.array([[0.0, jnp.nan, 1.0]])
+  assert np.isnan(lj.cross_entropy(x, jnp.array([0])))  # unchecked: NaN in, NaN out, no raise
+  with pytest.raises(lj.CheckError, match=r"cross_entropy: argument `input` holds nan"):
+    lj.checked(jax.jit(lj.cross_entropy))(x, jnp.array([0]))
+  with pytest.raises(lj.CheckError, match=r"mse_loss: argument `input` holds nan"):
+    lj.checked(lj.mse_loss)(jnp.array([jnp.nan]), jnp.array([0.0]))
+
+
+def test_impossible_ctc_alignment_is_flagged_in_checked_mode_without_zero_infinity():
+  lp = jax.nn.log_softmax(jnp.zeros((3, 1, 4)))
+  targets, il, tl = jnp.array([[1, 1, 2]]), jnp.array([3]), jnp.array([3])  # needs 4 frames
+  assert np.isinf(lj.ctc_loss(lp, targets, il, tl))  # unchecked: inf, as torch
+  with pytest.raises(lj.CheckError, match=r"ctc_loss: argument `input_lengths` holds -1"):
+    lj.checked(jax.jit(lj.ctc_loss))(lp, targets, il, tl)
+  lj.checked(lambda *a: lj.ctc_loss(*a, zero_infinity=True))(lp, targets, il, tl)  # allowed
+  lj.checked(lj.ctc_loss)(lp, jnp.array([[1, 2, 3]]), il, tl)  # feasible: no error

@@ -137,3 +137,18 @@ def test_optax_1267_focal_loss_at_logit_1000_is_finite_with_hessian(gamma):
   g = lambda x: lj.softmax_focal_loss(x, jnp.array([0, 1]), gamma=gamma, reduction="sum")  # noqa: E731
   logits = jnp.array([[1000.0, -1000.0, 0.0], [1000.0, -1000.0, 0.0]])
   assert np.all(np.isfinite(jax.hessian(g)(logits))) and np.isfinite(g(logits))
+
+
+def test_sqrt_at_zero_cosine_and_triplet_at_zero_or_identical_vectors():
+  """Zero vectors (cosine) and identical vectors (triplet): sqrt(0) must not put NaN in grads."""
+  zero = jnp.zeros((2, 4))
+  a = jnp.asarray(RNG.normal(size=(2, 4)))
+  for fn, args in (
+      (lj.cosine_embedding_loss, (zero, zero, jnp.array([1.0, -1.0]))),
+      (lj.cosine_similarity_loss, (zero, zero)),
+      (lj.triplet_margin_loss, (a, a, a)),
+      (lj.triplet_margin_with_distance_loss, (zero, zero, zero)),
+      (lambda x, y: lj.contrastive_loss(x, y, jnp.array([True, False])), (a, a)),
+  ):
+    value, grads = jax.value_and_grad(fn, argnums=(0, 1))(*args)
+    assert np.isfinite(value) and all(np.all(np.isfinite(g)) for g in grads)
