@@ -1,8 +1,6 @@
-"""The notebooks' cells, as (kind, source) pairs; notebooks/build.py turns them into .ipynb."""
+"""Notebook: batched and sharded evaluation. Cells as (kind, source) pairs; see notebooks/build.py."""
 
-from __future__ import annotations
-
-BATCHED_AND_SHARDED = [
+CELLS = [
     ("md", """
 # Batched and sharded evaluation with lossjax
 
@@ -101,7 +99,3 @@ assert np.allclose(sharded_table, table, rtol=1e-5, atol=1e-6)
   partial log-sum-exps across devices and never gathers the weight or the logits.
 """),
 ]
-
-NOTEBOOKS = {
-    "batched_and_sharded_evaluation": BATCHED_AND_SHARDED,
-}
