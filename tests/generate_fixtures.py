@@ -36,16 +36,22 @@ OUT_DIR = ROOT / "lossjax" / "fixtures"
 
 def collect() -> tuple[dict[str, list[Case]], dict[str, tuple[str, ...]]]:
   """Merges CASES and REDUCTIONS of every module in tests/fixture_cases/."""
-  cases, reductions = {}, {}
+  cases, reductions, appended = {}, {}, []
   for path in sorted((ROOT / "tests" / "fixture_cases").glob("*.py")):
     if path.name.startswith("_"):
       continue
     module = importlib.import_module(f"fixture_cases.{path.stem}")
+    if getattr(module, "APPENDS", False):
+      appended.append(module)  # after every loss's own cases, so their seeds do not move
+      continue
     for name, entries in module.CASES.items():
       if name in cases:
         raise SystemExit(f"{name} has cases in two modules")
       cases[name] = entries
     reductions.update(getattr(module, "REDUCTIONS", {}))
+  for module in appended:
+    for name, entries in module.CASES.items():
+      cases[name] = cases.get(name, []) + entries
   return cases, reductions
 
 
