@@ -287,7 +287,9 @@ log_q = jnp.log(jnp.array([[0.7, 0.2, 0.1], [0.25, 0.5, 0.25]]))
 p = jnp.array([[0.6, 0.3, 0.1], [0.2, 0.6, 0.2]])
 live = {}
 if HAVE_TORCH:
-  T = lambda a: torch.tensor(np.asarray(a))
+  def T(a):
+    return torch.tensor(np.asarray(a))
+
   live = {"triplet": tnn.TripletMarginLoss()(T(anchor), T(positive), T(negative)).item(),
           "cosine": tnn.CosineEmbeddingLoss(margin=0.2)(T(x1), T(x2), T(sim)).item(),
           "kl": tnn.KLDivLoss(reduction="batchmean")(T(log_q), T(p)).item()}
