@@ -86,3 +86,30 @@ def test_bce_with_logits_trains_a_multilabel_classifier():
   with _Relaxed():
     accuracy = float(jnp.mean((model(x) > 0) == (labels > 0)))
   assert accuracy >= 0.95, accuracy
+
+
+def test_softmax_focal_loss_trains_a_flax_classifier():
+  x, y = _classification_data(seed=3)
+  model, losses = _train(4, x, lambda logits: lj.softmax_focal_loss(logits, y, gamma=2.0))
+  with _Relaxed():
+    accuracy = float(jnp.mean(jnp.argmax(model(x), axis=-1) == y))
+  assert losses[-1] < 0.2 * losses[0]
+  assert accuracy >= 0.95, accuracy
+
+
+def test_dice_loss_trains_a_per_pixel_segmenter():
+  # 16 "images" of 64 pixels with 8 features each; a pixel is foreground when a
+  # feature combination is positive (about a third of the pixels).
+  rng = np.random.default_rng(4)
+  x = jnp.asarray(rng.normal(size=(16 * 64, 8)), jnp.float32)
+  mask = (x[:, 0] + 0.5 * x[:, 1] > 0.5).astype(jnp.float32).reshape(16, 64)
+
+  def loss_fn(logits):
+    return lj.dice_loss(logits.reshape(16, 64), mask, mode="binary")
+
+  model, losses = _train(1, x, loss_fn)
+  with _Relaxed():
+    pred = (model(x).reshape(16, 64) > 0).astype(jnp.float32)
+  hard_dice = float(2 * jnp.sum(pred * mask) / (jnp.sum(pred) + jnp.sum(mask)))
+  assert losses[-1] < 0.1, losses[-1]
+  assert hard_dice >= 0.93, hard_dice
