@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import jax.test_util
 import numpy as np
 import pytest
 
@@ -116,13 +117,14 @@ def test_bce_with_logits_agrees_with_bce_on_sigmoid():
 
 
 def test_chunked_log_normaliser_at_large_class_counts_equals_log_softmax():
-  # 16,384 classes take the chunked online log-sum-exp path (fixtures have few
-  # classes); the reference is jax.nn.log_softmax, with -inf classes, a whole
-  # chunk of -inf, label smoothing and weights.
-  c = 16384
+  # 65,536 classes and more take the chunked online log-sum-exp path (fixtures
+  # have few classes); 68,536 = 8 chunks of 8,192 plus a 3,000-class tail. The
+  # reference is jax.nn.log_softmax, with -inf classes, a whole chunk of -inf,
+  # an -inf tail logit, label smoothing and weights.
+  c = 8 * 8192 + 3000
   x = jnp.asarray(RNG.normal(size=(3, c)) * 4)
-  x = x.at[0, :2048].set(-jnp.inf).at[1, 5].set(-jnp.inf)
-  y = jnp.array([3000, 7, 16383])
+  x = x.at[0, :8192].set(-jnp.inf).at[1, 5].set(-jnp.inf).at[2, c - 1].set(-jnp.inf)
+  y = jnp.array([9000, 7, c - 2])
   w = jnp.asarray(RNG.uniform(0.5, 2.0, size=c))
 
   def reference(x, y, eps, w):
@@ -131,10 +133,13 @@ def test_chunked_log_normaliser_at_large_class_counts_equals_log_softmax():
     smooth = -jnp.sum(jnp.where(jnp.isneginf(logp), 0.0, logp) * w[None, :], axis=-1)
     return jnp.sum((1 - eps) * nll + eps / c * smooth) / jnp.sum(w[y])
 
-  finite = x.at[0, :2048].set(-50.0).at[1, 5].set(-50.0)  # smoothing needs finite logits
+  finite = jnp.where(jnp.isneginf(x), -50.0, x)  # smoothing needs finite logits
   for inp, eps in ((x, 0.0), (finite, 0.1)):
     got, g = jax.value_and_grad(lj.cross_entropy)(inp, y, weight=w, label_smoothing=eps)
     want, g_want = jax.value_and_grad(reference)(inp, y, eps, w)
     np.testing.assert_allclose(got, want, rtol=1e-12)
     np.testing.assert_allclose(g, g_want, rtol=1e-10, atol=1e-16)
   assert np.isnan(lj.cross_entropy(jnp.full((1, c), -jnp.inf), jnp.array([0])))  # as torch
+  # The written-out derivative, in forward and reverse mode, against finite differences.
+  jax.test_util.check_grads(lambda z: lj.cross_entropy(z, y[:2]), (finite[:2],), order=1,
+                            modes=("fwd", "rev"))
