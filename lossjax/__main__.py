@@ -135,18 +135,21 @@ def _bench(args) -> int:
 
   from lossjax import _bench
 
+  try:
+    from tqdm import tqdm  # the bench extra installs it
+  except ImportError:
+    print("python -m lossjax bench needs the bench extra: pip install 'lossjax[bench]'",
+          file=sys.stderr)
+    return 2
+
   case_list = _bench.cases(scale=args.scale, vocab=((256, 32768),))
-  total = len(case_list) * 2
-  done = []
-
-  def progress(label):
-    done.append(label)
-    bar = "#" * len(done) + "." * (total - len(done))
-    print(f"\r[{bar}] {len(done)}/{total} {label:<60}", end="", file=sys.stderr, flush=True)
-
   probe = _bench.probes()
-  results = list(_bench.run(case_list, repeats=args.repeats, progress=progress))
-  print(file=sys.stderr)
+  with tqdm(total=len(case_list) * 2, unit="case", file=sys.stderr) as bar:
+    def progress(label):
+      bar.set_postfix_str(label)
+      bar.update()
+
+    results = list(_bench.run(case_list, repeats=args.repeats, progress=progress))
   if args.json:
     print(json.dumps({"probes": probe, "results": [dataclasses.asdict(r) for r in results]},
                      indent=1))
