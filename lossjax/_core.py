@@ -205,9 +205,18 @@ def same_shape_floats(loss: str, *pairs: tuple[str, Any], float_args: Sequence[s
   return [to_float(a, dtype) for a in arrays]
 
 
+@jax.custom_jvp
 def abs0(d: Array) -> Array:
   """|d| whose gradient at 0 is sign(0) = 0, as torch's l1 and norm backwards (jnp.abs: 1)."""
-  return d * jnp.sign(d)
+  # A custom derivative rather than d * sign(d): the forward pass stays a plain
+  # abs, which XLA:CPU vectorises (d * sign(d) cost l1_loss 25% at 2^27).
+  return jnp.abs(d)
+
+
+@abs0.defjvp
+def _abs0_jvp(primals, tangents):
+  (d,), (g,) = primals, tangents
+  return jnp.abs(d), jnp.sign(d) * g
 
 
 def check_broadcastable(loss: str, arg: str, x: Array, shape: Sequence[int], what: str = "") -> Array:

@@ -143,7 +143,11 @@ def smooth_l1_loss(
     # torch dispatches beta == 0 to l1_loss; so do we (no division by beta).
     values = z
   else:
-    values = jnp.where(z < beta, 0.5 * jnp.square(z) / beta, z - 0.5 * beta)
+    # Quadratic part q = min(z, beta), linear remainder z - q: the same pieces as
+    # a select between the two branches, without the select, which XLA:CPU does
+    # not vectorise in a reduction (the select form ran at half the speed).
+    q = jnp.minimum(z, beta)
+    values = (0.5 / beta) * jnp.square(q) + (z - q)
   return core.reduce_loss(name, values, reduction, where)
 
 
@@ -185,7 +189,10 @@ def huber_loss(
     raise core.option_error(name, "delta", "huber_loss does not support non-positive values for delta.")
   x, t, w = _pair(name, input, target, weight)
   z = core.abs0(x - t)
-  values = jnp.where(z < delta, 0.5 * jnp.square(z), delta * (z - 0.5 * delta))
+  # q = min(z, delta): 0.5 q^2 + delta (z - q) is both branches without a select
+  # (see smooth_l1_loss).
+  q = jnp.minimum(z, delta)
+  values = 0.5 * jnp.square(q) + delta * (z - q)
   if w is not None:
     values = values * w
   return core.reduce_loss(name, values, reduction, where)
