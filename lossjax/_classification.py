@@ -53,7 +53,7 @@ _CHUNK = 8192
 
 
 @jax.custom_jvp
-def _log_normalizer(x: Array) -> tuple[Array, Array]:
+def _log_normalizer(x: Array, raw: Array | None = None) -> tuple[Array, Array]:
   """(m, log Σ exp(x - m)) over the last axis, m the stop-gradient row max.
 
   Kept apart rather than summed into lse = m + log Σ exp(x - m): with logits of
@@ -65,8 +65,9 @@ def _log_normalizer(x: Array) -> tuple[Array, Array]:
   """
   c = x.shape[-1]
   if c < _CHUNKED_FROM:
-    m = jax.lax.stop_gradient(jnp.max(x, axis=-1))
-    m_safe = jnp.where(jnp.isneginf(m), jnp.zeros_like(m), m)
+    # (The max of `raw`, when given, is exact; see the chunked case below.)
+    m = jax.lax.stop_gradient(jnp.max(x if raw is None else raw, axis=-1).astype(x.dtype))
+    m_safe = _finite_shift(m)
     return m, jnp.log(jnp.sum(jnp.exp(x - m_safe[..., None]), axis=-1))
   # Long rows: an online log-sum-exp over chunks of _CHUNK classes (the last
   # chunk takes the remainder). On XLA:CPU one long-row max followed by one
@@ -75,12 +76,26 @@ def _log_normalizer(x: Array) -> tuple[Array, Array]:
   # (5.4x optax's forward at [1024, 131072], BENCHMARKS.md). The optimization
   # barriers keep each of the two passes its own fusion: fused with its
   # consumers, XLA:CPU picks a loop ~2.5x slower.
+  #
+  # `raw` is x before its conversion to the compute dtype (bf16 logits), when
+  # there was one. The maxima are taken from it (exactly: max commutes with the
+  # conversion), so that the converted x has one user, the exp-sum, and is
+  # converted inside it instead of being written out as a float32 copy.
   k = c // _CHUNK
-  body = x[..., : k * _CHUNK].reshape(x.shape[:-1] + (k, _CHUNK))
-  tail = x[..., k * _CHUNK:]
-  chunk_max = jnp.max(body, axis=-1)
+  # The body and the tail are sliced from `raw` before their conversion, for
+  # the same reason. XLA:CPU computes a bf16 max in float32 too, so the maxima
+  # read `raw` through a barrier: their conversion is then not merged with the
+  # exp-sum's into one shared (written-out) float32 copy.
+  src = x if raw is None else raw
+  body = src[..., : k * _CHUNK].reshape(x.shape[:-1] + (k, _CHUNK)).astype(x.dtype)
+  tail = src[..., k * _CHUNK:].astype(x.dtype)
+  if raw is not None:
+    src = jax.lax.optimization_barrier(src)
+  chunk_max = jnp.max(src[..., : k * _CHUNK].reshape(body.shape), axis=-1)
   if tail.shape[-1]:
-    chunk_max = jnp.concatenate([chunk_max, jnp.max(tail, axis=-1, keepdims=True)], axis=-1)
+    tail_max = jnp.max(src[..., k * _CHUNK:], axis=-1, keepdims=True)
+    chunk_max = jnp.concatenate([chunk_max, tail_max], axis=-1)
+  chunk_max = chunk_max.astype(x.dtype)
   chunk_max = jax.lax.optimization_barrier(jax.lax.stop_gradient(chunk_max))
   m = jnp.max(chunk_max, axis=-1)
   # An all -inf chunk is rescaled by exp(0) = 1 and contributes a sum of 0.
@@ -93,6 +108,16 @@ def _log_normalizer(x: Array) -> tuple[Array, Array]:
   return m, jnp.log(jnp.sum(chunk_sum * jnp.exp(chunk_max - m[..., None]), axis=-1))
 
 
+def _finite_shift(m: Array) -> Array:
+  """The row max as a shift for exp(x - m): a row of -inf (max -inf) is shifted
+  by the lowest finite number instead, so exp gives 0 rather than NaN.
+
+  A max, not a select: XLA:CPU then fuses the row max and the exp-sum into one
+  pass, which with bf16 logits also avoids writing a float32 copy of them.
+  """
+  return jnp.maximum(m, jnp.finfo(m.dtype).min)
+
+
 @_log_normalizer.defjvp
 def _log_normalizer_jvp(primals, tangents):
   # d log_s = Σ_c softmax(x)_c dx_c (m is a stop-gradient constant). Written
@@ -100,17 +125,28 @@ def _log_normalizer_jvp(primals, tangents):
   # softmax(x) * ct, recomputed from x inside the gradient's fusion, instead
   # of differentiating through the chunked sums (which stores exp(x) and
   # reads it back).
-  (x,), (dx,) = primals, tangents
-  if x.shape[-1] < _CHUNKED_FROM:
+  # `raw` (see _log_normalizer) is x itself in another dtype: its tangent is
+  # already carried by dx.
+  (x, raw), (dx, _) = primals, tangents
+  if x.shape[-1] < _CHUNKED_FROM and raw is None:
     # Short rows: exp(x - m) computed once serves the sum and the softmax.
     m = jax.lax.stop_gradient(jnp.max(x, axis=-1))
-    m_safe = jnp.where(jnp.isneginf(m), jnp.zeros_like(m), m)
+    m_safe = _finite_shift(m)
     e = jnp.exp(x - m_safe[..., None])
     s = jnp.sum(e, axis=-1)
     log_s, p = jnp.log(s), e / s[..., None]
   else:
-    m, log_s = _log_normalizer(x)
-    m_safe = jnp.where(jnp.isneginf(m), jnp.zeros_like(m), m)
+    # Long rows, and converted (bf16) logits: p is recomputed from x inside the
+    # gradient's fusion, so no float32 [N, C] buffer is kept. For bf16 logits
+    # a kept exp(x - m) is a float32 temporary of twice the input's size.
+    m, log_s = _log_normalizer(x, raw)
+    m_safe = _finite_shift(m)
+    if raw is not None:
+      # Converted again from `raw`, behind a barrier: otherwise x - m is shared
+      # with the forward's exp-sum and written out as a float32 temporary.
+      # (and so would the broadcast of m_safe).
+      raw, m_safe = jax.lax.optimization_barrier((raw, m_safe))
+      x = raw.astype(x.dtype)
     p = jnp.exp((x - m_safe[..., None]) - log_s[..., None])
   return (m, log_s), (jnp.zeros_like(m), jnp.sum(p * dx, axis=-1))
 
@@ -126,6 +162,36 @@ def _pick(scores: Array, target: Array) -> Array:
   return jnp.take_along_axis(scores, target[..., None], axis=-1)[..., 0]
 
 
+@jax.custom_jvp
+def _pick_converted(raw: Array, scores: Array, target: Array) -> Array:
+  """_pick(scores, target) where ``scores = raw.astype(scores.dtype)``, gathered
+  from ``raw``.
+
+  Gathering from the converted array makes XLA:CPU write all of it (a bf16
+  [8192, 32768] input: a 1 GiB float32 copy, 2.5x the float32 loss's time),
+  since a gather does not fuse with the conversion. The value is the same (the
+  conversion is exact), and the derivative is taken with respect to
+  ``scores`` (``raw``'s tangent is the same one, already carried by
+  ``scores``), so the gradient is still accumulated in the compute dtype and
+  rounded once.
+  """
+  # The barrier keeps the gather from being seen as a second user of the
+  # conversion (with it, XLA:CPU writes the converted copy anyway).
+  return _pick(jax.lax.optimization_barrier(raw), target).astype(scores.dtype)
+
+
+@_pick_converted.defjvp
+def _pick_converted_jvp(primals, tangents):
+  raw, scores, target = primals
+  # The tangent as a one-hot select-sum: its transpose is elementwise and joins
+  # the softmax term and the conversion to the input dtype in one fusion (a
+  # scatter-add would need a float32 gradient buffer, converted afterwards).
+  classes = jax.lax.broadcasted_iota(target.dtype, scores.shape, scores.ndim - 1)
+  onehot = classes == target[..., None]
+  tangent = jnp.sum(jnp.where(onehot, tangents[1], jnp.zeros_like(tangents[1])), axis=-1)
+  return _pick_converted(raw, scores, target), tangent
+
+
 def _class_index_nll(
     loss: str,
     scores: Array,
@@ -137,6 +203,7 @@ def _class_index_nll(
     label_smoothing: float,
     reduction: str,
     where: ArrayLike | None,
+    raw_scores: Array | None = None,
 ) -> Array:
   """Class-index NLL with ``log p_c = (scores_c - m) - log_s`` over `[..., C]`,
   ``normalizer = (m, log_s)``, shared by cross_entropy (scores are logits) and
@@ -159,7 +226,10 @@ def _class_index_nll(
   valid = target != ignore_index
   in_range = (target >= 0) & (target < num_classes)
   safe_target = jnp.where(valid & in_range, target, jnp.zeros_like(target))
-  picked = _pick(scores, safe_target)
+  if raw_scores is None or raw_scores.dtype == scores.dtype:
+    picked = _pick(scores, safe_target)
+  else:  # scores = raw_scores converted to the compute dtype: gather before converting
+    picked = _pick_converted(raw_scores, scores, safe_target)
   # Unchecked under jit, an out-of-range class must not yield a plausible
   # number: it gives NaN (lossjax.checked raises instead).
   picked = jnp.where(valid & ~in_range, jnp.nan, picked)
@@ -279,10 +349,10 @@ def _cross_entropy(name, input, target, *, weight, ignore_index, label_smoothing
     # Class indices need no clipping: -inf logits only ever enter exp() (see
     # _log_normalizer) or, as the target's own logit, give a genuinely
     # infinite loss.
-    normalizer = _log_normalizer(logits)
+    normalizer = _log_normalizer(logits, None if logits_last.dtype == dtype else logits_last)
     return _class_index_nll(
         name, logits, normalizer, t, w, ignore_index=ignore_index, label_smoothing=label_smoothing,
-        reduction=reduction, where=where,
+        reduction=reduction, where=where, raw_scores=logits_last,
     )
   # Probability targets multiply every logit: clip ±inf so a zero probability
   # times an impossible class is 0, not NaN (optax #896).
