@@ -52,11 +52,14 @@ def main() -> None:
   ap.add_argument("--scale", type=int, default=27)
   ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
   args = ap.parse_args()
-  case_list = _bench.cases(scale=args.scale)
+  vocab = ((1024, 131072), (8192, 32768)) if args.scale >= 27 else ((256, 65536), (512, 8192))
+  case_list = _bench.cases(scale=args.scale, vocab=vocab, full=True)
   probe = _bench.probes()
   results = list(_bench.run(case_list, repeats=args.repeats,
                             progress=lambda s: print(s, file=sys.stderr, flush=True)))
+  bf16 = _bench.bf16_cross_entropy(vocab, repeats=args.repeats)
   chart(results, ROOT / "benchmarks" / "speedup.png")
+  notes = ROOT / "benchmarks" / "notes.md"
   text = f"""# Benchmarks
 
 Produced by `python benchmarks/run.py` (method: `lossjax/_bench.py`): the same inputs for
@@ -66,10 +69,23 @@ library's median time divided by lossjax's, so above 1 means lossjax is faster.
 
 {_bench.environment(probe)}
 
+"of probe floor" is the time the machine's own limits allow divided by lossjax's time: the
+inputs read at the read probe's rate, plus, for `value_and_grad`, the gradients written at the
+fresh-output write probe's rate. "lossjax GB/s" counts the same bytes. Compile time (seconds,
+lossjax) is measured once, apart from the runs.
+
 {_bench.table(results, case_list, probe)}
 
 ![speed-up](benchmarks/speedup.png)
-"""
+
+## bf16 cross-entropy
+
+lossjax's `cross_entropy` on bf16 logits against float32 logits that hold the same values
+(widened exactly), in the same run. The loss is computed in float32 either way.
+
+{bf16}
+
+{notes.read_text() if notes.exists() else ""}"""
   pathlib.Path(args.out).write_text(text)
   print(text)
 

@@ -49,11 +49,13 @@ class Result:
   min: float
   max: float
   compile_s: float | None
+  bytes_written: int = 0  # value_and_grad: the gradients' size
 
 
-def cases(scale: int = 27, vocab: tuple[tuple[int, int], ...] = ((1024, 131072), (8192, 32768))
-          ) -> list[Case]:
-  """The benchmark cases: elementwise losses on 2**scale elements, cross-entropy at `vocab`."""
+def cases(scale: int = 27, vocab: tuple[tuple[int, int], ...] = ((1024, 131072), (8192, 32768)),
+          full: bool = False) -> list[Case]:
+  """The benchmark cases: elementwise losses on 2**scale elements, cross-entropy at `vocab`;
+  `full` adds every other loss that optax or PyTorch also has (benchmarks/run.py)."""
   import optax
 
   import lossjax as lj
@@ -86,6 +88,8 @@ def cases(scale: int = 27, vocab: tuple[tuple[int, int], ...] = ((1024, 131072),
            lambda x, t: jnp.mean(optax.sigmoid_binary_cross_entropy(x, t)),
            lambda x, t: F().binary_cross_entropy_with_logits(x, t), (0,), 8 * n),
   ]
+  if full:
+    out += _more_cases(n, size, pair, probs, F)
   for rows, classes in vocab:
 
     def logits(rng, rows=rows, classes=classes):
@@ -97,6 +101,105 @@ def cases(scale: int = 27, vocab: tuple[tuple[int, int], ...] = ((1024, 131072),
         lambda x, y: jnp.mean(optax.softmax_cross_entropy_with_integer_labels(x, y)),
         lambda x, y: F().cross_entropy(x, y.long()), (0,), 4 * rows * classes))
   return out
+
+
+def _more_cases(n, size, pair, probs, F) -> list[Case]:
+  """The other shared losses, at 2**scale elements (rows of 128 for the row-wise ones)."""
+  import optax
+
+  import lossjax as lj
+
+  d = 128
+  rows = n // d
+  rsize = f"[{rows}, {d}] f32"
+
+  def pm1(rng):
+    x = rng.standard_normal(n, dtype=np.float32)
+    return x, np.where(rng.random(n, dtype=np.float32) > 0.5, 1.0, -1.0).astype(np.float32)
+
+  def unit(rng):
+    x = rng.random(n, dtype=np.float32) * 0.98 + 0.01
+    return x, (rng.random(n, dtype=np.float32) > 0.5).astype(np.float32)
+
+  def positive(rng):
+    return (rng.standard_normal(n, dtype=np.float32),
+            rng.poisson(2.0, size=n).astype(np.float32))
+
+  def gaussian(rng):
+    return (rng.standard_normal(n, dtype=np.float32), rng.standard_normal(n, dtype=np.float32),
+            rng.random(n, dtype=np.float32) + 0.5)
+
+  def ranking(rng):
+    return (rng.standard_normal(n, dtype=np.float32), rng.standard_normal(n, dtype=np.float32),
+            np.where(rng.random(n, dtype=np.float32) > 0.5, 1.0, -1.0).astype(np.float32))
+
+  def row_pair(rng):
+    a = rng.standard_normal((rows, d), dtype=np.float32)
+    return a, rng.standard_normal((rows, d), dtype=np.float32)
+
+  def row_pair_pm1(rng):
+    a, b = row_pair(rng)
+    return a, b, np.where(rng.random(rows) > 0.5, 1.0, -1.0).astype(np.float32)
+
+  def triplet(rng):
+    return tuple(rng.standard_normal((rows, d), dtype=np.float32) for _ in range(3))
+
+  def log_probs(rng):
+    x = rng.standard_normal((rows, d), dtype=np.float32)
+    logp = x - np.log(np.exp(x).sum(-1, keepdims=True))
+    t = rng.random((rows, d), dtype=np.float32)
+    return logp.astype(np.float32), (t / t.sum(-1, keepdims=True)).astype(np.float32)
+
+  def multilabel(rng):
+    return (rng.standard_normal((rows, d), dtype=np.float32),
+            (rng.random((rows, d), dtype=np.float32) > 0.5).astype(np.float32))
+
+  def classes(rng):
+    return (rng.standard_normal((rows, d), dtype=np.float32),
+            rng.integers(0, d, size=rows).astype(np.int32))
+
+  def onehot(y):
+    return jax.nn.one_hot(y, d, dtype=jnp.float32)
+
+  return [
+      Case("log_cosh_loss", size, pair, lj.log_cosh_loss,
+           lambda x, t: jnp.mean(optax.losses.log_cosh(x, t)), None, (0, 1), 8 * n),
+      Case("binary_cross_entropy", size, unit, lj.binary_cross_entropy, None,
+           lambda x, t: F().binary_cross_entropy(x, t), (0,), 8 * n),
+      Case("sigmoid_focal_loss", size, probs, lj.sigmoid_focal_loss,
+           lambda x, t: jnp.mean(optax.losses.sigmoid_focal_loss(x, t, alpha=0.25, gamma=2.0)),
+           None, (0,), 8 * n),
+      Case("soft_margin_loss", size, pm1, lj.soft_margin_loss, None,
+           lambda x, t: F().soft_margin_loss(x, t), (0,), 8 * n),
+      Case("hinge_embedding_loss", size, pm1, lj.hinge_embedding_loss, None,
+           lambda x, t: F().hinge_embedding_loss(x, t), (0,), 8 * n),
+      Case("poisson_nll_loss", size, positive, lj.poisson_nll_loss, None,
+           lambda x, t: F().poisson_nll_loss(x, t), (0,), 8 * n),
+      Case("gaussian_nll_loss", size, gaussian, lj.gaussian_nll_loss, None,
+           lambda x, t, v: F().gaussian_nll_loss(x, t, v), (0, 2), 12 * n),
+      Case("margin_ranking_loss", size, ranking, lj.margin_ranking_loss, None,
+           lambda a, b, t: F().margin_ranking_loss(a, b, t), (0, 1), 12 * n),
+      Case("kl_div", rsize, log_probs,
+           lambda x, t: lj.kl_div(x, t, reduction="batchmean"),
+           lambda x, t: jnp.mean(optax.losses.kl_divergence(x, t)),
+           lambda x, t: F().kl_div(x, t, reduction="batchmean"), (0,), 8 * n),
+      Case("cosine_similarity_loss", rsize, row_pair, lj.cosine_similarity_loss,
+           lambda x, t: jnp.mean(optax.losses.cosine_distance(x, t)), None, (0, 1), 8 * n),
+      Case("cosine_embedding_loss", rsize, row_pair_pm1, lj.cosine_embedding_loss, None,
+           lambda a, b, t: F().cosine_embedding_loss(a, b, t), (0, 1), 8 * n),
+      Case("triplet_margin_loss", rsize, triplet, lj.triplet_margin_loss,
+           lambda a, p, q: jnp.mean(optax.losses.triplet_margin_loss(a, p, q)),
+           lambda a, p, q: F().triplet_margin_loss(a, p, q), (0, 1, 2), 12 * n),
+      Case("multilabel_soft_margin_loss", rsize, multilabel, lj.multilabel_soft_margin_loss,
+           None, lambda x, t: F().multilabel_soft_margin_loss(x, t), (0,), 8 * n),
+      Case("nll_loss", rsize, classes, lj.nll_loss, None,
+           lambda x, y: F().nll_loss(x, y.long()), (0,), 4 * n),
+      Case("multi_margin_loss", rsize, classes, lj.multi_margin_loss, None,
+           lambda x, y: F().multi_margin_loss(x, y.long()), (0,), 4 * n),
+      Case("poly1_cross_entropy", rsize, classes, lj.poly1_cross_entropy,
+           lambda x, y: jnp.mean(optax.losses.poly_loss_cross_entropy(x, onehot(y), epsilon=1.0)),
+           None, (0,), 4 * n),
+  ]
 
 
 def _torch_available() -> bool:
@@ -136,10 +239,16 @@ def _torch_runner(fn, arrays_np, mode, argnums):
 
 
 def probes(repeats: int = 7) -> dict[str, float]:
-  """Read bandwidth (GB/s) and exp throughput (G exp/s) of this device, measured now."""
+  """Read bandwidth (GB/s), exp throughput (G exp/s) and the bandwidth of writing a
+  fresh output (GB/s written by ``2 * x``, which also reads x) on this device, now.
+
+  The last one bounds every ``value_and_grad``: its gradient is a new array of
+  the input's size, and on CPU a new allocation is written at page-fault speed.
+  """
   x = jnp.asarray(np.random.default_rng(0).standard_normal(2**27, dtype=np.float32))
   out = {}
-  for name, fn, per_elem in (("read GB/s", jnp.sum, 4), ("exp G/s", lambda a: jnp.sum(jnp.exp(a)), 1)):
+  for name, fn, per_elem in (("read GB/s", jnp.sum, 4), ("exp G/s", lambda a: jnp.sum(jnp.exp(a)), 1),
+                             ("write GB/s", lambda a: 2.0 * a, 4)):
     f = jax.jit(fn).lower(x).compile()
     jax.block_until_ready(f(x))
     times = []
@@ -179,9 +288,10 @@ def run(case_list: list[Case], repeats: int = 7, modes=("forward", "value_and_gr
           t = time.perf_counter()
           r()
           times[lib].append(time.perf_counter() - t)
+      written = 0 if mode == "forward" else sum(arrays_np[i].nbytes for i in case.grad_argnums)
       for lib, ts in times.items():
         yield Result(case.name, case.size, mode, lib, statistics.median(ts), min(ts), max(ts),
-                     compile_s[lib])
+                     compile_s[lib], written)
       if progress:
         progress(f"{case.name} {case.size} {mode}")
 
@@ -191,8 +301,9 @@ def table(results: list[Result], case_list: list[Case], probe: dict[str, float])
   by_key = {(r.case, r.size, r.mode, r.library): r for r in results}
   bytes_read = {(c.name, c.size): c.bytes_read for c in case_list}
   rows = [
-      "| loss | size | mode | lossjax s (min–max) | vs optax | vs torch | lossjax GB/s | of read probe |",
-      "| --- | --- | --- | --- | ---: | ---: | ---: | ---: |",
+      "| loss | size | mode | lossjax s (min–max) | compile s | vs optax | vs torch | lossjax GB/s "
+      "| of probe floor |",
+      "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
   ]
   for (name, size, mode, lib), r in by_key.items():
     if lib != "lossjax":
@@ -202,11 +313,47 @@ def table(results: list[Result], case_list: list[Case], probe: dict[str, float])
       o = by_key.get((name, size, mode, other))
       return f"{o.median / r.median:.2f}x" if o else "—"
 
-    gbs = bytes_read[(name, size)] / r.median / 1e9 if mode == "forward" else None
+    # The probe floor: the time to read the inputs at the read probe's rate,
+    # plus (value_and_grad) writing the gradients at the write probe's rate.
+    read = bytes_read[(name, size)]
+    floor = read / (probe["read GB/s"] * 1e9) + r.bytes_written / (probe["write GB/s"] * 1e9)
+    gbs = (read + r.bytes_written) / r.median / 1e9
     rows.append(
         f"| `{name}` | {size} | {mode} | {r.median:.4f} ({r.min:.4f}–{r.max:.4f}) | "
-        f"{speedup('optax')} | {speedup('torch')} | "
-        + (f"{gbs:.1f} | {gbs / probe['read GB/s']:.0%} |" if gbs else "— | — |"))
+        f"{r.compile_s:.2f} | {speedup('optax')} | {speedup('torch')} | "
+        f"{gbs:.1f} | {floor / r.median:.0%} |")
+  return "\n".join(rows)
+
+
+def bf16_cross_entropy(shapes=((1024, 131072), (8192, 32768)), repeats: int = 7) -> str:
+  """Markdown: bf16 logits against float32 logits holding the same (widened) values,
+  lossjax cross_entropy, forward and value_and_grad, interleaved runs."""
+  import lossjax as lj
+
+  rows = ["| logits | mode | float32 s | bf16 s | bf16 / float32 | relative difference of the loss |",
+          "| --- | --- | ---: | ---: | ---: | ---: |"]
+  rng = np.random.default_rng(0)
+  for n, c in shapes:
+    xb = jnp.asarray(rng.standard_normal((n, c), dtype=np.float32)).astype(jnp.bfloat16)
+    x32 = xb.astype(jnp.float32)
+    y = jnp.asarray(rng.integers(0, c, size=n).astype(np.int32))
+    for mode in ("forward", "value_and_grad"):
+      fn = lj.cross_entropy if mode == "forward" else jax.value_and_grad(lj.cross_entropy)
+      runs = {k: jax.jit(fn).lower(a, y).compile() for k, a in (("f32", x32), ("bf16", xb))}
+      args = {"f32": x32, "bf16": xb}
+      values = {k: jax.block_until_ready(r(args[k], y)) for k, r in runs.items()}
+      if mode == "value_and_grad":
+        values = {k: v[0] for k, v in values.items()}
+      rel = abs(float(values["bf16"]) - float(values["f32"])) / abs(float(values["f32"]))
+      times = {k: [] for k in runs}
+      for _ in range(repeats):
+        for k, r in runs.items():
+          t = time.perf_counter()
+          jax.block_until_ready(r(args[k], y))
+          times[k].append(time.perf_counter() - t)
+      med = {k: statistics.median(v) for k, v in times.items()}
+      rows.append(f"| [{n}, {c}] | {mode} | {med['f32']:.4f} | {med['bf16']:.4f} | "
+                  f"{med['bf16'] / med['f32']:.2f}x | {rel:.1e} |")
   return "\n".join(rows)
 
 
@@ -223,4 +370,4 @@ def environment(probe: dict[str, float]) -> str:
     versions.append(f"torch {torch.__version__} ({torch.get_num_threads()} threads)")
   return (f"device: {device.platform} ({device.device_kind}), {os.cpu_count()} CPU cores; "
           f"{', '.join(versions)}; probes: read {probe['read GB/s']:.1f} GB/s, "
-          f"exp {probe['exp G/s']:.2f} G/s")
+          f"exp {probe['exp G/s']:.2f} G/s, fresh-output write {probe['write GB/s']:.1f} GB/s")
