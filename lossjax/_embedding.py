@@ -33,10 +33,24 @@ def _vectors(name: str, *pairs: tuple[str, ArrayLike]) -> list[Array]:
   return out
 
 
+@jax.custom_jvp
 def _safe_sqrt(s: Array) -> Array:
-  """sqrt with a zero gradient at 0 (double-where), not inf * 0 = NaN."""
-  pos = s > 0
-  return jnp.where(pos, jnp.sqrt(jnp.where(pos, s, jnp.ones_like(s))), jnp.zeros_like(s))
+  """sqrt with a zero gradient at 0, not inf * 0 = NaN.
+
+  A custom derivative rather than a double where: the forward pass stays a
+  plain sqrt. Two double-where'd distances (the triplet loss) made XLA:CPU
+  write a broadcast eps of the inputs' size: 0.19 s instead of 0.087 s at
+  [2^20, 128].
+  """
+  return jnp.sqrt(s)
+
+
+@_safe_sqrt.defjvp
+def _safe_sqrt_jvp(primals, tangents):
+  (s,), (g,) = primals, tangents
+  y = jnp.sqrt(s)
+  # d sqrt(s) = g / (2 sqrt(s)), taken as 0 at s = 0 (1 / inf = 0, at any order).
+  return y, 0.5 * g / jnp.where(y > 0, y, jnp.inf)
 
 
 def _pairwise_distance(x1: Array, x2: Array, p: float = 2.0, eps: float = 1e-6) -> Array:
