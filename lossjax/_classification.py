@@ -556,7 +556,7 @@ def binary_cross_entropy_with_logits(
   xf = core.finite_logits(core.to_float(x, dtype))
   tf = core.to_float(t, dtype)
   # log σ(x) = -softplus(-x), stable for any sign of x.
-  log_sig = jax.nn.log_sigmoid(xf)
+  log_sig = core.log_sigmoid(xf)
   pw = _elementwise_weight(name, "pos_weight", pos_weight, x.shape, dtype)
   log_weight = 1.0 if pw is None else 1.0 + (pw - 1.0) * tf
   values = (1.0 - tf) * xf - log_weight * log_sig
@@ -618,7 +618,7 @@ def sigmoid_focal_loss(
   dtype = core.compute_dtype(x, t)
   xf = core.finite_logits(core.to_float(x, dtype))
   tf = core.to_float(t, dtype)
-  log_p, log_q = jax.nn.log_sigmoid(xf), jax.nn.log_sigmoid(-xf)
+  log_p, log_q = core.log_sigmoid(xf), core.log_sigmoid(-xf)
   ce = -(tf * log_p + (1.0 - tf) * log_q)
   values = ce
   if gamma != 0:  # gamma == 0: the factor is exactly 1 (no 0 ** 0 in the gradient)

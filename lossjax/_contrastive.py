@@ -108,7 +108,7 @@ def info_nce_loss(
   # -log(e^s_ij / (e^s_ij + Σ_neg e^s_ik)) = softplus(log Σ_neg e^s_ik - s_ij); no negatives: 0.
   has_neg = neg_sum > 0
   neg_lse = jnp.log(jnp.where(has_neg, neg_sum, jnp.ones_like(neg_sum))) + m
-  pair = jnp.where(has_neg, jax.nn.softplus(neg_lse - s), 0.0)
+  pair = jnp.where(has_neg, core.softplus(neg_lse - s), 0.0)
   n_pos = jnp.sum(positives, axis=1)
   per_anchor = core.safe_div(jnp.sum(jnp.where(positives, pair, 0.0), axis=1),
                              n_pos.astype(s.dtype))

@@ -206,6 +206,31 @@ def same_shape_floats(loss: str, *pairs: tuple[str, Any], float_args: Sequence[s
 
 
 @jax.custom_jvp
+def softplus(x: Array) -> Array:
+  """log(1 + e^x) for any x, finite at ±1e4 and exact at ±inf.
+
+  Written as max(x, 0) + log1p(e^-|x|) rather than jax.nn.softplus (a
+  logaddexp with a NaN select), which XLA:CPU does not vectorise: 0.42 s vs
+  0.10 s for a BCE-with-logits forward at 2^27 float32 on 2 cores. The
+  derivative is sigmoid(x), written out: faster in reverse mode than
+  differentiating max and abs (0.38 s vs 0.54 s), and exact to every order
+  at x = 0 (zero-initialised logits).
+  """
+  return jnp.maximum(x, 0) + jnp.log1p(jnp.exp(-jnp.abs(x)))
+
+
+@softplus.defjvp
+def _softplus_jvp(primals, tangents):
+  (x,), (g,) = primals, tangents
+  return softplus(x), jax.nn.sigmoid(x) * g
+
+
+def log_sigmoid(x: Array) -> Array:
+  """log σ(x) = -softplus(-x), stable for any sign of x (see :func:`softplus`)."""
+  return -softplus(-x)
+
+
+@jax.custom_jvp
 def abs0(d: Array) -> Array:
   """|d| whose gradient at 0 is sign(0) = 0, as torch's l1 and norm backwards (jnp.abs: 1)."""
   # A custom derivative rather than d * sign(d): the forward pass stays a plain

@@ -131,7 +131,7 @@ def soft_margin_loss(
   name = "soft_margin_loss"
   core.validate_reduction(name, reduction)
   x, y = core.same_shape_floats(name, ("input", input), ("target", target))
-  values = jax.nn.softplus(-y * x)
+  values = core.softplus(-y * x)
   return core.reduce_loss(name, values, reduction, where)
 
 
@@ -224,7 +224,7 @@ def multilabel_soft_margin_loss(
   name = "multilabel_soft_margin_loss"
   core.validate_reduction(name, reduction)
   x, y = core.same_shape_floats(name, ("input", input), ("target", target))
-  values = -(y * jax.nn.log_sigmoid(x) + (1.0 - y) * jax.nn.log_sigmoid(-x))
+  values = -(y * core.log_sigmoid(x) + (1.0 - y) * core.log_sigmoid(-x))
   if weight is not None:
     w = core.as_array(name, "weight", weight)
     core.check_float(name, "weight", w)

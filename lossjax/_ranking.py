@@ -123,7 +123,7 @@ def pairwise_logistic_loss(
   """
   name = "pairwise_logistic_loss"
   core.validate_reduction(name, reduction)
-  return _pairwise(name, scores, labels, where, reduction, lambda d: jax.nn.softplus(-d))
+  return _pairwise(name, scores, labels, where, reduction, lambda d: core.softplus(-d))
 
 
 def pairwise_hinge_loss(
