@@ -16,15 +16,9 @@ Array = jax.Array
 __all__ = ["info_nce_loss", "supcon_loss", "contrastive_loss"]
 
 
-def _safe_norm(x: Array) -> Array:
-  sq = jnp.sum(jnp.square(x), axis=-1)
-  pos = sq > 0  # double-where: sqrt(0) would put inf * 0 = NaN into the gradient
-  return jnp.where(pos, jnp.sqrt(jnp.where(pos, sq, jnp.ones_like(sq))), jnp.zeros_like(sq))
-
-
 def _cosine_matrix(x: Array, eps: float) -> Array:
   """Pairwise cosine similarities of the rows of x; zero rows give 0, finitely."""
-  unit = x / jnp.maximum(_safe_norm(x), eps)[:, None]
+  unit = x / jnp.maximum(core.safe_norm(x), eps)[:, None]
   return unit @ unit.T
 
 
@@ -241,10 +235,10 @@ def contrastive_loss(
   s = core.as_array(name, "same", same)
   core.check_shape(name, "same", s, x1.shape[:1], " (one flag per pair)")
   if distance == "euclidean":
-    d = _safe_norm(x1 - x2)
+    d = core.safe_norm(x1 - x2)
   else:
-    d = 1.0 - jnp.sum(x1 * x2, axis=-1) / (jnp.maximum(_safe_norm(x1), 1e-12)
-                                           * jnp.maximum(_safe_norm(x2), 1e-12))
+    d = 1.0 - jnp.sum(x1 * x2, axis=-1) / (jnp.maximum(core.safe_norm(x1), 1e-12)
+                                           * jnp.maximum(core.safe_norm(x2), 1e-12))
   values = jnp.where(s.astype(bool), core.hinge_strict(d - pos_margin),
                      core.hinge_strict(neg_margin - d))
   return core.reduce_loss(name, values, reduction, where)

@@ -206,6 +206,31 @@ def same_shape_floats(loss: str, *pairs: tuple[str, Any], float_args: Sequence[s
 
 
 @jax.custom_jvp
+def safe_sqrt(s: Array) -> Array:
+  """sqrt with a zero gradient at 0, not inf * 0 = NaN (zero vectors, equal points).
+
+  A custom derivative rather than a double where: the forward pass stays a
+  plain sqrt. Two double-where'd distances (the triplet loss) made XLA:CPU
+  write a broadcast eps of the inputs' size: 0.19 s instead of 0.087 s at
+  [2^20, 128].
+  """
+  return jnp.sqrt(s)
+
+
+@safe_sqrt.defjvp
+def _safe_sqrt_jvp(primals, tangents):
+  (s,), (g,) = primals, tangents
+  y = jnp.sqrt(s)
+  # d sqrt(s) = g / (2 sqrt(s)), taken as 0 at s = 0 (1 / inf = 0, at any order).
+  return y, 0.5 * g / jnp.where(y > 0, y, jnp.inf)
+
+
+def safe_norm(x: Array, axis: int = -1) -> Array:
+  """The Euclidean norm over `axis`, with a zero gradient at the zero vector."""
+  return safe_sqrt(jnp.sum(jnp.square(x), axis=axis))
+
+
+@jax.custom_jvp
 def softplus(x: Array) -> Array:
   """log(1 + e^x) for any x, finite at ±1e4 and exact at ±inf.
 

@@ -189,10 +189,13 @@ def huber_loss(
     raise core.option_error(name, "delta", "huber_loss does not support non-positive values for delta.")
   x, t, w = _pair(name, input, target, weight)
   z = core.abs0(x - t)
-  # q = min(z, delta): 0.5 q^2 + delta (z - q) is both branches without a select
-  # (see smooth_l1_loss).
+  # q = min(z, delta): q (z - q/2) is both branches without a select (see
+  # smooth_l1_loss), each rounded exactly as torch rounds it (0.5 z z below
+  # delta, delta (z - delta/2) above). Six elementwise ops: XLA:CPU's YNNPACK
+  # reduction pays ~2 ms per op at 2^27, so fewer ops is faster here
+  # (0.5 q^2 + delta (z - q) had seven).
   q = jnp.minimum(z, delta)
-  values = 0.5 * jnp.square(q) + delta * (z - q)
+  values = q * (z - 0.5 * q)
   if w is not None:
     values = values * w
   return core.reduce_loss(name, values, reduction, where)
@@ -392,16 +395,13 @@ def cosine_similarity_loss(
   if not -x.ndim <= axis < x.ndim:
     raise core.option_error(name, "axis", f"{axis} is out of range for `input` of shape {x.shape}")
 
-  def norm(v):
-    sq = jnp.sum(jnp.square(v), axis=axis)
-    pos = sq > 0  # double-where: sqrt(0) would put inf * 0 = NaN into the gradient
-    return jnp.where(pos, jnp.sqrt(jnp.where(pos, sq, jnp.ones_like(sq))), jnp.zeros_like(sq))
-
-  # As torch: each vector is divided by its norm first, the norms clamped at
-  # eps without stopping their gradient.
-  x_unit = x / jnp.expand_dims(core.clamp_min_keep_grad(norm(x), eps), axis)
-  t_unit = t / jnp.expand_dims(core.clamp_min_keep_grad(norm(t), eps), axis)
-  cos = jnp.sum(x_unit * t_unit, axis=axis)
+  # As torch, the norms are clamped at eps without stopping their gradient.
+  # torch divides each vector by its norm before the dot product; the dot
+  # product divided by both norms is the same number and reads each input
+  # once instead of twice (0.10 s vs 0.40 s at [2^20, 128] float32).
+  x_norm = core.clamp_min_keep_grad(core.safe_norm(x, axis), eps)
+  t_norm = core.clamp_min_keep_grad(core.safe_norm(t, axis), eps)
+  cos = jnp.sum(x * t, axis=axis) / (x_norm * t_norm)
   return core.reduce_loss(name, 1.0 - cos, reduction, where)
 
 
