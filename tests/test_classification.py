@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import lossjax as lj
+from lossjax._classification import _chunk_size
 
 RNG = np.random.default_rng(0)
 LOGITS = jnp.asarray(RNG.normal(size=(2, 5, 3, 4)))  # torch layout [N, C, d1, d2]
@@ -116,15 +117,18 @@ def test_bce_with_logits_agrees_with_bce_on_sigmoid():
   )
 
 
-def test_chunked_log_normaliser_at_large_class_counts_equals_log_softmax():
-  # 65,536 classes and more take the chunked online log-sum-exp path (fixtures
-  # have few classes); 68,536 = 8 chunks of 8,192 plus a 3,000-class tail. The
-  # reference is jax.nn.log_softmax, with -inf classes, a whole chunk of -inf,
-  # an -inf tail logit, label smoothing and weights.
-  c = 8 * 8192 + 3000
+@pytest.mark.parametrize("c", [5 * 8192, 8 * 8192 + 3000, 65537])
+def test_chunked_log_normaliser_at_large_class_counts_equals_log_softmax(c):
+  # Rows of more than 32,768 classes take the chunked online log-sum-exp path
+  # (fixtures have few classes): 40,960 = 5 chunks of 8,192; 68,536 = 8 chunks
+  # of 8,567 (a divisor); 65,537 (prime) = 8 chunks of 8,192 plus a 1-class
+  # tail. The reference is jax.nn.log_softmax, with -inf classes, a whole chunk
+  # of -inf, an -inf tail logit, label smoothing and weights.
+  chunk = _chunk_size(c)
+  assert (c % chunk == 0) == (c != 65537)
   x = jnp.asarray(RNG.normal(size=(3, c)) * 4)
-  x = x.at[0, :8192].set(-jnp.inf).at[1, 5].set(-jnp.inf).at[2, c - 1].set(-jnp.inf)
-  y = jnp.array([9000, 7, c - 2])
+  x = x.at[0, :chunk].set(-jnp.inf).at[1, 5].set(-jnp.inf).at[2, c - 1].set(-jnp.inf)
+  y = jnp.array([chunk + 808, 7, c - 2])
   w = jnp.asarray(RNG.uniform(0.5, 2.0, size=c))
 
   def reference(x, y, eps, w):
@@ -145,7 +149,7 @@ def test_chunked_log_normaliser_at_large_class_counts_equals_log_softmax():
                             modes=("fwd", "rev"))
 
 
-@pytest.mark.parametrize("classes", [8192, 16 * 8192])
+@pytest.mark.parametrize("classes", [8192, 16 * 8192, 128256])
 def test_bf16_cross_entropy_equals_float32_and_keeps_no_float32_copy(classes):
   # bf16 logits are computed in float32. The result equals the float32 loss of
   # the same (exactly widened) values, gradients round once to bf16, and XLA
