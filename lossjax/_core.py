@@ -110,14 +110,34 @@ def _clamp_min_keep_grad_jvp(lo, primals, tangents):
   return jnp.maximum(v, lo), dv
 
 
+# The two hinges below are a plain max in the forward pass, with the gradient
+# at z == 0 set by a custom derivative. As selects, they kept XLA:CPU from
+# fusing a hinge into the reduction that follows it (the triplet loss wrote
+# its per-triplet values out and read them back).
+
+
+@jax.custom_jvp
 def clamp_min_zero(z: Array) -> Array:
   """max(z, 0) with torch's clamp_min gradient: 1 at z == 0 (jnp.maximum gives 0.5)."""
-  return jnp.where(z >= 0, z, jnp.zeros_like(z))
+  return jnp.maximum(z, jnp.zeros_like(z))
 
 
+@clamp_min_zero.defjvp
+def _clamp_min_zero_jvp(primals, tangents):
+  (z,), (g,) = primals, tangents
+  return clamp_min_zero(z), jnp.where(z >= 0, g, jnp.zeros_like(g))
+
+
+@jax.custom_jvp
 def hinge_strict(z: Array) -> Array:
   """max(z, 0) with gradient 0 at z == 0, as torch's C++ margin kernels (``if (z > 0)``)."""
-  return jnp.where(z > 0, z, jnp.zeros_like(z))
+  return jnp.maximum(z, jnp.zeros_like(z))
+
+
+@hinge_strict.defjvp
+def _hinge_strict_jvp(primals, tangents):
+  (z,), (g,) = primals, tangents
+  return hinge_strict(z), jnp.where(z > 0, g, jnp.zeros_like(g))
 
 
 def safe_div(num: Array, den: Array) -> Array:
