@@ -355,13 +355,13 @@ def table(results: list[Result], case_list: list[Case], probe: dict[str, float])
   return "\n".join(rows)
 
 
-def bf16_cross_entropy(shapes=((1024, 131072), (8192, 32768)), repeats: int = 7) -> str:
-  """Markdown: bf16 logits against float32 logits holding the same (widened) values,
-  lossjax cross_entropy, forward and value_and_grad, interleaved runs."""
+def bf16_cross_entropy(shapes=((1024, 131072), (8192, 32768)), repeats: int = 7) -> list[dict]:
+  """bf16 logits against float32 logits holding the same (widened) values,
+  lossjax cross_entropy, forward and value_and_grad, interleaved runs: one
+  dict per shape and mode (medians, and the loss's relative difference)."""
   import lossjax as lj
 
-  rows = ["| logits | mode | float32 s | bf16 s | bf16 / float32 | relative difference of the loss |",
-          "| --- | --- | ---: | ---: | ---: | ---: |"]
+  rows = []
   rng = np.random.default_rng(0)
   for n, c in shapes:
     xb = jnp.asarray(rng.standard_normal((n, c), dtype=np.float32)).astype(jnp.bfloat16)
@@ -382,9 +382,18 @@ def bf16_cross_entropy(shapes=((1024, 131072), (8192, 32768)), repeats: int = 7)
           jax.block_until_ready(r(args[k], y))
           times[k].append(time.perf_counter() - t)
       med = {k: statistics.median(v) for k, v in times.items()}
-      rows.append(f"| [{n}, {c}] | {mode} | {med['f32']:.4f} | {med['bf16']:.4f} | "
-                  f"{med['bf16'] / med['f32']:.2f}x | {rel:.1e} |")
-  return "\n".join(rows)
+      rows.append({"shape": (n, c), "mode": mode, "f32": med["f32"], "bf16": med["bf16"],
+                   "ratio": med["bf16"] / med["f32"], "rel_diff": rel})
+  return rows
+
+
+def bf16_table(rows: list[dict]) -> str:
+  """Markdown for :func:`bf16_cross_entropy`'s rows."""
+  out = ["| logits | mode | float32 s | bf16 s | bf16 / float32 | relative difference of the loss |",
+         "| --- | --- | ---: | ---: | ---: | ---: |"]
+  out += [f"| [{r['shape'][0]}, {r['shape'][1]}] | {r['mode']} | {r['f32']:.4f} | {r['bf16']:.4f} | "
+          f"{r['ratio']:.2f}x | {r['rel_diff']:.1e} |" for r in rows]
+  return "\n".join(out)
 
 
 def environment(probe: dict[str, float]) -> str:
