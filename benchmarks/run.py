@@ -49,7 +49,7 @@ def chart(results, path: pathlib.Path) -> None:
 def targets(results, case_list, probe, bf16_rows) -> str:
   """Issue #8's targets, each checked against this run's figures."""
   by = {(r.case, r.size, r.mode, r.library): r for r in results}
-  bytes_read = {(c.name, c.size): c.bytes_read for c in case_list}
+  bytes_read = {(c.name, c.size): c.bytes_read for c in case_list}  # the read probe's target
   rows = ["| target | measured | met |", "| --- | --- | --- |"]
 
   def row(target, measured, ok):
@@ -116,8 +116,10 @@ No GPU was available to this run; every figure is from the CPU named above.
 ## Every shared loss
 
 "of probe floor" is the time the machine's own limits allow divided by lossjax's time: the
-inputs read at the read probe's rate, plus, for `value_and_grad`, the gradients written at the
-fresh-output write probe's rate. "lossjax GB/s" counts the same bytes. Compile time (seconds,
+inputs read at the read probe's rate or, for losses that need an exponential per element or
+logit, those exponentials at the exp probe's rate, whichever takes longer; plus, for
+`value_and_grad`, the gradients written at the fresh-output write probe's rate. "lossjax GB/s"
+counts the bytes read and written. Compile time (seconds,
 lossjax) is measured once, apart from the runs. "(same program)": lossjax and optax compile to
 the same optimised HLO, so their difference is noise.
 
