@@ -59,8 +59,11 @@ def targets(results, case_list, probe, bf16_rows) -> str:
   for (case, size, mode, lib), r in by.items():
     ours = by[(case, size, mode, "lossjax")]
     if lib != "lossjax" and r.median < ours.median:
+      notes = ["same program"] if r.same_program_as_lossjax else []
+      if ours.min <= r.max:
+        notes.append("the runs' ranges overlap")
       slower.append(f"`{case}` {mode} vs {lib}: {r.median / ours.median:.2f}x"
-                    + (" (same program)" if r.same_program_as_lossjax else ""))
+                    + (f" ({', '.join(notes)})" if notes else ""))
   shared = sum(1 for (c, s, m, lib) in by if lib != "lossjax")
   row("no shared loss slower than optax's or PyTorch's twin, forward or value_and_grad",
       f"{shared - len(slower)} of {shared} comparisons not slower"
