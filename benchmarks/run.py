@@ -20,30 +20,55 @@ sys.path.insert(0, str(ROOT))
 from lossjax import _bench  # noqa: E402
 
 
-def chart(results, path: pathlib.Path) -> None:
+def speedups(results) -> list[tuple[str, float, float]]:
+  """(label, speed-up vs optax, speed-up vs torch) per lossjax case and mode; NaN where absent."""
+  by = {(r.case, r.size, r.mode, r.library): r.median for r in results}
+  out = []
+  for (case, size, mode, lib), t in by.items():
+    if lib == "lossjax":
+      out.append((f"{case} {size} {'fwd' if mode == 'forward' else 'v&g'}",
+                  by.get((case, size, mode, "optax"), float("nan")) / t,
+                  by.get((case, size, mode, "torch"), float("nan")) / t))
+  return out
+
+
+def speedups_from_markdown(text: str) -> list[tuple[str, float, float]]:
+  """The same triples, read back from a BENCHMARKS.md table (to redraw its chart)."""
+  out = []
+  for line in text.splitlines():
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if len(cells) != 11 or not cells[0].startswith("`"):
+      continue
+
+    def ratio(cell):
+      return float(cell.split("x")[0]) if cell[0].isdigit() else float("nan")
+
+    mode = "fwd" if cells[2] == "forward" else "v&g"
+    out.append((f"{cells[0].strip('`')} {cells[1]} {mode}", ratio(cells[6]), ratio(cells[8])))
+  return out
+
+
+def chart(rows: list[tuple[str, float, float]], path: pathlib.Path) -> None:
+  """Horizontal bars of lossjax's speed-up, log scale, 1x marked."""
   import matplotlib
 
   matplotlib.use("Agg")
   import matplotlib.pyplot as plt
 
-  by = {(r.case, r.size, r.mode, r.library): r.median for r in results}
-  labels, vs_optax, vs_torch = [], [], []
-  for (case, size, mode, lib), t in by.items():
-    if lib != "lossjax":
-      continue
-    labels.append(f"{case}\n{size} {'fwd' if mode == 'forward' else 'v&g'}")
-    vs_optax.append(by.get((case, size, mode, "optax"), float("nan")) / t)
-    vs_torch.append(by.get((case, size, mode, "torch"), float("nan")) / t)
-  fig, ax = plt.subplots(figsize=(max(8, len(labels) * 0.7), 4.5))
-  xs = range(len(labels))
-  ax.bar([x - 0.2 for x in xs], vs_optax, width=0.4, label="vs optax")
-  ax.bar([x + 0.2 for x in xs], vs_torch, width=0.4, label="vs PyTorch")
-  ax.axhline(1.0, color="black", linewidth=0.8)
-  ax.set_xticks(list(xs), labels, rotation=70, fontsize=7)
-  ax.set_ylabel("speed-up of lossjax (median time ratio)")
-  ax.legend()
+  labels = [r[0] for r in rows]
+  ys = range(len(rows))
+  fig, ax = plt.subplots(figsize=(9, 0.22 * len(rows) + 1.2))
+  ax.barh([y - 0.2 for y in ys], [r[1] for r in rows], height=0.4, label="vs optax")
+  ax.barh([y + 0.2 for y in ys], [r[2] for r in rows], height=0.4, label="vs PyTorch 2.13 (CPU)")
+  ax.axvline(1.0, color="black", linewidth=0.8)
+  ax.set_xscale("log")
+  ax.set_yticks(list(ys), labels, fontsize=7)
+  ax.invert_yaxis()
+  ax.set_xlabel("speed-up of lossjax: other library's median time / lossjax's (log scale)")
+  ax.legend(loc="lower right")
+  ax.grid(axis="x", which="both", alpha=0.3)
   fig.tight_layout()
-  fig.savefig(path, dpi=120)
+  fig.savefig(path, dpi=110)
 
 
 def targets(results, case_list, probe, bf16_rows) -> str:
@@ -89,14 +114,20 @@ def main() -> None:
   ap.add_argument("--repeats", type=int, default=9)
   ap.add_argument("--scale", type=int, default=27)
   ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+  ap.add_argument("--chart-only", action="store_true",
+                  help="redraw benchmarks/speedup.png from the table in --out, without running")
   args = ap.parse_args()
+  if args.chart_only:
+    chart(speedups_from_markdown(pathlib.Path(args.out).read_text()),
+          ROOT / "benchmarks" / "speedup.png")
+    return
   vocab = ((1024, 131072), (8192, 32768)) if args.scale >= 27 else ((256, 65536), (512, 8192))
   case_list = _bench.cases(scale=args.scale, vocab=vocab, full=True)
   probe = _bench.probes()
   results = list(_bench.run(case_list, repeats=args.repeats,
                             progress=lambda s: print(s, file=sys.stderr, flush=True)))
   bf16_rows = _bench.bf16_cross_entropy(vocab, repeats=args.repeats)
-  chart(results, ROOT / "benchmarks" / "speedup.png")
+  chart(speedups(results), ROOT / "benchmarks" / "speedup.png")
   import limits  # benchmarks/limits.py: the probes behind the misses
 
   probes_section = limits.section(repeats=args.repeats)
