@@ -77,7 +77,7 @@ def _log_normalizer(x: Array, raw: Array | None = None) -> tuple[Array, Array]:
   # chunk takes the remainder). On XLA:CPU one long-row max followed by one
   # long-row exp-sum runs at ~2 GB/s; per-chunk maxima, then per-chunk sums
   # rescaled to the row max, run near the read bandwidth and exp throughput
-  # (5.4x optax's forward at [1024, 131072], BENCHMARKS.md). The optimization
+  # (5.8x optax's forward at [1024, 131072], BENCHMARKS.md). The optimization
   # barriers keep each of the two passes its own fusion: fused with its
   # consumers, XLA:CPU picks a loop ~2.5x slower.
   #
