@@ -116,28 +116,26 @@ def _clamp_min_keep_grad_jvp(lo, primals, tangents):
 # its per-triplet values out and read them back).
 
 
-@jax.custom_jvp
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
+def _hinge(z: Array, grad_at_zero: bool) -> Array:
+  return jnp.maximum(z, jnp.zeros_like(z))
+
+
+@_hinge.defjvp
+def _hinge_jvp(grad_at_zero, primals, tangents):
+  (z,), (g,) = primals, tangents
+  passes = z >= 0 if grad_at_zero else z > 0
+  return _hinge(z, grad_at_zero), jnp.where(passes, g, jnp.zeros_like(g))
+
+
 def clamp_min_zero(z: Array) -> Array:
   """max(z, 0) with torch's clamp_min gradient: 1 at z == 0 (jnp.maximum gives 0.5)."""
-  return jnp.maximum(z, jnp.zeros_like(z))
+  return _hinge(z, True)
 
 
-@clamp_min_zero.defjvp
-def _clamp_min_zero_jvp(primals, tangents):
-  (z,), (g,) = primals, tangents
-  return clamp_min_zero(z), jnp.where(z >= 0, g, jnp.zeros_like(g))
-
-
-@jax.custom_jvp
 def hinge_strict(z: Array) -> Array:
   """max(z, 0) with gradient 0 at z == 0, as torch's C++ margin kernels (``if (z > 0)``)."""
-  return jnp.maximum(z, jnp.zeros_like(z))
-
-
-@hinge_strict.defjvp
-def _hinge_strict_jvp(primals, tangents):
-  (z,), (g,) = primals, tangents
-  return hinge_strict(z), jnp.where(z > 0, g, jnp.zeros_like(g))
+  return _hinge(z, False)
 
 
 def safe_div(num: Array, den: Array) -> Array:
