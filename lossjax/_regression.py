@@ -191,9 +191,9 @@ def huber_loss(
   z = core.abs0(x - t)
   # q = min(z, delta): q (z - q/2) is both branches without a select (see
   # smooth_l1_loss), each rounded exactly as torch rounds it (0.5 z z below
-  # delta, delta (z - delta/2) above). Six elementwise ops: XLA:CPU's YNNPACK
-  # reduction pays ~2 ms per op at 2^27, so fewer ops is faster here
-  # (0.5 q^2 + delta (z - q) had seven).
+  # delta, delta (z - delta/2) above). XLA:CPU's YNNPACK reduction pays for
+  # every value used twice (z and q here), so this form runs below the read
+  # bandwidth: see the ops probe in BENCHMARKS.md.
   q = jnp.minimum(z, delta)
   values = q * (z - 0.5 * q)
   if w is not None:
