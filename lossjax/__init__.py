@@ -24,6 +24,7 @@ from lossjax import (
 from lossjax._checked import CheckError, checked
 from lossjax._classification import *  # noqa: F403
 from lossjax._contrastive import *  # noqa: F403
+from lossjax._declare import OptionTypeError
 from lossjax._embedding import *  # noqa: F403
 from lossjax._large_vocab import *  # noqa: F403
 from lossjax._margin import *  # noqa: F403
@@ -39,6 +40,7 @@ __version__ = "0.1.0"
 __all__ = [
     "REGISTRY",
     "CheckError",
+    "OptionTypeError",
     "checked",
     "nn",
     *_classification.__all__,

@@ -10,6 +10,19 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
+from lossjax._declare import (
+    AXIS,
+    FLOAT,
+    IGNORE_INDEX,
+    INDEX,
+    LABEL_SMOOTHING,
+    REAL,
+    TARGET,
+    WEIGHT,
+    ArrayOption,
+    Float,
+    declare,
+)
 from lossjax._spec import LossSpec
 
 Array = jax.Array
@@ -27,25 +40,22 @@ __all__ = [
 ]
 
 
-def _class_weight(loss: str, weight: ArrayLike | None, num_classes: int) -> Array | None:
-  if weight is None:
-    return None
-  w = core.as_array(loss, "weight", weight)
-  core.check_float(loss, "weight", w)
-  if w.shape != (num_classes,):
+def _class_weight(loss: str, weight: Array | None, num_classes: int) -> Array | None:
+  if weight is not None and weight.shape != (num_classes,):
     raise ValueError(
-        f"{loss}: argument `weight` has shape {w.shape}, expected ({num_classes},): "
+        f"{loss}: argument `weight` has shape {weight.shape}, expected ({num_classes},): "
         f"weight tensor should be defined either for all {num_classes} classes or no classes"
     )
-  return w
+  return weight
 
 
-def _check_label_smoothing(loss: str, label_smoothing: float) -> None:
-  if not 0.0 <= label_smoothing <= 1.0:
-    raise core.option_error(
-        loss, "label_smoothing",
-        f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}",
-    )
+def _class_scores(loss: str, arg: str, x: Array, axis: int) -> Array:
+  """The scores with their class axis last, which must exist and be non-empty."""
+  if x.ndim == 0:
+    raise ValueError(f"{loss}: argument `{arg}` has shape (), expected at least one (class) axis")
+  scores = core.class_axis_last(loss, x, axis)
+  core.check_classes(loss, arg, x, axis if x.ndim > 1 else -1)
+  return scores
 
 
 #: Rows longer than this are log-normalised per chunk of about _CHUNK classes.
@@ -225,11 +235,13 @@ def _class_index_nll(
     target: Array,
     weight: Array | None,
     *,
-    ignore_index: int,
+    ignore_index: int | None,
     label_smoothing: float,
     reduction: str,
-    where: ArrayLike | None,
+    keep: Array | None,
     raw_scores: Array | None = None,
+    target_arg: str = "target",
+    poly_epsilon: float = 0.0,
 ) -> Array:
   """Class-index NLL with ``log p_c = (scores_c - m) - log_s`` over `[..., C]`,
   ``normalizer = (m, log_s)``, shared by cross_entropy (scores are logits) and
@@ -240,25 +252,23 @@ def _class_index_nll(
   for both terms). log p is never materialised: the target's score is picked
   by a gather whose gradient is an elementwise one-hot select (see
   :func:`_pick`), and the smoothing term is
-  ``lse Σ_c w_c - Σ_c w_c s_c``.
+  ``lse Σ_c w_c - Σ_c w_c s_c``. ``poly_epsilon`` adds Poly-1's
+  ``ε (1 - p_y)``. `keep` is the validated `where` mask (the scores are
+  already filled under it).
   """
   num_classes = scores.shape[-1]
-  core.check_values(
-      loss, "target", target,
-      lambda t: (t != ignore_index) & ((t < 0) | (t >= num_classes)),
-      f"class indices in [0, {num_classes}) or ignore_index={ignore_index} "
-      "(torch: Target is out of bounds)",
-  )
-  valid = target != ignore_index
-  in_range = (target >= 0) & (target < num_classes)
-  safe_target = jnp.where(valid & in_range, target, jnp.zeros_like(target))
+  safe_target, valid, out_of_range = core.class_indices(
+      loss, target_arg, target, num_classes, ignore_index=ignore_index, where=keep,
+      expected=f"class indices in [0, {num_classes})"
+      + ("" if ignore_index is None else f" or ignore_index={ignore_index}")
+      + " (torch: Target is out of bounds)")
   if raw_scores is None or raw_scores.dtype == scores.dtype:
     picked = _pick(scores, safe_target)
   else:  # scores = raw_scores converted to the compute dtype: gather before converting
     picked = _pick_converted(raw_scores, scores, safe_target)
   # Unchecked under jit, an out-of-range class must not yield a plausible
   # number: it gives NaN (lossjax.checked raises instead).
-  picked = jnp.where(valid & ~in_range, jnp.nan, picked)
+  picked = core.poison(picked, out_of_range)
   if normalizer is None:
     log_p_target = picked
   else:
@@ -276,17 +286,22 @@ def _class_index_nll(
       weighted_sum = jnp.sum(shifted * jnp.broadcast_to(w, scores.shape), axis=-1)
     smooth = -weighted_sum if normalizer is None else normalizer[1] * total - weighted_sum
     values = (1.0 - label_smoothing) * values + (label_smoothing / num_classes) * smooth
+  if poly_epsilon:
+    values = values + poly_epsilon * (1.0 - jnp.exp(log_p_target))
   return core.reduce_loss(
-      loss, values, reduction, where, valid=valid, norm_weight=w_target
+      loss, values, reduction, keep, valid=None if ignore_index is None else valid,
+      norm_weight=w_target
   )
 
 
+@declare(input=FLOAT, target=TARGET, weight=WEIGHT, ignore_index=IGNORE_INDEX,
+         label_smoothing=LABEL_SMOOTHING, axis=AXIS)
 def cross_entropy(
     input: ArrayLike,
     target: ArrayLike,
     *,
     weight: ArrayLike | None = None,
-    ignore_index: int = -100,
+    ignore_index: int | None = -100,
     label_smoothing: float = 0.0,
     reduction: str = "mean",
     where: ArrayLike | None = None,
@@ -316,7 +331,8 @@ def cross_entropy(
     target: integer class indices of the input's shape without the class axis,
       or float class probabilities of the input's shape.
     weight: optional ``[C]`` rescaling weight per class.
-    ignore_index: class-index targets equal to it are ignored (class indices only).
+    ignore_index: class-index targets equal to it are ignored (class indices
+      only); None: no target is ignored.
     label_smoothing: ε in [0, 1].
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the per-element loss.
@@ -343,17 +359,10 @@ def cross_entropy(
                         axis=axis)
 
 
-def _cross_entropy(name, input, target, *, weight, ignore_index, label_smoothing, reduction,
-                   where, axis, arg_names=("input", "target")):
+def _cross_entropy(name, x, t, *, weight, ignore_index, label_smoothing, reduction,
+                   where, axis, arg_names=("input", "target"), poly_epsilon=0.0):
   """cross_entropy's body, raising errors in the name of the loss that calls it."""
-  core.validate_reduction(name, reduction)
-  _check_label_smoothing(name, label_smoothing)
-  x = core.as_array(name, arg_names[0], input)
-  t = core.as_array(name, arg_names[1], target)
-  core.check_float(name, arg_names[0], x)
-  if x.ndim == 0:
-    raise ValueError(f"{name}: argument `input` has shape (), expected at least one (class) axis")
-  logits_last = core.class_axis_last(name, x, axis)
+  logits_last = _class_scores(name, arg_names[0], x, axis)
   num_classes = logits_last.shape[-1]
   w = _class_weight(name, weight, num_classes)
   prob_target = jnp.issubdtype(t.dtype, jnp.floating)
@@ -369,6 +378,8 @@ def _cross_entropy(name, input, target, *, weight, ignore_index, label_smoothing
     core.check_shape(
         name, arg_names[1], t, core.batch_shape(x, axis), " (input's shape without the class axis)"
     )
+  keep = core.as_mask(name, where, logits_last.shape[:-1])
+  logits_last = core.masked_fill(keep, logits_last)
   dtype = core.compute_dtype(x, t if prob_target else None, w)
   logits = core.to_float(logits_last, dtype)
   if not prob_target:
@@ -378,13 +389,15 @@ def _cross_entropy(name, input, target, *, weight, ignore_index, label_smoothing
     normalizer = _log_normalizer(logits, None if logits_last.dtype == dtype else logits_last)
     return _class_index_nll(
         name, logits, normalizer, t, w, ignore_index=ignore_index, label_smoothing=label_smoothing,
-        reduction=reduction, where=where, raw_scores=logits_last,
+        reduction=reduction, keep=keep, raw_scores=logits_last, target_arg=arg_names[1],
+        poly_epsilon=poly_epsilon,
     )
   # Probability targets multiply every logit: clip ±inf so a zero probability
   # times an impossible class is 0, not NaN (optax #896).
   logits = core.finite_logits(logits)
   normalizer = _log_normalizer(logits)
-  probs = core.class_axis_last(name, core.to_float(t, dtype), axis)
+  probs = core.masked_fill(keep, core.class_axis_last(name, core.to_float(t, dtype), axis))
+  target_probs = probs
   if label_smoothing > 0.0:
     probs = probs * (1.0 - label_smoothing) + label_smoothing / num_classes
   if w is not None:
@@ -393,15 +406,20 @@ def _cross_entropy(name, input, target, *, weight, ignore_index, label_smoothing
   # finite (finite_logits), so a zero probability contributes exactly 0.
   m, log_s = normalizer
   values = log_s * jnp.sum(probs, axis=-1) - jnp.sum(probs * (logits - m[..., None]), axis=-1)
-  return core.reduce_loss(name, values, reduction, where)
+  if poly_epsilon:
+    # Poly-1 with probability labels: p_t = Σ_c t_c p_c (optax's convention).
+    p = jnp.exp((logits - m[..., None]) - log_s[..., None])
+    values = values + poly_epsilon * (1.0 - jnp.sum(target_probs * p, axis=-1))
+  return core.reduce_loss(name, values, reduction, keep)
 
 
+@declare(input=FLOAT, target=INDEX, weight=WEIGHT, ignore_index=IGNORE_INDEX, axis=AXIS)
 def nll_loss(
     input: ArrayLike,
     target: ArrayLike,
     *,
     weight: ArrayLike | None = None,
-    ignore_index: int = -100,
+    ignore_index: int | None = -100,
     reduction: str = "mean",
     where: ArrayLike | None = None,
     axis: int = -1,
@@ -417,7 +435,7 @@ def nll_loss(
       ``[N, C, d1, ...]`` (``axis=1``).
     target: integer class indices, the input's shape without the class axis.
     weight: optional ``[C]`` weight per class.
-    ignore_index: targets equal to it are ignored.
+    ignore_index: targets equal to it are ignored; None: none is.
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the per-element loss.
     axis: the class axis of ``input``.
@@ -430,31 +448,18 @@ def nll_loss(
   References: PyTorch ``torch.nn.NLLLoss``.
   """
   name = "nll_loss"
-  core.validate_reduction(name, reduction)
-  x = core.as_array(name, "input", input)
-  t = core.as_array(name, "target", target)
-  core.check_float(name, "input", x)
-  if x.ndim == 0:
-    raise ValueError(f"{name}: argument `input` has shape (), expected at least one (class) axis")
-  core.check_int(name, "target", t)
+  logp_last = _class_scores(name, "input", input, axis)
   core.check_shape(
-      name, "target", t, core.batch_shape(x, axis), " (input's shape without the class axis)"
+      name, "target", target, core.batch_shape(input, axis),
+      " (input's shape without the class axis)"
   )
-  logp_last = core.class_axis_last(name, x, axis)
   w = _class_weight(name, weight, logp_last.shape[-1])
-  dtype = core.compute_dtype(x, w)
+  keep = core.as_mask(name, where, logp_last.shape[:-1])
+  dtype = core.compute_dtype(input, w)
   return _class_index_nll(
-      name, core.to_float(logp_last, dtype), None, t, w, ignore_index=ignore_index,
-      label_smoothing=0.0, reduction=reduction, where=where,
+      name, core.masked_fill(keep, core.to_float(logp_last, dtype)), None, target, w,
+      ignore_index=ignore_index, label_smoothing=0.0, reduction=reduction, keep=keep,
   )
-
-
-def _elementwise_weight(loss: str, arg: str, weight: ArrayLike | None, shape, dtype) -> Array | None:
-  if weight is None:
-    return None
-  w = core.as_array(loss, arg, weight)
-  core.check_float(loss, arg, w)
-  return core.to_float(core.check_broadcastable(loss, arg, w, shape), dtype)
 
 
 # torch clamps each log term of binary cross-entropy at -100.
@@ -487,6 +492,7 @@ def _bce_jvp(primals, tangents):
   return out, dout
 
 
+@declare(input=FLOAT, target=REAL, weight=WEIGHT)
 def binary_cross_entropy(
     input: ArrayLike,
     target: ArrayLike,
@@ -518,23 +524,21 @@ def binary_cross_entropy(
   References: PyTorch ``torch.nn.BCELoss``.
   """
   name = "binary_cross_entropy"
-  core.validate_reduction(name, reduction)
-  x = core.as_array(name, "input", input)
-  t = core.as_array(name, "target", target)
-  core.check_float(name, "input", x)
-  core.check_same_shape(name, "target", t, "input", x)
+  keep, (p, t) = core.elementwise(name, where, ("input", input), ("target", target),
+                                  fill={"input": 0.5}, dtype_args=(weight,))
   core.check_values(
-      name, "input", x, lambda a: ~((a >= 0) & (a <= 1)),
+      name, "input", input, lambda a: ~((a >= 0) & (a <= 1)),
       "probabilities in [0, 1] (torch: all elements of input should be between 0 and 1)",
+      where=keep,
   )
-  dtype = core.compute_dtype(x, t, weight)
-  values = _bce(core.to_float(x, dtype), core.to_float(t, dtype))
-  w = _elementwise_weight(name, "weight", weight, x.shape, dtype)
+  values = _bce(p, t)
+  w = core.elementwise_option(name, "weight", weight, p.shape, p.dtype, keep)
   if w is not None:
     values = values * w
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
+@declare(input=FLOAT, target=REAL, weight=WEIGHT, pos_weight=WEIGHT)
 def binary_cross_entropy_with_logits(
     input: ArrayLike,
     target: ArrayLike,
@@ -573,25 +577,21 @@ def binary_cross_entropy_with_logits(
   References: PyTorch ``torch.nn.BCEWithLogitsLoss``.
   """
   name = "binary_cross_entropy_with_logits"
-  core.validate_reduction(name, reduction)
-  x = core.as_array(name, "input", input)
-  t = core.as_array(name, "target", target)
-  core.check_float(name, "input", x)
-  core.check_same_shape(name, "target", t, "input", x)
-  dtype = core.compute_dtype(x, t, weight, pos_weight)
-  xf = core.finite_logits(core.to_float(x, dtype))
-  tf = core.to_float(t, dtype)
+  keep, (xf, tf) = core.elementwise(name, where, ("input", input), ("target", target),
+                                    dtype_args=(weight, pos_weight))
+  xf = core.finite_logits(xf)
   # log σ(x) = -softplus(-x), stable for any sign of x.
   log_sig = core.log_sigmoid(xf)
-  pw = _elementwise_weight(name, "pos_weight", pos_weight, x.shape, dtype)
+  pw = core.elementwise_option(name, "pos_weight", pos_weight, xf.shape, xf.dtype, keep)
   log_weight = 1.0 if pw is None else 1.0 + (pw - 1.0) * tf
   values = (1.0 - tf) * xf - log_weight * log_sig
-  w = _elementwise_weight(name, "weight", weight, x.shape, dtype)
+  w = core.elementwise_option(name, "weight", weight, xf.shape, xf.dtype, keep)
   if w is not None:
     values = values * w
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
+@declare(inputs=FLOAT, targets=REAL, alpha=Float(hi=1.0), gamma=Float(lo=0.0))
 def sigmoid_focal_loss(
     inputs: ArrayLike,
     targets: ArrayLike,
@@ -632,18 +632,9 @@ def sigmoid_focal_loss(
   torchvision ``ops.sigmoid_focal_loss``.
   """
   name = "sigmoid_focal_loss"
-  core.validate_reduction(name, reduction)
-  if gamma < 0:
-    raise core.option_error(name, "gamma", f"{gamma}, expected gamma >= 0")
-  if alpha > 1:
-    raise core.option_error(name, "alpha", f"{alpha}, expected alpha in [0, 1] or < 0 (off)")
-  x = core.as_array(name, "inputs", inputs)
-  t = core.as_array(name, "targets", targets)
-  core.check_float(name, "inputs", x)
-  core.check_same_shape(name, "targets", t, "inputs", x)
-  dtype = core.compute_dtype(x, t)
-  xf = core.finite_logits(core.to_float(x, dtype))
-  tf = core.to_float(t, dtype)
+  keep, (xf, tf) = core.elementwise(name, where, ("inputs", inputs), ("targets", targets))
+  dtype = xf.dtype
+  xf = core.finite_logits(xf)
   log_p, log_q = core.log_sigmoid(xf), core.log_sigmoid(-xf)
   ce = -(tf * log_p + (1.0 - tf) * log_q)
   values = ce
@@ -664,9 +655,11 @@ def sigmoid_focal_loss(
     values = values * jnp.exp(gamma * log_one_minus_pt)
   if alpha >= 0:
     values = values * (alpha * tf + (1.0 - alpha) * (1.0 - tf))
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
+@declare(logits=FLOAT, labels=INDEX, alpha=ArrayOption("float", scalar=True),
+         gamma=Float(lo=0.0), weight=WEIGHT, ignore_index=IGNORE_INDEX, axis=AXIS)
 def softmax_focal_loss(
     logits: ArrayLike,
     labels: ArrayLike,
@@ -674,7 +667,7 @@ def softmax_focal_loss(
     alpha: ArrayLike | float | None = None,
     gamma: float = 2.0,
     weight: ArrayLike | None = None,
-    ignore_index: int = -100,
+    ignore_index: int | None = -100,
     reduction: str = "mean",
     where: ArrayLike | None = None,
     axis: int = -1,
@@ -707,46 +700,36 @@ def softmax_focal_loss(
   References: Lin et al., "Focal Loss for Dense Object Detection" (2017).
   """
   name = "softmax_focal_loss"
-  core.validate_reduction(name, reduction)
-  if gamma < 0:
-    raise core.option_error(name, "gamma", f"{gamma}, expected gamma >= 0")
-  x = core.as_array(name, "logits", logits)
-  t = core.as_array(name, "labels", labels)
-  core.check_float(name, "logits", x)
-  if x.ndim == 0:
-    raise ValueError(f"{name}: argument `logits` has shape (), expected at least one (class) axis")
-  core.check_int(name, "labels", t)
-  core.check_shape(name, "labels", t, core.batch_shape(x, axis),
+  scores = _class_scores(name, "logits", logits, axis)
+  core.check_shape(name, "labels", labels, core.batch_shape(logits, axis),
                    " (logits' shape without the class axis)")
-  scores = core.class_axis_last(name, x, axis)
   c = scores.shape[-1]
   w = _class_weight(name, weight, c)
-  a = None
-  if alpha is not None:
-    a = core.as_array(name, "alpha", alpha)
-    if a.ndim:
-      core.check_shape(name, "alpha", a, (c,))
-  dtype = core.compute_dtype(scores, w, a)
-  z = core.to_float(scores, dtype)
-  core.check_values(
-      name, "labels", t, lambda v: (v != ignore_index) & ((v < 0) | (v >= c)),
-      f"class indices in [0, {c}) or ignore_index={ignore_index}")
-  valid = t != ignore_index
-  safe = jnp.where(valid, t, jnp.zeros_like(t))
+  if isinstance(alpha, jax.Array) and alpha.ndim:
+    core.check_shape(name, "alpha", alpha, (c,))
+  keep = core.as_mask(name, where, scores.shape[:-1])
+  dtype = core.compute_dtype(scores, w, alpha)
+  z = core.masked_fill(keep, core.to_float(scores, dtype))
+  safe, valid, out_of_range = core.class_indices(name, "labels", labels, c,
+                                                 ignore_index=ignore_index, where=keep)
   m, log_s = _log_normalizer(z)
-  log_p = (_pick(z, safe) - m) - log_s
+  log_p = core.poison((_pick(z, safe) - m) - log_s, out_of_range)
   values = -log_p
   if gamma != 0:
     values = values * jnp.power(-jnp.expm1(log_p), gamma)
-  if a is not None:
-    af = core.to_float(a, dtype)
+  if isinstance(alpha, jax.Array):
+    af = core.to_float(alpha, dtype)
     values = values * (jnp.take(af, safe) if af.ndim else af)
+  elif alpha is not None:
+    values = values * alpha
   w_target = None if w is None else jnp.take(core.to_float(w, dtype), safe)
   if w_target is not None:
     values = values * w_target
-  return core.reduce_loss(name, values, reduction, where, valid=valid, norm_weight=w_target)
+  return core.reduce_loss(name, values, reduction, keep,
+                          valid=None if ignore_index is None else valid, norm_weight=w_target)
 
 
+@declare(logits=FLOAT, labels=TARGET, epsilon=Float(), axis=AXIS)
 def poly1_cross_entropy(
     logits: ArrayLike,
     labels: ArrayLike,
@@ -780,20 +763,12 @@ def poly1_cross_entropy(
   References: Leng et al., "PolyLoss: A Polynomial Expansion Perspective of
   Classification Loss Functions" (ICLR 2022).
   """
-  name = "poly1_cross_entropy"
-  core.validate_reduction(name, reduction)
-  ce = _cross_entropy(name, logits, labels, weight=None, ignore_index=-100, label_smoothing=0.0,
-                      reduction="none", where=None, axis=axis, arg_names=("logits", "labels"))
-  x = core.class_axis_last(name, core.as_array(name, "logits", logits), axis)
-  t = core.as_array(name, "labels", labels)
-  probs = jax.nn.softmax(core.to_float(x, ce.dtype), axis=-1)
-  if jnp.issubdtype(t.dtype, jnp.floating):
-    p_t = jnp.sum(core.class_axis_last(name, core.to_float(t, ce.dtype), axis) * probs, axis=-1)
-  else:
-    p_t = _pick(probs, t)
-  return core.reduce_loss(name, ce + epsilon * (1.0 - p_t), reduction, where)
+  return _cross_entropy("poly1_cross_entropy", logits, labels, weight=None, ignore_index=None,
+                        label_smoothing=0.0, reduction=reduction, where=where, axis=axis,
+                        arg_names=("logits", "labels"), poly_epsilon=epsilon)
 
 
+@declare(logits=FLOAT, labels=INDEX, q=Float(0.0, 1.0, lo_open=True), axis=AXIS)
 def generalized_cross_entropy(
     logits: ArrayLike,
     labels: ArrayLike,
@@ -827,25 +802,18 @@ def generalized_cross_entropy(
   Deep Neural Networks with Noisy Labels" (NeurIPS 2018).
   """
   name = "generalized_cross_entropy"
-  core.validate_reduction(name, reduction)
-  if not 0 < q <= 1:
-    raise core.option_error(name, "q", f"{q}, expected q in (0, 1]")
-  x = core.as_array(name, "logits", logits)
-  t = core.as_array(name, "labels", labels)
-  core.check_float(name, "logits", x)
-  if x.ndim == 0:
-    raise ValueError(f"{name}: argument `logits` has shape (), expected at least one (class) axis")
-  core.check_int(name, "labels", t)
-  core.check_shape(name, "labels", t, core.batch_shape(x, axis),
+  scores = _class_scores(name, "logits", logits, axis)
+  core.check_shape(name, "labels", labels, core.batch_shape(logits, axis),
                    " (logits' shape without the class axis)")
-  z = core.to_float(core.class_axis_last(name, x, axis), core.compute_dtype(x))
-  c = z.shape[-1]
-  core.check_values(name, "labels", t, lambda v: (v < 0) | (v >= c), f"class indices in [0, {c})")
+  keep = core.as_mask(name, where, scores.shape[:-1])
+  z = core.masked_fill(keep, core.to_float(scores, core.compute_dtype(scores)))
+  safe, _, out_of_range = core.class_indices(name, "labels", labels, z.shape[-1], where=keep)
   m, log_s = _log_normalizer(z)
-  log_p = (_pick(z, t) - m) - log_s
-  return core.reduce_loss(name, (1.0 - jnp.exp(q * log_p)) / q, reduction, where)
+  log_p = core.poison((_pick(z, safe) - m) - log_s, out_of_range)
+  return core.reduce_loss(name, (1.0 - jnp.exp(q * log_p)) / q, reduction, keep)
 
 
+@declare(logits=FLOAT, axis=AXIS)
 def z_loss(
     logits: ArrayLike,
     *,
@@ -872,14 +840,11 @@ def z_loss(
   Pathways" (2022), section 5.
   """
   name = "z_loss"
-  core.validate_reduction(name, reduction)
-  x = core.as_array(name, "logits", logits)
-  core.check_float(name, "logits", x)
-  if x.ndim == 0:
-    raise ValueError(f"{name}: argument `logits` has shape (), expected at least one (class) axis")
-  z = core.to_float(core.class_axis_last(name, x, axis), core.compute_dtype(x))
+  scores = _class_scores(name, "logits", logits, axis)
+  keep = core.as_mask(name, where, scores.shape[:-1])
+  z = core.masked_fill(keep, core.to_float(scores, core.compute_dtype(scores)))
   m, log_s = _log_normalizer(z)
-  return core.reduce_loss(name, jnp.square(m + log_s), reduction, where)
+  return core.reduce_loss(name, jnp.square(m + log_s), reduction, keep)
 
 
 # --------------------------------------------------------------------------
@@ -947,10 +912,12 @@ SPECS = [
     LossSpec(cross_entropy, "classification", "CrossEntropyLoss", _ex_cross_entropy,
              differentiable=("input",), batched=("input", "target"),
              unbounded=("input",), softmax_args=("input",),
-             bad_options={"label_smoothing": 1.5, "axis": 3, "weight": np.ones(4)}),
+             bad_options={"label_smoothing": 1.5, "axis": 3, "weight": np.ones(4)},
+             classes={"input": -1}),
     LossSpec(nll_loss, "classification", "NLLLoss", _ex_nll_loss,
              differentiable=("input",), batched=("input", "target"),
-             unbounded=("input",), bad_options={"weight": np.ones(4), "axis": 5}),
+             unbounded=("input",), bad_options={"weight": np.ones(4), "axis": 5},
+             classes={"input": -1}),
     LossSpec(binary_cross_entropy, "classification", "BCELoss", _ex_bce,
              differentiable=("input", "target"), batched=("input", "target"),
              bad_options={"weight": np.ones(4)}),
@@ -965,16 +932,20 @@ SPECS = [
     LossSpec(softmax_focal_loss, "classification", None, _ex_softmax_focal,
              differentiable=("logits",), batched=("logits", "labels"), unbounded=("logits",),
              softmax_args=("logits",), bad_options={"gamma": -0.5, "alpha": np.ones(3)},
-             source="Lin et al. 2017 (multi-class)"),
+             source="Lin et al. 2017 (multi-class)",
+             classes={"logits": -1}),
     LossSpec(poly1_cross_entropy, "classification", None, _ex_poly1,
              differentiable=("logits",), batched=("logits", "labels"), unbounded=("logits",),
              softmax_args=("logits",), bad_options={"axis": 4},
-             source="Leng et al. 2022 (PolyLoss); optax poly_loss_cross_entropy"),
+             source="Leng et al. 2022 (PolyLoss); optax poly_loss_cross_entropy",
+             classes={"logits": -1}),
     LossSpec(generalized_cross_entropy, "classification", None, _ex_gce,
              differentiable=("logits",), batched=("logits", "labels"), unbounded=("logits",),
              softmax_args=("logits",), bad_options={"q": 0.0},
-             source="Zhang & Sabuncu 2018 (L_q loss)"),
+             source="Zhang & Sabuncu 2018 (L_q loss)",
+             classes={"logits": -1}),
     LossSpec(z_loss, "classification", None, _ex_z_loss, differentiable=("logits",),
              batched=("logits",), unbounded=("logits",), bad_options={"axis": 4},
-             mismatch=lambda args: (args[0][0, 0],), source="PaLM (Chowdhery et al. 2022)"),
+             mismatch=lambda args: (args[0][0, 0],), source="PaLM (Chowdhery et al. 2022)",
+             classes={"logits": -1}),
 ]

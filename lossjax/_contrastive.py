@@ -9,6 +9,7 @@ from jax import lax
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
+from lossjax._declare import FLOAT, REAL, ArrayOption, Choice, Float, Role, declare
 from lossjax._spec import LossSpec
 
 Array = jax.Array
@@ -22,19 +23,23 @@ def _cosine_matrix(x: Array, eps: float) -> Array:
   return unit @ unit.T
 
 
-def _embeddings(name: str, arg: str, x: ArrayLike) -> Array:
-  e = core.as_array(name, arg, x)
-  core.check_float(name, arg, e)
+def _embeddings(name: str, arg: str, e: Array) -> Array:
   core.check_rank(name, arg, e, 2, " (N, D)")
   return e
 
 
+_TEMPERATURE = Float(lo=0.0, lo_open=True)
+
+
+@declare(embeddings=FLOAT, other=Role("float", optional=True), labels=ArrayOption("int"),
+         temperature=_TEMPERATURE, average=Choice(("pairs", "anchors")))
 def info_nce_loss(
     embeddings: ArrayLike,
     other: ArrayLike | None = None,
     *,
     labels: ArrayLike | None = None,
     temperature: float = 0.1,
+    average: str = "pairs",
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
@@ -44,8 +49,16 @@ def info_nce_loss(
   :math:`(i, j)` (same label, :math:`j \ne i`) costs
   :math:`-\log \frac{e^{s_{ij}}}{e^{s_{ij}} + \sum_{k \in N(i)} e^{s_{ik}}}`,
   with :math:`N(i)` the samples of other labels, as in optax's ``ntxent``.
-  Each anchor's loss is the mean over its positives. "mean" averages anchors
-  that have a positive.
+  With ``average="pairs"`` (the default) "mean" averages over all positive
+  pairs, as optax's ``ntxent`` and pytorch-metric-learning's ``NTXentLoss``
+  do, and the per-anchor loss ("none") is the sum over the anchor's
+  positives. With ``average="anchors"`` each anchor's loss is the mean over
+  its positives, and "mean" averages the anchors that have one (the two agree
+  when every anchor has as many positives).
+
+  ``where`` removes samples from the batch: a masked sample is no anchor, no
+  positive and no negative, and a NaN in its embedding reaches neither the
+  value nor a gradient.
 
   Positives can be given two ways:
   - paired views, ``info_nce_loss(z1, z2)``: row i of ``z1`` and row i of
@@ -58,8 +71,10 @@ def info_nce_loss(
     other: optional ``(N, D)`` second views.
     labels: optional ``(N,)`` integer labels (without ``other``).
     temperature: τ > 0.
+    average: "pairs" (default) or "anchors": what "mean" averages over.
     reduction: "mean" (default), "sum" or "none" (per anchor).
-    where: boolean mask over anchors (``2N`` with paired views).
+    where: boolean mask over samples (``2N`` with paired views: both views'
+      rows, first views first).
 
   Zero vectors have cosine 0 with every vector and finite gradients.
 
@@ -73,9 +88,6 @@ def info_nce_loss(
   Predictive Coding" (2018); Chen et al., "SimCLR" (2020); optax ``ntxent``.
   """
   name = "info_nce_loss"
-  core.validate_reduction(name, reduction)
-  if not temperature > 0:
-    raise core.option_error(name, "temperature", f"{temperature}, expected > 0")
   z = _embeddings(name, "embeddings", embeddings)
   if other is not None:
     if labels is not None:
@@ -86,29 +98,36 @@ def info_nce_loss(
     z = jnp.concatenate([z, z2], axis=0)
     y = jnp.concatenate([jnp.arange(n), jnp.arange(n)])
   elif labels is not None:
-    y = core.as_array(name, "labels", labels)
-    core.check_int(name, "labels", y)
+    y = labels
     core.check_shape(name, "labels", y, z.shape[:1], " (one label per embedding)")
   else:
     raise core.option_error(name, "labels", "positives are needed: pass `other` or `labels`")
-  zf = core.to_float(z, core.compute_dtype(z))
+  keep = core.as_mask(name, where, z.shape[:1])
+  zf = core.masked_fill(keep, core.to_float(z, core.compute_dtype(z)))
   s = _cosine_matrix(zf, 1e-12) / temperature
   same = y[:, None] == y[None, :]
-  positives = same & ~jnp.eye(z.shape[0], dtype=bool)
-  negatives = ~same
-  m = lax.stop_gradient(jnp.max(jnp.where(negatives, s, -jnp.inf), axis=1, keepdims=True))
+  present = jnp.ones(z.shape[:1], bool) if keep is None else keep
+  # A masked sample is neither a positive nor a negative of any anchor.
+  positives = same & ~jnp.eye(z.shape[0], dtype=bool) & present[None, :]
+  negatives = ~same & present[None, :]
+  m = lax.stop_gradient(jnp.max(jnp.where(negatives, s, -jnp.inf), axis=1, keepdims=True,
+                                initial=-jnp.inf))
   m = jnp.where(jnp.isneginf(m), jnp.zeros_like(m), m)
   neg_sum = jnp.sum(jnp.where(negatives, jnp.exp(s - m), 0.0), axis=1, keepdims=True)
   # -log(e^s_ij / (e^s_ij + Σ_neg e^s_ik)) = softplus(log Σ_neg e^s_ik - s_ij); no negatives: 0.
-  has_neg = neg_sum > 0
+  has_neg = core.above_zero(neg_sum)
   neg_lse = jnp.log(jnp.where(has_neg, neg_sum, jnp.ones_like(neg_sum))) + m
   pair = jnp.where(has_neg, core.softplus(neg_lse - s), 0.0)
-  n_pos = jnp.sum(positives, axis=1)
-  per_anchor = core.safe_div(jnp.sum(jnp.where(positives, pair, 0.0), axis=1),
-                             n_pos.astype(s.dtype))
-  return core.reduce_loss(name, per_anchor, reduction, where, valid=n_pos > 0)
+  n_pos = jnp.sum(positives, axis=1).astype(s.dtype)
+  per_anchor = jnp.sum(jnp.where(positives, pair, 0.0), axis=1)
+  if average == "pairs":
+    return core.reduce_loss(name, per_anchor, reduction, keep, norm_weight=n_pos)
+  return core.reduce_loss(name, core.safe_div(per_anchor, n_pos), reduction, keep,
+                          valid=n_pos > 0)
 
 
+@declare(features=FLOAT, labels=Role("int", optional=True), temperature=_TEMPERATURE,
+         base_temperature=_TEMPERATURE, contrast_mode=Choice(("all", "one")))
 def supcon_loss(
     features: ArrayLike,
     labels: ArrayLike | None = None,
@@ -131,7 +150,9 @@ def supcon_loss(
 
   ``contrast_mode="one"`` uses only the first view as anchors. Anchors
   without positives contribute 0, as in the reference (which divides by 1).
-  "mean" averages over anchors.
+  "mean" averages over anchors. ``where`` removes views from the batch: a
+  masked (view of a) sample is no anchor and leaves every contrast set
+  (with ``contrast_mode="one"`` a masked anchor removes all its views).
 
   Args:
     features: ``[N, V, D]`` (normalised) features.
@@ -152,29 +173,29 @@ def supcon_loss(
   2020), reference code ``SupContrast/losses.py``.
   """
   name = "supcon_loss"
-  core.validate_reduction(name, reduction)
-  if contrast_mode not in ("all", "one"):
-    raise core.option_error(name, "contrast_mode", f"{contrast_mode!r}, expected 'all' or 'one'")
-  if not (temperature > 0 and base_temperature > 0):
-    raise core.option_error(name, "temperature", "temperatures must be > 0")
-  f = core.as_array(name, "features", features)
-  core.check_float(name, "features", f)
+  f = features
   core.check_rank(name, "features", f, 3, " [N, V, D]")
   n, v, _ = f.shape
   if labels is None:
     y = jnp.arange(n)
   else:
-    y = core.as_array(name, "labels", labels)
-    core.check_int(name, "labels", y)
+    y = labels
     core.check_shape(name, "labels", y, (n,))
-  ff = core.to_float(f, core.compute_dtype(f))
-  contrast = jnp.swapaxes(ff, 0, 1).reshape(v * n, -1)  # view-major, as torch.cat(unbind(1))
+  keep = core.as_mask(name, where, (v, n) if contrast_mode == "all" else (n,))
+  if keep is None:
+    present = None
+  else:  # [N, V]: which views of which samples are in the batch
+    present = keep.T if contrast_mode == "all" else jnp.broadcast_to(keep[:, None], (n, v))
+  ff = core.masked_fill(present, core.to_float(f, core.compute_dtype(f)))
+  contrast = jnp.swapaxes(ff, 0, 1).reshape(v * n, f.shape[2])  # view-major: torch.cat(unbind(1))
   y_contrast = jnp.tile(y, v)
   anchors = contrast if contrast_mode == "all" else ff[:, 0]
   y_anchor = y_contrast if contrast_mode == "all" else y
   logits = anchors @ contrast.T / temperature
-  logits = logits - lax.stop_gradient(jnp.max(logits, axis=1, keepdims=True))
+  logits = logits - lax.stop_gradient(jnp.max(logits, axis=1, keepdims=True, initial=-jnp.inf))
   self_mask = jnp.arange(anchors.shape[0])[:, None] == jnp.arange(contrast.shape[0])[None, :]
+  if present is not None:  # masked views leave every contrast set
+    self_mask = self_mask | ~jnp.swapaxes(present, 0, 1).reshape(1, v * n)
   positives = (y_anchor[:, None] == y_contrast[None, :]) & ~self_mask
   log_prob = logits - jnp.log(jnp.sum(jnp.where(self_mask, 0.0, jnp.exp(logits)), axis=1,
                                       keepdims=True))
@@ -184,9 +205,11 @@ def supcon_loss(
   per_anchor = -(temperature / base_temperature) * mean_log_prob_pos
   if contrast_mode == "all":
     per_anchor = per_anchor.reshape(v, n)
-  return core.reduce_loss(name, per_anchor, reduction, where)
+  return core.reduce_loss(name, per_anchor, reduction, keep)
 
 
+@declare(input1=FLOAT, input2=FLOAT, same=REAL, pos_margin=Float(), neg_margin=Float(),
+         distance=Choice(("euclidean", "cosine")))
 def contrastive_loss(
     input1: ArrayLike,
     input2: ArrayLike,
@@ -226,22 +249,24 @@ def contrastive_loss(
   ``ContrastiveLoss``.
   """
   name = "contrastive_loss"
-  core.validate_reduction(name, reduction)
-  if distance not in ("euclidean", "cosine"):
-    raise core.option_error(name, "distance", f"{distance!r}, expected 'euclidean' or 'cosine'")
-  x1, x2 = core.same_shape_floats(name, ("input1", input1), ("input2", input2),
-                                  float_args=("input2",))
-  core.check_rank(name, "input1", x1, 2, " (N, D)")
-  s = core.as_array(name, "same", same)
-  core.check_shape(name, "same", s, x1.shape[:1], " (one flag per pair)")
+  core.check_rank(name, "input1", input1, 2, " (N, D)")
+  core.check_same_shape(name, "input2", input2, "input1", input1)
+  core.check_shape(name, "same", same, input1.shape[:1], " (one flag per pair)")
+  keep = core.as_mask(name, where, input1.shape[:1])
+  dtype = core.compute_dtype(input1, input2)
+  x1, x2 = (core.masked_fill(keep, core.to_float(a, dtype)) for a in (input1, input2))
+  s = core.to_float(same, dtype)
+  core.check_values(name, "same", s, lambda a: (a != 0) & (a != 1),
+                    "booleans or 0/1 (whether each pair is similar)", where=keep)
   if distance == "euclidean":
     d = core.safe_norm(x1 - x2)
   else:
     d = 1.0 - jnp.sum(x1 * x2, axis=-1) / (jnp.maximum(core.safe_norm(x1), 1e-12)
                                            * jnp.maximum(core.safe_norm(x2), 1e-12))
-  values = jnp.where(s.astype(bool), core.hinge_strict(d - pos_margin),
-                     core.hinge_strict(neg_margin - d))
-  return core.reduce_loss(name, values, reduction, where)
+  values = jnp.where(s == 1, core.hinge_strict(d - pos_margin), core.hinge_strict(neg_margin - d))
+  # A flag that is neither 0 nor 1 (NaN included) gives NaN, not a plausible branch.
+  values = core.poison(values, (s != 0) & (s != 1))
+  return core.reduce_loss(name, values, reduction, keep)
 
 
 # --------------------------------------------------------------------------

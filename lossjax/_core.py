@@ -149,6 +149,15 @@ def safe_div(num: Array, den: Array) -> Array:
 # --------------------------------------------------------------------------
 
 
+def _contract(assertion: Callable[..., None], *args: Any, message: str, **kwargs: Any) -> None:
+  """Runs a chex static assertion; its failure is a ValueError with lossjax's message alone
+  (chex's "[Chex] Assertion assert_shape failed: ... input 0" prefix names the wrong thing)."""
+  try:
+    assertion(*args, exception_type=ValueError, custom_message=message, **kwargs)
+  except ValueError:
+    raise ValueError(message) from None
+
+
 def as_array(loss: str, arg: str, x: Any) -> Array:
   """Converts an ArrayLike argument, with a clear error for anything else."""
   if isinstance(x, (jax.Array, np.ndarray, np.generic, bool, int, float)):
@@ -163,64 +172,82 @@ def as_array(loss: str, arg: str, x: Any) -> Array:
 
 def check_float(loss: str, arg: str, x: Array) -> None:
   """`arg` must hold floating-point values (and, in checked mode, no NaN)."""
-  chex.assert_type(
-      x, float, exception_type=ValueError,
-      custom_message=f"{loss}: argument `{arg}` has dtype {x.dtype}, expected a floating dtype",
-  )
+  _contract(chex.assert_type, x, float,
+            message=f"{loss}: argument `{arg}` has dtype {x.dtype}, expected a floating dtype")
   check_values(loss, arg, x, lambda a: a != a, "values that are not NaN (no loss is defined)",
                checked_only=True)
 
 
 def check_int(loss: str, arg: str, x: Array) -> None:
   """`arg` must hold integer class indices."""
-  chex.assert_type(
-      x, int, exception_type=ValueError,
-      custom_message=f"{loss}: argument `{arg}` has dtype {x.dtype}, expected an integer dtype",
-  )
+  _contract(chex.assert_type, x, int,
+            message=f"{loss}: argument `{arg}` has dtype {x.dtype}, expected an integer dtype")
+
+
+def check_real(loss: str, arg: str, x: Array) -> None:
+  """`arg` must hold real numbers (bool, integer or floating; a complex dtype is an error).
+
+  A complex target would otherwise be cast to float with its imaginary part
+  silently dropped. In checked mode a floating `arg` must hold no NaN.
+  """
+  if x.dtype.kind not in "biuf" and x.dtype != jnp.bfloat16:
+    raise ValueError(f"{loss}: argument `{arg}` has dtype {x.dtype}, expected a real "
+                     "(bool, integer or floating) dtype")
+  if jnp.issubdtype(x.dtype, jnp.floating):
+    check_values(loss, arg, x, lambda a: a != a, "values that are not NaN (no loss is defined)",
+                 checked_only=True)
+
+
+def check_classes(loss: str, arg: str, x: Array, axis: int = -1) -> None:
+  """`arg`'s class axis must not be empty: a loss over zero classes is not defined."""
+  if x.ndim and x.shape[axis] == 0:
+    raise ValueError(f"{loss}: argument `{arg}` has shape {x.shape}, expected at least one class "
+                     f"on its class axis ({axis})")
 
 
 def check_rank(loss: str, arg: str, x: Array, rank: int | set[int], what: str = "") -> None:
   expected = f"rank {rank}" if isinstance(rank, int) else f"rank in {sorted(rank)}"
-  chex.assert_rank(
-      x, rank, exception_type=ValueError,
-      custom_message=f"{loss}: argument `{arg}` has shape {x.shape}, expected {expected}{what}",
-  )
+  _contract(chex.assert_rank, x, rank,
+            message=f"{loss}: argument `{arg}` has shape {x.shape}, expected {expected}{what}")
 
 
 def check_shape(loss: str, arg: str, x: Array, shape: Sequence[int], what: str = "") -> None:
-  chex.assert_shape(
-      x, tuple(shape), exception_type=ValueError,
-      custom_message=f"{loss}: argument `{arg}` has shape {x.shape}, expected {tuple(shape)}{what}",
-  )
+  _contract(chex.assert_shape, x, tuple(shape),
+            message=f"{loss}: argument `{arg}` has shape {x.shape}, expected {tuple(shape)}{what}")
 
 
 def check_same_shape(loss: str, arg: str, x: Array, ref_arg: str, ref: Array) -> None:
   """`arg` must have exactly `ref_arg`'s shape: lossjax never broadcasts a target."""
-  chex.assert_equal_shape(
-      [ref, x], exception_type=ValueError,
-      custom_message=(
-          f"{loss}: argument `{arg}` has shape {x.shape}, expected {ref.shape} "
-          f"(the shape of `{ref_arg}`; lossjax does not broadcast `{arg}`)"
-      ),
-  )
+  _contract(chex.assert_equal_shape, [ref, x],
+            message=(f"{loss}: argument `{arg}` has shape {x.shape}, expected {ref.shape} "
+                     f"(the shape of `{ref_arg}`; lossjax does not broadcast `{arg}`)"))
 
 
-def same_shape_floats(loss: str, *pairs: tuple[str, Any], float_args: Sequence[str] = ()
-                      ) -> list[Array]:
-  """Validates (name, value) arguments of the first one's shape, returns them in the compute dtype.
+def elementwise(loss: str, where: Any, *pairs: tuple[str, Array], fill: dict[str, float] | None = None,
+                dtype_args: Sequence[Any] = ()) -> tuple[Array | None, list[Array]]:
+  """Arguments of one shape (the first's, the per-element loss shape), masked, in the compute dtype.
 
-  The first argument (and any named in `float_args`) must be floating; every
-  other argument must have exactly its shape (no silent broadcasting).
+  Every argument after the first must have exactly the first one's shape (no
+  silent broadcasting). Returns the validated `where` mask (None without one)
+  and the arguments converted to the compute dtype (of all of them and
+  `dtype_args`), with masked elements replaced by ``fill[arg]`` (default 0)
+  by :func:`masked_fill`.
   """
-  arrays = [as_array(loss, arg, x) for arg, x in pairs]
-  first_arg, first = pairs[0][0], arrays[0]
-  for (arg, _), a in zip(pairs, arrays):
-    if arg == first_arg or arg in float_args:
-      check_float(loss, arg, a)
-    if arg != first_arg:
-      check_same_shape(loss, arg, a, first_arg, first)
-  dtype = compute_dtype(*arrays)
-  return [to_float(a, dtype) for a in arrays]
+  first_arg, first = pairs[0]
+  for arg, a in pairs[1:]:
+    check_same_shape(loss, arg, a, first_arg, first)
+  keep = as_mask(loss, where, first.shape)
+  dtype = compute_dtype(*(a for _, a in pairs), *dtype_args)
+  fill = fill or {}
+  return keep, [masked_fill(keep, to_float(a, dtype), fill.get(arg, 0.0)) for arg, a in pairs]
+
+
+def elementwise_option(loss: str, arg: str, w: Array | None, shape: Sequence[int], dtype,
+                       keep: Array | None) -> Array | None:
+  """An array option (a weight) broadcast to the per-element `shape`, masked like the inputs."""
+  if w is None:
+    return None
+  return masked_fill(keep, to_float(check_broadcastable(loss, arg, w, shape), dtype))
 
 
 @jax.custom_jvp
@@ -328,6 +355,41 @@ def is_concrete(*xs: Any) -> bool:
   return not any(isinstance(x, jax.core.Tracer) for x in xs)
 
 
+def concrete_value(x: Any) -> np.ndarray | None:
+  """x's value as numpy when it is known now, else None.
+
+  Known: a plain array, or a tracer of ``grad``/``vjp``/``jvp`` over concrete
+  values, or of ``vmap`` over concrete values (the batched value; value
+  checks are elementwise). Not known inside ``jit``.
+  """
+  batch_axes = 0
+  while isinstance(x, jax.core.Tracer):
+    if _BatchTracer is not None and isinstance(x, _BatchTracer):
+      # The batched value, its batch axis first: a mask of the logical shape
+      # still broadcasts against it (from the right).
+      bdim = x.batch_dim
+      x = x.val
+      if isinstance(bdim, int):
+        x = jnp.moveaxis(x, bdim, batch_axes)
+        batch_axes += 1
+      continue
+    value = _to_concrete_value(x)
+    if value is None:
+      return None
+    x = value
+  return np.asarray(x)
+
+
+try:  # jax's own notion of "known now"; without it, only plain arrays are checked eagerly
+  from jax._src.core import to_concrete_value as _to_concrete_value
+  from jax._src.interpreters.batching import BatchTracer as _BatchTracer
+except ImportError:  # pragma: no cover
+  _BatchTracer = None
+
+  def _to_concrete_value(x):
+    return None
+
+
 #: True while lossjax.checked traces a function. Part of jit's cache key, so a
 #: function already compiled without checks is traced again with them.
 CHECKED_MODE = jax.make_user_context(default_value=False)
@@ -343,37 +405,102 @@ CheckError.__module__ = "lossjax"  # its public home
 
 def check_values(
     loss: str, arg: str, x: Any, bad: Callable[[Any], Any], expected: str,
-    *, checked_only: bool = False,
+    *, checked_only: bool = False, where: Any = None,
 ) -> None:
   """Raises ValueError naming the first offending value when `bad(x)` is true anywhere.
 
   `bad` is a predicate written with array operators only (``&``, ``|``, ``<``,
-  ...), so it applies to numpy arrays (concrete inputs: checked now, as torch
-  does) and to traced jax arrays. Traced values are checked only inside
-  :func:`lossjax.checked` (XLA cannot raise at run time); otherwise the
+  ...), so it applies to numpy arrays (values known now: checked now, as torch
+  does, also under ``grad`` and ``vmap`` outside ``jit``) and to traced jax
+  arrays. Values known only at run time (inside ``jit``) are checked only
+  inside :func:`lossjax.checked` (XLA cannot raise at run time); otherwise the
   compiled program pays nothing for the check. A check that torch does not
   make (NaN inputs, an impossible CTC alignment) is ``checked_only``: it
-  runs only inside :func:`lossjax.checked`, also on concrete inputs.
+  runs only inside :func:`lossjax.checked`. Elements where the boolean
+  ``where`` (broadcastable to x) is False are masked: never checked.
   """
   if x is None:
     return
-  if is_concrete(x) and not (checked_only and CHECKED_MODE.value):
-    if checked_only:
-      return
-    a = np.asarray(x)
-    mask = np.asarray(bad(a))
-    if mask.any():
-      value = a[np.broadcast_to(mask, a.shape)].flat[0]
-      raise ValueError(f"{loss}: argument `{arg}` holds {value.item()!r}, expected {expected}")
-  elif CHECKED_MODE.value:
+  if CHECKED_MODE.value and (checked_only or not is_concrete(x)):
     a = jnp.asarray(x)
-    mask = jnp.broadcast_to(bad(a), a.shape).reshape(-1)
+    mask = jnp.broadcast_to(bad(a), a.shape)
+    if where is not None:
+      mask = mask & jnp.broadcast_to(where, a.shape)
+    mask = mask.reshape(-1)
     first = a.reshape(-1)[jnp.argmax(mask)] if a.size else jnp.zeros((), a.dtype)
+
     def esc(text):  # checkify formats the message with str.format
       return text.replace("{", "{{").replace("}", "}}")
 
     message = esc(f"{loss}: argument `{arg}` holds ") + "{value}" + esc(f", expected {expected}")
     checkify.check(~jnp.any(mask), message, value=first)
+    return
+  if checked_only:
+    return
+  a = concrete_value(x)
+  if a is None:
+    return  # known only at run time: the compiled program pays nothing
+  mask = np.asarray(bad(a))
+  if where is not None:
+    if _BatchTracer is not None and isinstance(where, _BatchTracer):
+      return  # a batched mask: checked in checked mode
+    w = concrete_value(where)
+    if w is None:
+      return  # the mask is known only at run time: checked in checked mode
+    mask = mask & np.broadcast_to(w, mask.shape)
+  if mask.any():
+    value = a[np.broadcast_to(mask, a.shape)].flat[0]
+    raise ValueError(f"{loss}: argument `{arg}` holds {value.item()!r}, expected {expected}")
+
+
+# --------------------------------------------------------------------------
+# Class indices: out of range is an error where values are known, NaN where not
+# --------------------------------------------------------------------------
+
+
+def class_indices(
+    loss: str, arg: str, t: Array, num_classes: int, *, ignore_index: int | None = None,
+    where: Array | None = None, expected: str | None = None, lowest: int = 0,
+) -> tuple[Array, Array, Array]:
+  """Checks class indices and returns ``(safe, counted, out_of_range)``.
+
+  An index outside ``[0, num_classes)`` (other than ``ignore_index``, and
+  outside masked elements) raises where values are known now and in checked
+  mode. Inside ``jit`` it cannot raise: the loss then poisons the element
+  with :func:`poison` so that it gives NaN, never a plausible number (a
+  negative index would otherwise wrap to class C - 1). ``safe`` holds 0 in
+  place of ignored and out-of-range indices, so gathers read a real class;
+  ``counted`` is False at ignored indices. ``lowest`` < 0 admits padding
+  values (multilabel_margin_loss's -1) as "in range".
+  """
+  if expected is None:
+    expected = f"class indices in [0, {num_classes})" + (
+        "" if ignore_index is None else f" or ignore_index={ignore_index}")
+  in_range = (t >= lowest) & (t < num_classes)
+  if ignore_index is None:
+    core_check = lambda v: (v < lowest) | (v >= num_classes)  # noqa: E731
+    counted = jnp.ones(t.shape, bool)
+  else:
+    core_check = lambda v: (v != ignore_index) & ((v < lowest) | (v >= num_classes))  # noqa: E731
+    counted = t != ignore_index
+  check_values(loss, arg, t, core_check, expected, where=where)
+  out_of_range = counted & ~in_range
+  safe = jnp.where(counted & in_range, t, jnp.zeros_like(t))
+  return safe, counted, out_of_range
+
+
+def poison(values: Array, bad: Array) -> Array:
+  """NaN where `bad` (an out-of-range index, read under jit); the gradient there is 0."""
+  return jnp.where(bad, jnp.nan, values)
+
+
+def above_zero(t: Array) -> Array:
+  """``t > 0``, and True for NaN: the branch that computes is where a NaN must go.
+
+  ``t > 0`` is False for NaN, so a double where keyed on it would replace a
+  NaN input by the zero branch and swallow it into a finite loss.
+  """
+  return ~(t <= 0)
 
 
 # --------------------------------------------------------------------------
@@ -389,6 +516,27 @@ def as_mask(loss: str, where: Any, shape: Sequence[int]) -> Array | None:
   if where.dtype != jnp.bool_:
     raise ValueError(f"{loss}: argument `where` has dtype {where.dtype}, expected bool")
   return check_broadcastable(loss, "where", where, shape, " (the per-element loss shape)")
+
+
+def masked_fill(keep: Array | None, x: Array, fill: float = 0.0) -> Array:
+  """x with its masked elements replaced by `fill`, before any math touches them.
+
+  `keep` is a boolean mask over the leading axes of `x` (the per-element loss
+  shape, or a mask already aligned with x); trailing axes of x are broadcast.
+  A masked NaN or inf then never reaches a value or a gradient: a select
+  after the math would give the masked element a zero cotangent, but 0 times
+  the NaN local derivative is still NaN (the double-where pattern, applied
+  once, to the inputs).
+  """
+  if keep is None:
+    return x
+  k = keep.reshape(keep.shape + (1,) * (x.ndim - keep.ndim))
+  return jnp.where(k, x, jnp.full_like(x, fill))
+
+
+def mask_at(keep: Array | None, axis: int) -> Array | None:
+  """The per-element mask with a size-1 axis inserted where an input has its class/vector axis."""
+  return None if keep is None else jnp.expand_dims(keep, axis)
 
 
 def reduce_loss(

@@ -10,6 +10,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
+from lossjax._declare import FLOAT, REAL, Bool, Float, Function, declare
 from lossjax._spec import LossSpec
 
 Array = jax.Array
@@ -26,11 +27,16 @@ __all__ = [
 _COS_EPS = float(np.float32(1e-12))
 
 
-def _vectors(name: str, *pairs: tuple[str, ArrayLike]) -> list[Array]:
-  """Validates embeddings `(N, D)` or `(D,)` of one shape; returns them in the compute dtype."""
-  out = core.same_shape_floats(name, *pairs, float_args=[arg for arg, _ in pairs])
-  core.check_rank(name, pairs[0][0], out[0], {1, 2}, " ((N, D) or (D,))")
-  return out
+def _vectors(name: str, where, *pairs: tuple[str, Array]) -> tuple[Array | None, list[Array]]:
+  """Embeddings `(N, D)` or `(D,)` of one shape: the `where` mask over pairs and the
+  embeddings in the compute dtype, masked rows filled with 0."""
+  first_arg, first = pairs[0]
+  core.check_rank(name, first_arg, first, {1, 2}, " ((N, D) or (D,))")
+  for arg, a in pairs[1:]:
+    core.check_same_shape(name, arg, a, first_arg, first)
+  keep = core.as_mask(name, where, first.shape[:-1])
+  dtype = core.compute_dtype(*(a for _, a in pairs))
+  return keep, [core.masked_fill(keep, core.to_float(a, dtype)) for _, a in pairs]
 
 
 def _pairwise_distance(x1: Array, x2: Array, p: float = 2.0, eps: float = 1e-6) -> Array:
@@ -43,10 +49,11 @@ def _pairwise_distance(x1: Array, x2: Array, p: float = 2.0, eps: float = 1e-6) 
   if p == 1:
     return jnp.sum(core.abs0(v), axis=-1)
   s = jnp.sum(core.abs0(v) ** p, axis=-1)
-  pos = s > 0
+  pos = core.above_zero(s)  # a NaN distance stays NaN
   return jnp.where(pos, jnp.where(pos, s, jnp.ones_like(s)) ** (1.0 / p), jnp.zeros_like(s))
 
 
+@declare(input1=FLOAT, input2=FLOAT, target=REAL, margin=Float())
 def cosine_embedding_loss(
     input1: ArrayLike,
     input2: ArrayLike,
@@ -81,11 +88,11 @@ def cosine_embedding_loss(
   References: PyTorch ``torch.nn.CosineEmbeddingLoss``.
   """
   name = "cosine_embedding_loss"
-  core.validate_reduction(name, reduction)
-  x1, x2 = _vectors(name, ("input1", input1), ("input2", input2))
-  y = core.as_array(name, "target", target)
-  core.check_shape(name, "target", y, x1.shape[:-1], " (one label per pair)")
-  core.check_values(name, "target", y, lambda t: (t != 1) & (t != -1), "values in {-1, 1}")
+  core.check_shape(name, "target", target, input1.shape[:-1], " (one label per pair)")
+  keep, (x1, x2) = _vectors(name, where, ("input1", input1), ("input2", input2))
+  core.check_values(name, "target", target, lambda t: (t != 1) & (t != -1), "values in {-1, 1}",
+                    where=keep)
+  y = target
   prod = jnp.sum(x1 * x2, axis=-1)
   mag1 = jnp.sum(jnp.square(x1), axis=-1) + _COS_EPS
   mag2 = jnp.sum(jnp.square(x2), axis=-1) + _COS_EPS
@@ -93,18 +100,28 @@ def cosine_embedding_loss(
   zeros = jnp.zeros_like(cos)
   values = (jnp.where(y == 1, 1.0 - cos, zeros)
             + jnp.where(y == -1, core.clamp_min_zero(cos - margin), zeros))
-  return core.reduce_loss(name, values, reduction, where)
+  # A label that is neither 1 nor -1 (NaN included) gives NaN: torch gives 0.
+  values = core.poison(values, (y != 1) & (y != -1))
+  return core.reduce_loss(name, values, reduction, keep)
 
 
-def _triplet(name, anchor, positive, negative, distance, margin, swap, reduction, where):
+#: torch checks the triplet margin in both triplet losses.
+_MARGIN = Float(lo=0.0, lo_open=True, message="margin must be greater than 0, got {value}")
+
+
+def _triplet(name, where, anchor, positive, negative, distance, margin, swap, reduction):
+  keep, (anchor, positive, negative) = _vectors(
+      name, where, ("anchor", anchor), ("positive", positive), ("negative", negative))
   d_pos = distance(anchor, positive)
   d_neg = distance(anchor, negative)
   if swap:
     d_neg = jnp.minimum(d_neg, distance(positive, negative))
   values = core.clamp_min_zero(margin + d_pos - d_neg)
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
+@declare(anchor=FLOAT, positive=FLOAT, negative=FLOAT, margin=_MARGIN, swap=Bool(),
+         p=Float(lo=0.0, lo_open=True, allow_inf=True), eps=Float(lo=0.0))
 def triplet_margin_loss(
     anchor: ArrayLike,
     positive: ArrayLike,
@@ -129,7 +146,7 @@ def triplet_margin_loss(
     anchor: embeddings ``(N, D)`` or ``(D,)``.
     positive: embeddings of the same shape.
     negative: embeddings of the same shape.
-    margin: the margin.
+    margin: the margin, > 0 (torch's check).
     p: the norm degree (> 0, or ``jnp.inf``).
     eps: added to the difference inside the norm.
     swap: use the distance swap.
@@ -144,15 +161,12 @@ def triplet_margin_loss(
   References: PyTorch ``torch.nn.TripletMarginLoss``; Schroff et al.,
   "FaceNet" (2015).
   """
-  name = "triplet_margin_loss"
-  core.validate_reduction(name, reduction)
-  if not p > 0:
-    raise core.option_error(name, "p", f"{p}, expected a positive norm degree")
-  a, pos, neg = _vectors(name, ("anchor", anchor), ("positive", positive), ("negative", negative))
-  return _triplet(name, a, pos, neg, lambda x, y: _pairwise_distance(x, y, p, eps), margin, swap,
-                  reduction, where)
+  return _triplet("triplet_margin_loss", where, anchor, positive, negative,
+                  lambda x, y: _pairwise_distance(x, y, p, eps), margin, swap, reduction)
 
 
+@declare(anchor=FLOAT, positive=FLOAT, negative=FLOAT, distance_function=Function(),
+         margin=_MARGIN, swap=Bool())
 def triplet_margin_with_distance_loss(
     anchor: ArrayLike,
     positive: ArrayLike,
@@ -189,13 +203,9 @@ def triplet_margin_with_distance_loss(
 
   References: PyTorch ``torch.nn.TripletMarginWithDistanceLoss``.
   """
-  name = "triplet_margin_with_distance_loss"
-  core.validate_reduction(name, reduction)
-  if not margin > 0:
-    raise core.option_error(name, "margin", f"margin must be greater than 0, got {margin}")
-  a, pos, neg = _vectors(name, ("anchor", anchor), ("positive", positive), ("negative", negative))
   distance = distance_function if distance_function is not None else _pairwise_distance
-  return _triplet(name, a, pos, neg, distance, margin, swap, reduction, where)
+  return _triplet("triplet_margin_with_distance_loss", where, anchor, positive, negative, distance,
+                  margin, swap, reduction)
 
 
 # --------------------------------------------------------------------------

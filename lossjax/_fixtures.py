@@ -52,7 +52,7 @@ LOOSER = {
 
 def encode(x: Any) -> Any:
   """numpy array (or scalar) -> JSON-able value."""
-  if isinstance(x, (bool, int, float)):
+  if isinstance(x, (bool, int, float, str)):
     return x
   a = np.asarray(x)
   return {"dtype": str(a.dtype), "shape": list(a.shape), "data": a.ravel().tolist()}
@@ -61,7 +61,8 @@ def encode(x: Any) -> Any:
 def decode(v: Any) -> Any:
   """JSON value -> numpy array (or the Python scalar it was)."""
   if isinstance(v, dict) and "dtype" in v:
-    return np.asarray(v["data"], dtype=v["dtype"]).reshape(v["shape"])
+    a = np.asarray(v["data"], dtype=v["dtype"]).reshape(v["shape"])
+    return a.item() if a.dtype.kind == "U" and a.ndim == 0 else a  # a string option: a str
   return v
 
 

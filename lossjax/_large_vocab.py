@@ -12,6 +12,19 @@ from jax import lax
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
+from lossjax._declare import (
+    FLOAT,
+    IGNORE_INDEX,
+    INDEX,
+    LABEL_SMOOTHING,
+    ArrayOption,
+    AxisName,
+    Bool,
+    Choice,
+    Float,
+    Int,
+    declare,
+)
 from lossjax._spec import LossSpec
 
 Array = jax.Array
@@ -174,6 +187,9 @@ def _over_token_chunks(fn, n: int, size: int, *arrays):
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
 def _lce(cfg: _Config, h, w, b, labels):
+  if h.shape[0] == 0:  # no tokens: nothing to compute (an empty batch's mean is 0)
+    empty = jnp.zeros((0,), cfg.dtype)
+    return empty, empty
   return _over_token_chunks(
       lambda hh, ll: _forward_tokens(hh, w, b, ll, cfg), h.shape[0], cfg.token_chunk, h, labels)
 
@@ -280,6 +296,11 @@ def _lce_bwd(cfg, res, cts):
 _lce.defvjp(_lce_fwd, _lce_bwd)
 
 
+@declare(hidden=FLOAT, weight=FLOAT, labels=INDEX, bias=ArrayOption("float"),
+         weight_layout=Choice(("dv", "vd")), ignore_index=IGNORE_INDEX,
+         label_smoothing=LABEL_SMOOTHING, z_loss=Float(lo=0.0),
+         logit_softcap=Float(lo=0.0, lo_open=True, optional=True), token_chunk=Int(lo=1),
+         vocab_chunk=Int(lo=1), axis_name=AxisName(), return_lse=Bool())
 def linear_cross_entropy(
     hidden: ArrayLike,
     weight: ArrayLike,
@@ -287,7 +308,7 @@ def linear_cross_entropy(
     *,
     bias: ArrayLike | None = None,
     weight_layout: str = "dv",
-    ignore_index: int = -100,
+    ignore_index: int | None = -100,
     label_smoothing: float = 0.0,
     z_loss: float = 0.0,
     logit_softcap: float | None = None,
@@ -325,7 +346,7 @@ def linear_cross_entropy(
     labels: integer ``[...]`` token labels in ``[0, V)`` or ``ignore_index``.
     bias: optional ``[V]``.
     weight_layout: "dv" or "vd".
-    ignore_index: labels equal to it are not counted.
+    ignore_index: labels equal to it are not counted; None: every label is.
     label_smoothing: ε in [0, 1].
     z_loss: λ_z ≥ 0, the weight of the log-sum-exp² term.
     logit_softcap: c > 0 for soft-capping (Gemma 2), or None.
@@ -361,24 +382,7 @@ def linear_cross_entropy(
     ``torch.nn.functional.linear_cross_entropy``.
   """
   name = "linear_cross_entropy"
-  core.validate_reduction(name, reduction)
-  if weight_layout not in ("dv", "vd"):
-    raise core.option_error(name, "weight_layout", f"{weight_layout!r}, expected 'dv' or 'vd'")
-  if not 0.0 <= label_smoothing <= 1.0:
-    raise core.option_error(
-        name, "label_smoothing", f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-  if z_loss < 0:
-    raise core.option_error(name, "z_loss", f"{z_loss}, expected a non-negative weight")
-  if logit_softcap is not None and not logit_softcap > 0:
-    raise core.option_error(name, "logit_softcap", f"{logit_softcap}, expected None or > 0")
-  if token_chunk < 1 or vocab_chunk < 1:
-    raise core.option_error(name, "token_chunk/vocab_chunk", "chunk sizes must be positive")
-  h = core.as_array(name, "hidden", hidden)
-  w = core.as_array(name, "weight", weight)
-  y = core.as_array(name, "labels", labels)
-  core.check_float(name, "hidden", h)
-  core.check_float(name, "weight", w)
-  core.check_int(name, "labels", y)
+  h, w, y = hidden, weight, labels
   if h.ndim < 1:
     raise ValueError(f"{name}: argument `hidden` has shape (), expected [..., D]")
   core.check_rank(name, "weight", w, 2)
@@ -390,34 +394,36 @@ def linear_cross_entropy(
         f"{name}: argument `weight` has shape {w.shape}, expected "
         f"{'(' + str(d) + ', V)' if weight_layout == 'dv' else '(V, ' + str(d) + ')'} "
         f"(hidden size {d}, weight_layout={weight_layout!r})")
+  core.check_classes(name, "weight", w, 1 if weight_layout == "dv" else 0)
   core.check_shape(name, "labels", y, h.shape[:-1], " (hidden's shape without the last axis)")
-  b = None
-  if bias is not None:
-    b = core.as_array(name, "bias", bias)
-    core.check_float(name, "bias", b)
+  b = bias
+  if b is not None:
     core.check_shape(name, "bias", b, (local_v,))
   vocab_size = local_v if axis_name is None else local_v * lax.axis_size(axis_name)
-  core.check_values(
-      name, "labels", y if axis_name is None else None,
-      lambda t: (t != ignore_index) & ((t < 0) | (t >= vocab_size)),
-      f"class indices in [0, {vocab_size}) or ignore_index={ignore_index} "
-      "(torch: Target is out of bounds)",
-  )
+  keep = core.as_mask(name, where, y.shape)
+  safe, valid, out_of_range = core.class_indices(
+      name, "labels", y, vocab_size, ignore_index=ignore_index, where=keep,
+      expected=f"class indices in [0, {vocab_size})"
+      + ("" if ignore_index is None else f" or ignore_index={ignore_index}")
+      + " (torch: Target is out of bounds)")
   dtype = core.compute_dtype(h, w, b)
   cfg = _Config(weight_layout, vocab_size, float(label_smoothing), float(z_loss),
                 None if logit_softcap is None else float(logit_softcap),
                 int(token_chunk), int(vocab_chunk), axis_name, dtype.name)
-  valid = y != ignore_index
-  safe = jnp.where(valid, y, jnp.zeros_like(y)).reshape(-1)
-  loss, lse = _lce(cfg, h.reshape(-1, d), w, b, safe)
-  loss = core.reduce_loss(name, loss.reshape(y.shape), reduction, where, valid=valid)
+  # A masked token's hidden state is replaced by 0 before the matmuls: a NaN
+  # there would otherwise reach every entry of the weight gradient.
+  h = core.masked_fill(keep, h)
+  loss, lse = _lce(cfg, h.reshape(-1, d), w, b, safe.reshape(-1))
+  loss = core.poison(loss.reshape(y.shape), out_of_range)
+  loss = core.reduce_loss(name, loss, reduction, keep,
+                          valid=None if ignore_index is None else valid)
   return (loss, lse.reshape(y.shape)) if return_lse else loss
 
 
 def _ex_linear_ce(rng):
   return (rng.normal(size=(6, 8)), rng.normal(size=(8, 37)) / 3, rng.integers(0, 37, size=(6,))), {
       "bias": rng.normal(size=(37,)), "label_smoothing": 0.1, "z_loss": 1e-3,
-      "logit_softcap": 5.0, "token_chunk": 4, "vocab_chunk": 8,
+      "logit_softcap": 5.0, "token_chunk": 4, "vocab_chunk": 16,
   }
 
 
@@ -428,5 +434,6 @@ SPECS = [
              source="Cut Cross-Entropy (Wijmans et al. 2024); torch 2.13 linear_cross_entropy",
              unbounded=("hidden",),
              bad_options={"weight_layout": "cd", "label_smoothing": -0.1, "z_loss": -1.0,
-                          "logit_softcap": 0.0, "vocab_chunk": 0}),
+                          "logit_softcap": 0.0, "vocab_chunk": 0},
+             classes={"weight": 1}),
 ]

@@ -8,6 +8,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
+from lossjax._declare import FLOAT, INDEX, REAL, WEIGHT, Float, Int, declare
 from lossjax._spec import LossSpec
 
 Array = jax.Array
@@ -22,10 +23,18 @@ __all__ = [
 ]
 
 
-def _check_pm1(name: str, target) -> None:
-  core.check_values(name, "target", target, lambda t: (t != 1) & (t != -1), "values in {-1, 1}")
+def _pm1(name: str, y: Array, keep: Array | None) -> Array:
+  """Checks ±1 labels (where known); a label that is neither, NaN included, poisons its element.
+
+  torch computes such labels silently (``x + max(0, margin - x)`` in the
+  hinge embedding loss, 0 in the cosine embedding loss, even for NaN).
+  """
+  core.check_values(name, "target", y, lambda t: (t != 1) & (t != -1), "values in {-1, 1}",
+                    where=keep)
+  return (y != 1) & (y != -1)
 
 
+@declare(input1=FLOAT, input2=FLOAT, target=REAL, margin=Float())
 def margin_ranking_loss(
     input1: ArrayLike,
     input2: ArrayLike,
@@ -56,13 +65,14 @@ def margin_ranking_loss(
   References: PyTorch ``torch.nn.MarginRankingLoss``.
   """
   name = "margin_ranking_loss"
-  core.validate_reduction(name, reduction)
-  x1, x2, y = core.same_shape_floats(name, ("input1", input1), ("input2", input2), ("target", target))
-  _check_pm1(name, target)
-  values = core.clamp_min_zero(-y * (x1 - x2) + margin)
-  return core.reduce_loss(name, values, reduction, where)
+  keep, (x1, x2, y) = core.elementwise(name, where, ("input1", input1), ("input2", input2),
+                                       ("target", target), fill={"target": 1.0})
+  bad = _pm1(name, target, keep)
+  values = core.poison(core.clamp_min_zero(-y * (x1 - x2) + margin), bad)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
+@declare(input=FLOAT, target=REAL, margin=Float())
 def hinge_embedding_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -93,15 +103,16 @@ def hinge_embedding_loss(
   References: PyTorch ``torch.nn.HingeEmbeddingLoss``.
   """
   name = "hinge_embedding_loss"
-  core.validate_reduction(name, reduction)
-  x, y = core.same_shape_floats(name, ("input", input), ("target", target))
-  _check_pm1(name, target)
+  keep, (x, y) = core.elementwise(name, where, ("input", input), ("target", target),
+                                  fill={"target": 1.0})
+  bad = _pm1(name, target, keep)
   zeros = jnp.zeros_like(x)
   values = (jnp.where(y != 1, core.clamp_min_zero(margin - x), zeros)
             + jnp.where(y != -1, x, zeros))
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, core.poison(values, bad), reduction, keep)
 
 
+@declare(input=FLOAT, target=REAL)
 def soft_margin_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -129,19 +140,20 @@ def soft_margin_loss(
   References: PyTorch ``torch.nn.SoftMarginLoss``.
   """
   name = "soft_margin_loss"
-  core.validate_reduction(name, reduction)
-  x, y = core.same_shape_floats(name, ("input", input), ("target", target))
+  keep, (x, y) = core.elementwise(name, where, ("input", input), ("target", target))
   values = core.softplus(-y * x)
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
-def _class_scores(name: str, input: ArrayLike) -> Array:
-  x = core.as_array(name, "input", input)
-  core.check_float(name, "input", x)
-  core.check_rank(name, "input", x, {1, 2}, " ((C,) or (N, C))")
+def _class_scores(name: str, x: Array, with_scalar: bool = False) -> Array:
+  """Scores (C,) or (N, C), with at least one class; torch also takes a 0-d input as one class."""
+  core.check_rank(name, "input", x, {0, 1, 2} if with_scalar else {1, 2},
+                  " ((C,) or (N, C))" if not with_scalar else " ((), (C,) or (N, C))")
+  core.check_classes(name, "input", x)
   return x
 
 
+@declare(input=FLOAT, target=INDEX)
 def multilabel_margin_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -172,18 +184,20 @@ def multilabel_margin_loss(
   References: PyTorch ``torch.nn.MultiLabelMarginLoss``.
   """
   name = "multilabel_margin_loss"
-  core.validate_reduction(name, reduction)
-  x = _class_scores(name, input)
-  t = core.as_array(name, "target", target)
-  core.check_int(name, "target", t)
+  x = _class_scores(name, input, with_scalar=True)
+  if x.ndim == 0:  # torch: a 0-d input is one class and a 0-d target; no pair, loss 0
+    x, target = x[None], target[None]
+  t = target
   core.check_same_shape(name, "target", t, "input", x)
   c = x.shape[-1]
-  core.check_values(name, "target", t, lambda a: (a < -1) | (a >= c),
-                    f"class indices in [0, {c}) or -1 (padding)")
-  xf = core.to_float(x, core.compute_dtype(x))
+  keep = core.as_mask(name, where, x.shape[:-1])
+  xf = core.masked_fill(keep, core.to_float(x, core.compute_dtype(x)))
+  safe_t, _, out_of_range = core.class_indices(
+      name, "target", t, c, where=core.mask_at(keep, -1), lowest=-1,
+      expected=f"class indices in [0, {c}) or -1 (padding)")
   # Targets count up to the first -1: a running product of "not padding".
   counted = jnp.cumprod((t != -1).astype(jnp.int32), axis=-1) == 1
-  safe = jnp.where(counted, t, jnp.zeros_like(t))
+  safe = jnp.where(counted, safe_t, jnp.zeros_like(t))
   classes = jax.lax.broadcasted_iota(t.dtype, t.shape + (c,), t.ndim)
   # is_target[..., i]: class i is one of the counted targets.
   is_target = jnp.any((safe[..., :, None] == classes) & counted[..., :, None], axis=-2)
@@ -191,9 +205,12 @@ def multilabel_margin_loss(
   hinge = core.hinge_strict(1.0 - (x_target[..., :, None] - xf[..., None, :]))  # [..., J, C]
   pair = counted[..., :, None] & ~is_target[..., None, :]
   values = jnp.sum(jnp.where(pair, hinge, 0.0), axis=(-2, -1)) / c
-  return core.reduce_loss(name, values, reduction, where)
+  # An index below -1 or >= C that counts (before the first -1) poisons its sample.
+  values = core.poison(values, jnp.any(out_of_range & counted, axis=-1))
+  return core.reduce_loss(name, values, reduction, keep)
 
 
+@declare(input=FLOAT, target=REAL, weight=WEIGHT)
 def multilabel_soft_margin_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -222,18 +239,25 @@ def multilabel_soft_margin_loss(
   References: PyTorch ``torch.nn.MultiLabelSoftMarginLoss``.
   """
   name = "multilabel_soft_margin_loss"
-  core.validate_reduction(name, reduction)
-  x, y = core.same_shape_floats(name, ("input", input), ("target", target))
+  core.check_same_shape(name, "target", target, "input", input)
+  core.check_classes(name, "input", input)
+  keep = core.as_mask(name, where, input.shape[:-1] if input.ndim else ())
+  keep_x = core.mask_at(keep, -1) if input.ndim else keep
+  dtype = core.compute_dtype(input, target, weight)
+  x, y = (core.masked_fill(keep_x, core.to_float(a, dtype)) for a in (input, target))
+  # ±inf logits: clipped, so that the target's side gives 0, not inf - inf (as BCE with logits).
+  x = core.finite_logits(x)
   values = -(y * core.log_sigmoid(x) + (1.0 - y) * core.log_sigmoid(-x))
   if weight is not None:
-    w = core.as_array(name, "weight", weight)
-    core.check_float(name, "weight", w)
-    values = values * core.to_float(core.check_broadcastable(name, "weight", w, x.shape), x.dtype)
+    w = core.check_broadcastable(name, "weight", weight, x.shape)
+    values = values * core.masked_fill(keep_x, core.to_float(w, dtype))
   c = x.shape[-1] if x.ndim else 1
   values = jnp.sum(values, axis=-1) / c if x.ndim else values
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
+@declare(input=FLOAT, target=INDEX, weight=WEIGHT, margin=Float(),
+         p=Int(lo=1, hi=2, message="only p == 1 and p == 2 supported"))
 def multi_margin_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -267,23 +291,24 @@ def multi_margin_loss(
   References: PyTorch ``torch.nn.MultiMarginLoss``.
   """
   name = "multi_margin_loss"
-  core.validate_reduction(name, reduction)
-  if p not in (1, 2):
-    raise core.option_error(name, "p", "only p == 1 and p == 2 supported")
-  x = _class_scores(name, input)
-  t = core.as_array(name, "target", target)
-  core.check_int(name, "target", t)
+  x = _class_scores(name, input, with_scalar=True)
+  t = target
+  if x.ndim == 0:  # torch: a 0-d input is one class and a 0-d target; no wrong class, loss 0
+    x = x[None]
+  if x.ndim == 1 and t.shape == (1,):
+    x = x[None]  # torch takes a (1,) target for a (C,) input: a batch of one, loss (1,)
   core.check_shape(name, "target", t, x.shape[:-1], " (input's shape without the class axis)")
   c = x.shape[-1]
-  core.check_values(name, "target", t, lambda a: (a < 0) | (a >= c),
-                    f"class indices in [0, {c}) (torch: target out of range)")
   w = None
   if weight is not None:
-    w = core.as_array(name, "weight", weight)
-    core.check_float(name, "weight", w)
+    w = weight
     core.check_shape(name, "weight", w, (c,))
+  keep = core.as_mask(name, where, x.shape[:-1])
   dtype = core.compute_dtype(x, w)
-  xf = core.to_float(x, dtype)
+  xf = core.masked_fill(keep, core.to_float(x, dtype))
+  t, _, out_of_range = core.class_indices(
+      name, "target", t, c, where=keep,
+      expected=f"class indices in [0, {c}) (torch: target out of range)")
   x_target = jnp.take_along_axis(xf, t[..., None], axis=-1)  # [..., 1]
   z = core.hinge_strict(margin - x_target + xf)
   if p == 2:
@@ -292,7 +317,7 @@ def multi_margin_loss(
     z = z * jnp.take(core.to_float(w, dtype), t)[..., None]
   classes = jax.lax.broadcasted_iota(t.dtype, xf.shape, xf.ndim - 1)
   values = jnp.sum(jnp.where(classes == t[..., None], 0.0, z), axis=-1) / c
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, core.poison(values, out_of_range), reduction, keep)
 
 
 # --------------------------------------------------------------------------
@@ -300,20 +325,20 @@ def multi_margin_loss(
 # --------------------------------------------------------------------------
 
 
-def _pm1(rng, shape):
+def _pm1_labels(rng, shape):
   return np.where(rng.uniform(size=shape) < 0.5, -1.0, 1.0)
 
 
 def _ex_ranking(rng):
-  return (rng.normal(size=(6,)), rng.normal(size=(6,)), _pm1(rng, (6,))), {"margin": 0.3}
+  return (rng.normal(size=(6,)), rng.normal(size=(6,)), _pm1_labels(rng, (6,))), {"margin": 0.3}
 
 
 def _ex_hinge(rng):
-  return (rng.uniform(0, 2, size=(6, 3)), _pm1(rng, (6, 3))), {"margin": 1.2}
+  return (rng.uniform(0, 2, size=(6, 3)), _pm1_labels(rng, (6, 3))), {"margin": 1.2}
 
 
 def _ex_soft(rng):
-  return (rng.normal(size=(6, 3)) * 2, _pm1(rng, (6, 3))), {}
+  return (rng.normal(size=(6, 3)) * 2, _pm1_labels(rng, (6, 3))), {}
 
 
 def _ex_multilabel(rng):
@@ -344,11 +369,14 @@ SPECS = [
     LossSpec(soft_margin_loss, "margin", "SoftMarginLoss", _ex_soft,
              differentiable=("input",), batched=("input", "target"), unbounded=("input",)),
     LossSpec(multilabel_margin_loss, "margin", "MultiLabelMarginLoss", _ex_multilabel,
-             differentiable=("input",), batched=("input", "target"), unbounded=("input",)),
+             differentiable=("input",), batched=("input", "target"), unbounded=("input",),
+             classes={"input": -1, "target": -1}),
     LossSpec(multilabel_soft_margin_loss, "margin", "MultiLabelSoftMarginLoss",
              _ex_multilabel_soft, differentiable=("input",), batched=("input", "target"),
-             unbounded=("input",), bad_options={"weight": np.ones(3)}),
+             unbounded=("input",), bad_options={"weight": np.ones(3)},
+             classes={"input": -1, "target": -1}),
     LossSpec(multi_margin_loss, "margin", "MultiMarginLoss", _ex_multi_margin,
              differentiable=("input",), batched=("input", "target"), unbounded=("input",),
-             bad_options={"p": 3, "weight": np.ones(4)}),
+             bad_options={"p": 3, "weight": np.ones(4)},
+             classes={"input": -1}),
 ]

@@ -10,6 +10,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
+from lossjax._declare import ANY, AXIS, FLOAT, REAL, Bool, Float, declare
 from lossjax._spec import LossSpec
 
 Array = jax.Array
@@ -23,6 +24,7 @@ __all__ = [
 ]
 
 
+@declare(input=FLOAT, target=REAL, log_target=Bool(), reductions=("batchmean",))
 def kl_div(
     input: ArrayLike,
     target: ArrayLike,
@@ -62,14 +64,7 @@ def kl_div(
   References: PyTorch ``torch.nn.KLDivLoss``.
   """
   name = "kl_div"
-  core.validate_reduction(name, reduction, extra=("batchmean",))
-  x = core.as_array(name, "input", input)
-  t = core.as_array(name, "target", target)
-  core.check_float(name, "input", x)
-  core.check_same_shape(name, "target", t, "input", x)
-  dtype = core.compute_dtype(x, t)
-  xf = core.to_float(x, dtype)
-  tf = core.to_float(t, dtype)
+  keep, (xf, tf) = core.elementwise(name, where, ("input", input), ("target", target))
   if log_target:
     # e^t (t - x); a -inf log-target is a zero probability: loss 0, not 0 * inf.
     zero = tf == -jnp.inf
@@ -78,14 +73,16 @@ def kl_div(
     values = jnp.where(zero, jnp.zeros_like(tf), jnp.exp(t_safe) * (t_safe - x_safe))
   else:
     # Double-where: t log t - t x at t <= 0 is defined as 0 with zero gradients,
-    # and neither log(0) nor 0 * (-inf) may reach the backward pass.
-    pos = tf > 0
+    # and neither log(0) nor 0 * (-inf) may reach the backward pass. A NaN
+    # target takes the computing branch (NaN in, NaN out).
+    pos = core.above_zero(tf)
     t_safe = jnp.where(pos, tf, jnp.ones_like(tf))
     x_safe = jnp.where(pos, xf, jnp.zeros_like(xf))
     values = jnp.where(pos, t_safe * (jnp.log(t_safe) - x_safe), jnp.zeros_like(tf))
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
+@declare(input=FLOAT, target=REAL, log_input=Bool(), full=Bool(), eps=Float(lo=0.0))
 def poisson_nll_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -123,14 +120,8 @@ def poisson_nll_loss(
   References: PyTorch ``torch.nn.PoissonNLLLoss``.
   """
   name = "poisson_nll_loss"
-  core.validate_reduction(name, reduction)
-  x = core.as_array(name, "input", input)
-  t = core.as_array(name, "target", target)
-  core.check_float(name, "input", x)
-  core.check_same_shape(name, "target", t, "input", x)
-  dtype = core.compute_dtype(x, t)
-  xf = core.to_float(x, dtype)
-  tf = core.to_float(t, dtype)
+  keep, (xf, tf) = core.elementwise(name, where, ("input", input), ("target", target),
+                                    fill={"input": 0.0 if log_input else 1.0})
   if log_input:
     # A -inf log-rate is rate 0: clip so 0 * (-inf) cannot appear.
     xf = core.finite_logits(xf)
@@ -143,15 +134,18 @@ def poisson_nll_loss(
     t_safe = jnp.where(big, tf, jnp.full_like(tf, 2.0))
     stirling = t_safe * jnp.log(t_safe) - t_safe + 0.5 * jnp.log(2 * math.pi * t_safe)
     values = values + jnp.where(big, stirling, jnp.zeros_like(tf))
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
-def _gaussian_var(name: str, var, x: Array) -> Array:
-  """torch's rules for the shape of `var` (as of 2.13), returning it broadcast to x."""
+def _gaussian_var(name: str, var, x: Array, keep: Array | None) -> Array:
+  """torch's rules for the shape of `var` (as of 2.13), returning it broadcast to x.
+
+  A Python float variance is weakly typed (it does not widen the math), as a
+  Python float input would be."""
   if isinstance(var, (int, float)) and not isinstance(var, bool):
     if var < 0:
       raise core.option_error(name, "var", "var has negative entry/entries")
-    return jnp.full(x.shape, float(var))
+    return jnp.full(x.shape, float(var), core.compute_dtype(x))
   v = core.as_array(name, "var", var)
   core.check_float(name, "var", v)
   if v.shape != x.shape:
@@ -165,10 +159,13 @@ def _gaussian_var(name: str, var, x: Array) -> Array:
           f"{name}: argument `var` has shape {v.shape}, expected {x.shape}, {x.shape[:-1]}, "
           "or the input's shape with one axis of size 1 (torch: var is of incorrect size)"
       )
-  core.check_values(name, "var", v, lambda a: a < 0, "non-negative variances (var has negative entry/entries)")
-  return jnp.broadcast_to(v, x.shape)
+  v = jnp.broadcast_to(v, x.shape)
+  core.check_values(name, "var", v, lambda a: a < 0,
+                    "non-negative variances (var has negative entry/entries)", where=keep)
+  return v
 
 
+@declare(input=FLOAT, target=REAL, var=ANY, full=Bool(), eps=Float(lo=0.0))
 def gaussian_nll_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -206,29 +203,26 @@ def gaussian_nll_loss(
   References: PyTorch ``torch.nn.GaussianNLLLoss``; Nix & Weigend (1994).
   """
   name = "gaussian_nll_loss"
-  core.validate_reduction(name, reduction)
-  x = core.as_array(name, "input", input)
-  t = core.as_array(name, "target", target)
-  core.check_float(name, "input", x)
-  core.check_same_shape(name, "target", t, "input", x)
-  v = _gaussian_var(name, var, x)
-  dtype = core.compute_dtype(x, t, None if isinstance(var, (int, float)) else var)
-  xf = core.to_float(x, dtype)
-  tf = core.to_float(t, dtype)
-  vf = core.clamp_min_keep_grad(core.to_float(v, dtype), eps)
+  core.check_same_shape(name, "target", target, "input", input)
+  keep = core.as_mask(name, where, input.shape)
+  v = _gaussian_var(name, var, input, keep)
+  keep, (xf, tf, vf) = core.elementwise(name, keep, ("input", input), ("target", target),
+                                        ("var", v), fill={"var": 1.0})
+  vf = core.clamp_min_keep_grad(vf, eps)
   values = 0.5 * (jnp.log(vf) + jnp.square(xf - tf) / vf)
   if full:
     values = values + 0.5 * math.log(2 * math.pi)
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
 def _xlogx_over(t: Array, log_ratio_fn) -> Array:
-  """t * log(t / p) with 0 at t = 0, value and gradients (double-where)."""
-  pos = t > 0
+  """t * log(t / p) with 0 at t = 0, value and gradients (double-where); NaN stays NaN."""
+  pos = core.above_zero(t)
   t_safe = jnp.where(pos, t, jnp.ones_like(t))
   return jnp.where(pos, t_safe * log_ratio_fn(t_safe), jnp.zeros_like(t))
 
 
+@declare(input=FLOAT, target=REAL, log_input=Bool())
 def generalized_kl_div(
     input: ArrayLike,
     target: ArrayLike,
@@ -260,17 +254,18 @@ def generalized_kl_div(
   Factorization" (NIPS 2000); optax ``generalized_kl_divergence``.
   """
   name = "generalized_kl_div"
-  core.validate_reduction(name, reduction)
-  x, t = core.same_shape_floats(name, ("input", input), ("target", target))
+  keep, (x, t) = core.elementwise(name, where, ("input", input), ("target", target),
+                                  fill={"input": 0.0 if log_input else 1.0, "target": 1.0})
   if not log_input:
-    core.check_values(name, "input", input, lambda a: a < 0, "non-negative values")
-  core.check_values(name, "target", target, lambda a: a < 0, "non-negative values")
+    core.check_values(name, "input", input, lambda a: a < 0, "non-negative values", where=keep)
+  core.check_values(name, "target", target, lambda a: a < 0, "non-negative values", where=keep)
   log_p = x if log_input else jnp.log(x)
   p = jnp.exp(x) if log_input else x
   values = _xlogx_over(t, lambda ts: jnp.log(ts) - log_p) - t + p
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
+@declare(input=FLOAT, target=FLOAT, log_input=Bool(), axis=AXIS)
 def js_divergence(
     input: ArrayLike,
     target: ArrayLike,
@@ -305,17 +300,20 @@ def js_divergence(
   (1991); scipy ``spatial.distance.jensenshannon``.
   """
   name = "js_divergence"
-  core.validate_reduction(name, reduction)
-  x, t = core.same_shape_floats(name, ("input", input), ("target", target), float_args=("target",))
-  if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
-    raise core.option_error(name, "axis", f"{axis} is out of range for `input` of shape {x.shape}")
+  if input.ndim == 0 or not -input.ndim <= axis < input.ndim:
+    raise core.option_error(name, "axis", f"{axis} is out of range for `input` of shape {input.shape}")
+  core.check_same_shape(name, "target", target, "input", input)
+  keep = core.as_mask(name, where, core.batch_shape(input, axis))
+  dtype = core.compute_dtype(input, target)
+  x, t = (core.masked_fill(core.mask_at(keep, axis), core.to_float(a, dtype))
+          for a in (input, target))
   p, q = (jnp.exp(x), jnp.exp(t)) if log_input else (x, t)
   m = 0.5 * (p + q)
   m_safe = jnp.where(m > 0, m, jnp.ones_like(m))
   kl_pm = _xlogx_over(p, lambda ps: jnp.log(ps) - jnp.log(m_safe))
   kl_qm = _xlogx_over(q, lambda qs: jnp.log(qs) - jnp.log(m_safe))
   values = 0.5 * jnp.sum(kl_pm + kl_qm, axis=axis)
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
 # --------------------------------------------------------------------------

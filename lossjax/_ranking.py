@@ -18,6 +18,7 @@ from jax import lax
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
+from lossjax._declare import FLOAT, REAL, Float, declare
 from lossjax._spec import LossSpec
 
 Array = jax.Array
@@ -30,25 +31,39 @@ __all__ = [
 ]
 
 
-def _lists(name: str, scores: ArrayLike, labels: ArrayLike, where: ArrayLike | None):
-  """(scores, labels, valid items) of shape [..., L] in the compute dtype."""
-  s, y = core.same_shape_floats(name, ("scores", scores), ("labels", labels))
-  if s.ndim == 0:
+def _lists(name: str, scores: Array, labels: Array, where: ArrayLike | None):
+  """(scores, labels, valid items) of shape [..., L] in the compute dtype.
+
+  Masked items are filled with 0 in both scores and labels, so that a NaN
+  there reaches neither the value nor a gradient.
+  """
+  if scores.ndim == 0:
     raise ValueError(f"{name}: argument `scores` has shape (), expected [..., L] lists")
   if where is not None:
     w = core.as_array(name, "where", where)
     # A [...] mask masks whole lists (the per-list loss); [..., L] masks items.
-    valid = core.as_mask(name, w[..., None] if w.ndim == s.ndim - 1 else w, s.shape)
+    valid = core.as_mask(name, w[..., None] if w.ndim == scores.ndim - 1 else w, scores.shape)
+    keep = valid
   else:
-    valid = jnp.ones(s.shape, bool)
+    valid, keep = jnp.ones(scores.shape, bool), None
+  _, (s, y) = core.elementwise(name, keep, ("scores", scores), ("labels", labels))
   return s, y, valid
 
 
+def _finish(name: str, values: Array, s: Array, y: Array, valid: Array, counted: Array,
+            reduction: str) -> Array:
+  """Reduces per-list losses over the lists that count; a NaN score or label in a list's
+  valid items makes its loss NaN (a NaN label would otherwise drop out of every pair)."""
+  nan = jnp.any((jnp.isnan(s) | jnp.isnan(y)) & valid, axis=-1)
+  return core.reduce_loss(name, core.poison(values, nan), reduction, valid=counted | nan)
+
+
 def _masked_max(s: Array, valid: Array) -> Array:
-  m = jnp.max(jnp.where(valid, s, -jnp.inf), axis=-1, keepdims=True)
+  m = jnp.max(jnp.where(valid, s, -jnp.inf), axis=-1, keepdims=True, initial=-jnp.inf)
   return lax.stop_gradient(jnp.where(jnp.isneginf(m), jnp.zeros_like(m), m))
 
 
+@declare(scores=FLOAT, labels=REAL)
 def softmax_ranking_loss(
     scores: ArrayLike,
     labels: ArrayLike,
@@ -76,14 +91,13 @@ def softmax_ranking_loss(
   Listwise Approach" (ICML 2007); rax ``softmax_loss``.
   """
   name = "softmax_ranking_loss"
-  core.validate_reduction(name, reduction)
   s, y, valid = _lists(name, scores, labels, where)
   m = _masked_max(s, valid)
   shifted = jnp.where(valid, s - m, jnp.zeros_like(s))
   log_norm = jnp.log(jnp.sum(jnp.where(valid, jnp.exp(shifted), 0.0), axis=-1, keepdims=True))
   log_softmax = shifted - jnp.where(jnp.isneginf(log_norm), jnp.zeros_like(log_norm), log_norm)
   values = -jnp.sum(jnp.where(valid, y * log_softmax, 0.0), axis=-1)
-  return core.reduce_loss(name, values, reduction, valid=jnp.any(valid, axis=-1))
+  return _finish(name, values, s, y, valid, jnp.any(valid, axis=-1), reduction)
 
 
 def _pairwise(name, scores, labels, where, reduction, pair_loss):
@@ -92,9 +106,10 @@ def _pairwise(name, scores, labels, where, reduction, pair_loss):
   # A pair counts when item i is more relevant than item j, both valid.
   pairs = (y[..., :, None] > y[..., None, :]) & valid[..., :, None] & valid[..., None, :]
   values = jnp.sum(jnp.where(pairs, pair_loss(diff), 0.0), axis=(-2, -1))
-  return core.reduce_loss(name, values, reduction, valid=jnp.any(pairs, axis=(-2, -1)))
+  return _finish(name, values, s, y, valid, jnp.any(pairs, axis=(-2, -1)), reduction)
 
 
+@declare(scores=FLOAT, labels=REAL)
 def pairwise_logistic_loss(
     scores: ArrayLike,
     labels: ArrayLike,
@@ -122,10 +137,10 @@ def pairwise_logistic_loss(
   (ICML 2005); rax ``pairwise_logistic_loss``.
   """
   name = "pairwise_logistic_loss"
-  core.validate_reduction(name, reduction)
   return _pairwise(name, scores, labels, where, reduction, lambda d: core.softplus(-d))
 
 
+@declare(scores=FLOAT, labels=REAL, margin=Float())
 def pairwise_hinge_loss(
     scores: ArrayLike,
     labels: ArrayLike,
@@ -155,10 +170,10 @@ def pairwise_hinge_loss(
   (KDD 2002); rax ``pairwise_hinge_loss``.
   """
   name = "pairwise_hinge_loss"
-  core.validate_reduction(name, reduction)
   return _pairwise(name, scores, labels, where, reduction, lambda d: core.hinge_strict(margin - d))
 
 
+@declare(scores=FLOAT, labels=REAL)
 def listmle_loss(
     scores: ArrayLike,
     labels: ArrayLike,
@@ -187,7 +202,6 @@ def listmle_loss(
   2008); rax ``listmle_loss``.
   """
   name = "listmle_loss"
-  core.validate_reduction(name, reduction)
   s, y, valid = _lists(name, scores, labels, where)
   # Valid items by decreasing label first, invalid items last (stable).
   key = jnp.where(valid, -y, jnp.inf)
@@ -196,12 +210,13 @@ def listmle_loss(
   v_sorted = jnp.take_along_axis(valid, order, axis=-1)
   # Invalid items sit at the end: give them a score 1000 below the lowest valid
   # one, whose exp underflows to exactly 0 in the reverse cumulative sum.
-  floor = lax.stop_gradient(jnp.min(jnp.where(valid, s, jnp.inf), axis=-1, keepdims=True))
+  floor = lax.stop_gradient(jnp.min(jnp.where(valid, s, jnp.inf), axis=-1, keepdims=True,
+                                    initial=jnp.inf))
   floor = jnp.where(jnp.isinf(floor), jnp.zeros_like(floor), floor) - 1000.0
   s_fill = jnp.where(v_sorted, s_sorted, jnp.broadcast_to(floor, s.shape))
   lse = lax.cumlogsumexp(s_fill, axis=s.ndim - 1, reverse=True)
   values = -jnp.sum(jnp.where(v_sorted, s_fill - lse, 0.0), axis=-1)
-  return core.reduce_loss(name, values, reduction, valid=jnp.any(valid, axis=-1))
+  return _finish(name, values, s, y, valid, jnp.any(valid, axis=-1), reduction)
 
 
 # --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
+from lossjax._declare import AXIS, FLOAT, REAL, WEIGHT, Float, declare
 from lossjax._spec import LossSpec
 
 Array = jax.Array
@@ -25,16 +26,17 @@ __all__ = [
 ]
 
 
-def _pair(name: str, input: ArrayLike, target: ArrayLike, weight: ArrayLike | None = None):
-  """(input, target[, weight]) of one shape in the compute dtype; weight None if absent.
+def _pair(name: str, input: Array, target: Array, where, weight: Array | None = None):
+  """(keep, input, target, weight) of one shape in the compute dtype, masked; weight None if absent.
 
   torch: "Weights and input must have the same size."
   """
   pairs = [("input", input), ("target", target)] + ([("weight", weight)] if weight is not None else [])
-  out = core.same_shape_floats(name, *pairs, float_args=("weight",))
-  return out[0], out[1], (out[2] if weight is not None else None)
+  keep, out = core.elementwise(name, where, *pairs)
+  return keep, out[0], out[1], (out[2] if weight is not None else None)
 
 
+@declare(input=FLOAT, target=REAL, weight=WEIGHT)
 def mse_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -62,14 +64,14 @@ def mse_loss(
   References: PyTorch ``torch.nn.MSELoss``.
   """
   name = "mse_loss"
-  core.validate_reduction(name, reduction)
-  x, t, w = _pair(name, input, target, weight)
+  keep, x, t, w = _pair(name, input, target, where, weight)
   values = jnp.square(x - t)
   if w is not None:
     values = values * w
-  return core.reduce_loss(name, values, reduction, where, norm_weight=w)
+  return core.reduce_loss(name, values, reduction, keep, norm_weight=w)
 
 
+@declare(input=FLOAT, target=REAL, weight=WEIGHT)
 def l1_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -98,14 +100,15 @@ def l1_loss(
   References: PyTorch ``torch.nn.L1Loss``.
   """
   name = "l1_loss"
-  core.validate_reduction(name, reduction)
-  x, t, w = _pair(name, input, target, weight)
+  keep, x, t, w = _pair(name, input, target, where, weight)
   values = core.abs0(x - t)
   if w is not None:
     values = values * w
-  return core.reduce_loss(name, values, reduction, where, norm_weight=w)
+  return core.reduce_loss(name, values, reduction, keep, norm_weight=w)
 
 
+@declare(input=FLOAT, target=REAL,
+         beta=Float(lo=0.0, message="smooth_l1_loss does not support negative values for beta."))
 def smooth_l1_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -134,10 +137,7 @@ def smooth_l1_loss(
   References: PyTorch ``torch.nn.SmoothL1Loss``; Girshick, "Fast R-CNN" (2015).
   """
   name = "smooth_l1_loss"
-  core.validate_reduction(name, reduction)
-  if beta < 0:
-    raise core.option_error(name, "beta", "smooth_l1_loss does not support negative values for beta.")
-  x, t, _ = _pair(name, input, target)
+  keep, x, t, _ = _pair(name, input, target, where)
   z = core.abs0(x - t)
   if beta == 0.0:
     # torch dispatches beta == 0 to l1_loss; so do we (no division by beta).
@@ -148,9 +148,12 @@ def smooth_l1_loss(
     # not vectorise in a reduction (the select form ran at half the speed).
     q = jnp.minimum(z, beta)
     values = (0.5 / beta) * jnp.square(q) + (z - q)
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
+@declare(input=FLOAT, target=REAL, weight=WEIGHT,
+         delta=Float(lo=0.0, lo_open=True,
+                     message="huber_loss does not support non-positive values for delta."))
 def huber_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -184,10 +187,7 @@ def huber_loss(
   Location Parameter" (1964).
   """
   name = "huber_loss"
-  core.validate_reduction(name, reduction)
-  if not delta > 0:
-    raise core.option_error(name, "delta", "huber_loss does not support non-positive values for delta.")
-  x, t, w = _pair(name, input, target, weight)
+  keep, x, t, w = _pair(name, input, target, where, weight)
   z = core.abs0(x - t)
   # q = min(z, delta): q (z - q/2) is both branches without a select (see
   # smooth_l1_loss), each rounded exactly as torch rounds it (0.5 z z below
@@ -198,9 +198,10 @@ def huber_loss(
   values = q * (z - 0.5 * q)
   if w is not None:
     values = values * w
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
+@declare(input=FLOAT, target=REAL)
 def log_cosh_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -228,9 +229,8 @@ def log_cosh_loss(
   Improves Variational Auto-Encoder" (2019).
   """
   name = "log_cosh_loss"
-  core.validate_reduction(name, reduction)
-  x, t, _ = _pair(name, input, target)
-  return core.reduce_loss(name, _log_cosh(x - t), reduction, where)
+  keep, x, t, _ = _pair(name, input, target, where)
+  return core.reduce_loss(name, _log_cosh(x - t), reduction, keep)
 
 
 @jax.custom_jvp
@@ -249,6 +249,7 @@ def _log_cosh_jvp(primals, tangents):
   return _log_cosh(d), jnp.tanh(d) * g
 
 
+@declare(input=FLOAT, target=REAL, eps=Float(lo=0.0, lo_open=True))
 def charbonnier_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -278,14 +279,12 @@ def charbonnier_loss(
   "LapSRN" (2017).
   """
   name = "charbonnier_loss"
-  core.validate_reduction(name, reduction)
-  if not eps > 0:
-    raise core.option_error(name, "eps", f"{eps}, expected eps > 0")
-  x, t, _ = _pair(name, input, target)
+  keep, x, t, _ = _pair(name, input, target, where)
   values = jnp.sqrt(jnp.square(x - t) + eps * eps)
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
+@declare(input=FLOAT, target=REAL)
 def msle_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -295,13 +294,13 @@ def msle_loss(
 ) -> Array:
   r"""Mean squared logarithmic error: :math:`\ell = (\log(1 + x) - \log(1 + y))^2`.
 
-  For non-negative predictions and targets (scikit-learn's
-  ``mean_squared_log_error``): values below 0 raise ValueError on concrete
-  inputs, as scikit-learn does.
+  scikit-learn's ``mean_squared_log_error``: values must be above -1 (where
+  log1p is defined); values at or below -1 raise ValueError where they are
+  known (eager calls, ``grad``), as scikit-learn (1.5+) does.
 
   Args:
-    input: non-negative predictions, any shape.
-    target: non-negative targets of exactly the input's shape.
+    input: predictions > -1, any shape.
+    target: targets > -1 of exactly the input's shape.
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the input's shape.
 
@@ -312,14 +311,16 @@ def msle_loss(
   References: scikit-learn ``mean_squared_log_error``.
   """
   name = "msle_loss"
-  core.validate_reduction(name, reduction)
+  keep, x, t, _ = _pair(name, input, target, where)
   for arg, value in (("input", input), ("target", target)):
-    core.check_values(name, arg, value, lambda a: a < 0, "non-negative values")
-  x, t, _ = _pair(name, input, target)
+    # scikit-learn (1.5+) rejects values <= -1 only: log1p is defined above -1.
+    core.check_values(name, arg, value, lambda a: a <= -1, "values > -1 (log1p is defined above -1)",
+                      where=keep)
   values = jnp.square(jnp.log1p(x) - jnp.log1p(t))
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
+@declare(input=FLOAT, target=REAL, eps=Float(lo=0.0, lo_open=True))
 def mape_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -348,14 +349,12 @@ def mape_loss(
   References: scikit-learn ``mean_absolute_percentage_error``.
   """
   name = "mape_loss"
-  core.validate_reduction(name, reduction)
-  if not eps > 0:
-    raise core.option_error(name, "eps", f"{eps}, expected eps > 0")
-  x, t, _ = _pair(name, input, target)
+  keep, x, t, _ = _pair(name, input, target, where)
   values = core.abs0(x - t) / jnp.maximum(core.abs0(t), eps)
-  return core.reduce_loss(name, values, reduction, where)
+  return core.reduce_loss(name, values, reduction, keep)
 
 
+@declare(input=FLOAT, target=REAL, axis=AXIS, eps=Float(lo=0.0, lo_open=True))
 def cosine_similarity_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -388,12 +387,14 @@ def cosine_similarity_loss(
   ``cosine_distance``.
   """
   name = "cosine_similarity_loss"
-  core.validate_reduction(name, reduction)
-  x, t, _ = _pair(name, input, target)
-  if x.ndim == 0:
+  if input.ndim == 0:
     raise ValueError(f"{name}: argument `input` has shape (), expected a vector axis")
-  if not -x.ndim <= axis < x.ndim:
-    raise core.option_error(name, "axis", f"{axis} is out of range for `input` of shape {x.shape}")
+  if not -input.ndim <= axis < input.ndim:
+    raise core.option_error(name, "axis", f"{axis} is out of range for `input` of shape {input.shape}")
+  core.check_same_shape(name, "target", target, "input", input)
+  keep = core.as_mask(name, where, core.batch_shape(input, axis))
+  dtype = core.compute_dtype(input, target)
+  x, t = (core.masked_fill(core.mask_at(keep, axis), core.to_float(a, dtype)) for a in (input, target))
 
   # As torch, the norms are clamped at eps without stopping their gradient.
   # torch divides each vector by its norm before the dot product; the dot
@@ -402,7 +403,7 @@ def cosine_similarity_loss(
   x_norm = core.clamp_min_keep_grad(core.safe_norm(x, axis), eps)
   t_norm = core.clamp_min_keep_grad(core.safe_norm(t, axis), eps)
   cos = jnp.sum(x * t, axis=axis) / (x_norm * t_norm)
-  return core.reduce_loss(name, 1.0 - cos, reduction, where)
+  return core.reduce_loss(name, 1.0 - cos, reduction, keep)
 
 
 # --------------------------------------------------------------------------

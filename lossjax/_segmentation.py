@@ -27,6 +27,19 @@ from jax import lax
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
+from lossjax._declare import (
+    AXIS,
+    FLOAT,
+    IGNORE_INDEX,
+    INDEX,
+    REAL,
+    TARGET,
+    WEIGHT,
+    Bool,
+    Choice,
+    Float,
+    declare,
+)
 from lossjax._spec import LossSpec
 
 Array = jax.Array
@@ -43,63 +56,90 @@ __all__ = [
 
 _MODES = ("multiclass", "multilabel", "binary")
 
+#: The options every overlap loss shares, declared once.
+_OVERLAP_OPTIONS = dict(
+    mode=Choice(_MODES), from_logits=Bool(), smooth_nr=Float(lo=0.0), smooth_dr=Float(lo=0.0),
+    ignore_index=IGNORE_INDEX, include_background=Bool(), batch=Bool(), axis=AXIS,
+)
 
-def _overlap(name, input, target, *, mode, from_logits, ignore_index, include_background,
-             batch, axis):
-  """Soft (I, P, T) per image and class: ``[N, C]``, or ``[C]`` with ``batch``."""
-  if mode not in _MODES:
-    raise core.option_error(name, "mode", f"{mode!r}, expected one of {_MODES}")
-  x = core.as_array(name, "input", input)
-  t = core.as_array(name, "target", target)
-  core.check_float(name, "input", x)
+
+def _overlap(name, x, t, where, *, mode, from_logits, ignore_index, include_background,
+             batch, axis, per_class=True):
+  """Soft (I, P, T) per image and class (``[N, C]``, or ``[C]`` with ``batch``) and the
+  validated `where` mask of the per-element loss (``[N, C]``, ``[C]``; or ``[N]``, ``()``
+  with ``per_class=False``).
+
+  A pixel whose every loss is masked is filled before any math (softmax couples
+  a pixel's classes, so with it a pixel is filled when its image is masked). A
+  class index out of range makes its image's statistics NaN under jit.
+  """
   dtype = core.compute_dtype(x, t if jnp.issubdtype(t.dtype, jnp.floating) else None)
   if mode == "binary":
     core.check_same_shape(name, "target", t, "input", x)
-    xf, tf = core.to_float(x, dtype)[..., None], core.to_float(t, dtype)[..., None]
-    probs = jax.nn.sigmoid(xf) if from_logits else xf
-    keep = jnp.ones(tf.shape, bool)
+    if x.ndim < 1:
+      raise ValueError(f"{name}: argument `input` has shape (), expected [N, ...]")
+    scores, tf = core.to_float(x, dtype)[..., None], core.to_float(t, dtype)[..., None]
   else:
     if x.ndim < 2:
       raise ValueError(f"{name}: argument `input` has shape {x.shape}, expected [N, ..., C]")
     scores = core.to_float(core.class_axis_last(name, x, axis), dtype)
-    c = scores.shape[-1]
+    core.check_classes(name, "input", x, axis)
     if mode == "multiclass":
       core.check_int(name, "target", t)
       core.check_shape(name, "target", t, core.batch_shape(x, axis),
                        " (input's shape without the class axis)")
-      core.check_values(name, "target", t, lambda a: (a != ignore_index) & ((a < 0) | (a >= c)),
-                        f"class indices in [0, {c}) or ignore_index={ignore_index}")
-      keep = (t != ignore_index)[..., None]
-      classes = lax.broadcasted_iota(t.dtype, scores.shape, scores.ndim - 1)
-      tf = (classes == t[..., None]).astype(dtype)
-      probs = jax.nn.softmax(scores, axis=-1) if from_logits else scores
     else:
       core.check_same_shape(name, "target", t, "input", x)
       tf = core.to_float(core.class_axis_last(name, t, axis), dtype)
-      probs = jax.nn.sigmoid(scores) if from_logits else scores
-      keep = jnp.ones(tf.shape, bool)
+  n, c = scores.shape[0], scores.shape[-1]
+  if not include_background and c < 2:
+    raise core.option_error(name, "include_background", "needs at least two classes")
+  c_kept = c if include_background else c - 1
+  lead = () if batch else (n,)
+  keep = core.as_mask(name, where, lead + ((c_kept,) if per_class else ()))
+  # The mask on the inputs: [N or 1, 1..., C or 1].
+  px_keep = None
+  if keep is not None:
+    k = keep if per_class else keep[..., None]
+    coupled = mode == "multiclass" and from_logits
+    k = jnp.any(k, axis=-1, keepdims=True) if coupled or not per_class else k
+    if not include_background and k.shape[-1] == c_kept:
+      k = jnp.concatenate([jnp.any(k, axis=-1, keepdims=True), k], axis=-1)
+    k = k.reshape((n if not batch else 1,) + (1,) * (scores.ndim - 2) + (k.shape[-1],))
+    px_keep = jnp.broadcast_to(k, scores.shape[:1] + (1,) * (scores.ndim - 2) + k.shape[-1:])
+  scores = core.masked_fill(px_keep, scores)
+  counted = jnp.ones(scores.shape[:-1] + (1,), bool)
+  if mode == "multiclass":
+    pixel_keep = None if px_keep is None else jnp.broadcast_to(
+        jnp.any(px_keep, axis=-1), scores.shape[:-1])
+    safe, valid, out_of_range = core.class_indices(name, "target", t, c,
+                                                   ignore_index=ignore_index, where=pixel_keep)
+    counted = valid[..., None]
+    classes = lax.broadcasted_iota(t.dtype, scores.shape, scores.ndim - 1)
+    tf = core.poison((classes == safe[..., None]).astype(dtype), out_of_range[..., None])
+    probs = jax.nn.softmax(scores, axis=-1) if from_logits else scores
+  else:
+    tf = core.masked_fill(px_keep, tf)
+    probs = (jax.nn.sigmoid(scores) if from_logits else scores)
   # Ignored pixels leave both the prediction and the target.
-  probs = jnp.where(keep, probs, 0.0)
-  tf = jnp.where(keep, tf, 0.0)
+  probs = jnp.where(counted, probs, 0.0)
+  tf = jnp.where(counted, tf, 0.0)
   spatial = tuple(range(1, probs.ndim - 1))
   reduce_axes = (0,) + spatial if batch else spatial
   stats = [jnp.sum(a, axis=reduce_axes) for a in (probs * tf, probs, tf)]
   if not include_background:
-    if stats[0].shape[-1] < 2:
-      raise core.option_error(name, "include_background", "needs at least two classes")
     stats = [a[..., 1:] for a in stats]
-  return stats
+  return stats, keep
 
 
-def _finish(name, per_class, class_weights, reduction, where, include_background):
+def _finish(name, per_class, class_weights, reduction, keep, include_background):
   if class_weights is not None:
-    w = core.as_array(name, "class_weights", class_weights)
-    core.check_float(name, "class_weights", w)
+    w = class_weights
     if not include_background:
       w = w[1:]
     core.check_shape(name, "class_weights", w, per_class.shape[-1:])
     per_class = per_class * jnp.broadcast_to(core.to_float(w, per_class.dtype), per_class.shape)
-  return core.reduce_loss(name, per_class, reduction, where)
+  return core.reduce_loss(name, per_class, reduction, keep)
 
 
 def _tversky_index(stats, alpha, beta, smooth_nr, smooth_dr):
@@ -107,6 +147,7 @@ def _tversky_index(stats, alpha, beta, smooth_nr, smooth_dr):
   return (i + smooth_nr) / (i + alpha * (p - i) + beta * (t - i) + smooth_dr)
 
 
+@declare(input=FLOAT, target=TARGET, class_weights=WEIGHT, **_OVERLAP_OPTIONS)
 def dice_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -135,15 +176,15 @@ def dice_loss(
   References: Milletari et al., "V-Net" (2016); MONAI ``DiceLoss``.
   """
   name = "dice_loss"
-  core.validate_reduction(name, reduction)
-  stats = _overlap(name, input, target, mode=mode, from_logits=from_logits,
-                   ignore_index=ignore_index, include_background=include_background,
-                   batch=batch, axis=axis)
+  stats, keep = _overlap(name, input, target, where, mode=mode, from_logits=from_logits,
+                         ignore_index=ignore_index, include_background=include_background,
+                         batch=batch, axis=axis)
   i, p, t = stats
   per_class = 1.0 - (2.0 * i + smooth_nr) / (p + t + smooth_dr)
-  return _finish(name, per_class, class_weights, reduction, where, include_background)
+  return _finish(name, per_class, class_weights, reduction, keep, include_background)
 
 
+@declare(input=FLOAT, target=TARGET, class_weights=WEIGHT, **_OVERLAP_OPTIONS)
 def jaccard_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -160,9 +201,13 @@ def jaccard_loss(
     where: ArrayLike | None = None,
     axis: int = -1,
 ) -> Array:
-  r"""Soft Jaccard (IoU): :math:`\ell = 1 - \frac{I + s_n}{P + T - I + s_d}` per image and class.
+  r"""Soft Jaccard (IoU): :math:`\ell = 1 - \frac{2I + s_n}{2(P + T - I) + s_d}` per image and class.
 
-  See the module docstring for the options.
+  MONAI's ``DiceLoss(jaccard=True)`` exactly: the union is doubled like the
+  intersection, so the smoothing weighs half as much as in
+  :math:`(I + s)/(U + s)`. segmentation_models_pytorch's ``JaccardLoss(smooth=s)``
+  is this loss with ``smooth_nr = smooth_dr = 2 s``. See the module docstring
+  for the options.
 
   >>> import jax.numpy as jnp, lossjax as lj
   >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
@@ -173,14 +218,18 @@ def jaccard_loss(
   Neural Networks for Image Segmentation" (2016); MONAI ``DiceLoss(jaccard=True)``.
   """
   name = "jaccard_loss"
-  core.validate_reduction(name, reduction)
-  stats = _overlap(name, input, target, mode=mode, from_logits=from_logits,
-                   ignore_index=ignore_index, include_background=include_background,
-                   batch=batch, axis=axis)
-  per_class = 1.0 - _tversky_index(stats, 1.0, 1.0, smooth_nr, smooth_dr)
-  return _finish(name, per_class, class_weights, reduction, where, include_background)
+  stats, keep = _overlap(name, input, target, where, mode=mode, from_logits=from_logits,
+                         ignore_index=ignore_index, include_background=include_background,
+                         batch=batch, axis=axis)
+  i, p, t = stats
+  # MONAI's form: the union doubled, like the intersection, so the smoothing
+  # counts half as much as in (I + s_n) / (U + s_d).
+  per_class = 1.0 - (2.0 * i + smooth_nr) / (2.0 * (p + t - i) + smooth_dr)
+  return _finish(name, per_class, class_weights, reduction, keep, include_background)
 
 
+@declare(input=FLOAT, target=TARGET, alpha=Float(lo=0.0), beta=Float(lo=0.0), class_weights=WEIGHT,
+         **_OVERLAP_OPTIONS)
 def tversky_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -214,14 +263,15 @@ def tversky_loss(
   using 3D fully convolutional deep networks" (2017); MONAI ``TverskyLoss``.
   """
   name = "tversky_loss"
-  core.validate_reduction(name, reduction)
-  stats = _overlap(name, input, target, mode=mode, from_logits=from_logits,
-                   ignore_index=ignore_index, include_background=include_background,
-                   batch=batch, axis=axis)
+  stats, keep = _overlap(name, input, target, where, mode=mode, from_logits=from_logits,
+                         ignore_index=ignore_index, include_background=include_background,
+                         batch=batch, axis=axis)
   per_class = 1.0 - _tversky_index(stats, alpha, beta, smooth_nr, smooth_dr)
-  return _finish(name, per_class, class_weights, reduction, where, include_background)
+  return _finish(name, per_class, class_weights, reduction, keep, include_background)
 
 
+@declare(input=FLOAT, target=TARGET, alpha=Float(lo=0.0), beta=Float(lo=0.0),
+         gamma=Float(lo=0.0, lo_open=True), class_weights=WEIGHT, **_OVERLAP_OPTIONS)
 def focal_tversky_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -258,18 +308,17 @@ def focal_tversky_loss(
   improved Attention U-Net for lesion segmentation" (ISBI 2019).
   """
   name = "focal_tversky_loss"
-  core.validate_reduction(name, reduction)
-  if not gamma > 0:
-    raise core.option_error(name, "gamma", f"{gamma}, expected gamma > 0")
-  stats = _overlap(name, input, target, mode=mode, from_logits=from_logits,
-                   ignore_index=ignore_index, include_background=include_background,
-                   batch=batch, axis=axis)
+  stats, keep = _overlap(name, input, target, where, mode=mode, from_logits=from_logits,
+                         ignore_index=ignore_index, include_background=include_background,
+                         batch=batch, axis=axis)
   one_minus = 1.0 - _tversky_index(stats, alpha, beta, smooth_nr, smooth_dr)
   # x ** gamma has an infinite derivative at 0 for gamma < 1: keep x >= 1e-12.
   per_class = jnp.power(jnp.maximum(one_minus, 1e-12), gamma)
-  return _finish(name, per_class, class_weights, reduction, where, include_background)
+  return _finish(name, per_class, class_weights, reduction, keep, include_background)
 
 
+@declare(input=FLOAT, target=TARGET, w_type=Choice(("square", "simple", "uniform")),
+         **_OVERLAP_OPTIONS)
 def generalized_dice_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -304,12 +353,9 @@ def generalized_dice_loss(
   ``GeneralizedDiceLoss``.
   """
   name = "generalized_dice_loss"
-  core.validate_reduction(name, reduction)
-  if w_type not in ("square", "simple", "uniform"):
-    raise core.option_error(name, "w_type", f"{w_type!r}, expected 'square', 'simple' or 'uniform'")
-  i, p, t = _overlap(name, input, target, mode=mode, from_logits=from_logits,
-                     ignore_index=ignore_index, include_background=include_background,
-                     batch=batch, axis=axis)
+  (i, p, t), keep = _overlap(name, input, target, where, mode=mode, from_logits=from_logits,
+                             ignore_index=ignore_index, include_background=include_background,
+                             batch=batch, axis=axis, per_class=False)
   t_ng = lax.stop_gradient(t)
   if w_type == "uniform":
     w = jnp.ones_like(t_ng)
@@ -321,7 +367,7 @@ def generalized_dice_loss(
     w = w + jnp.where(present, 0.0, jnp.max(w, axis=-1, keepdims=True))
   numer = 2.0 * jnp.sum(i * w, axis=-1) + smooth_nr
   denom = jnp.sum((p + t) * w, axis=-1) + smooth_dr
-  return core.reduce_loss(name, 1.0 - numer / denom, reduction, where)
+  return core.reduce_loss(name, 1.0 - numer / denom, reduction, keep)
 
 
 def _lovasz_grad(gt_sorted: Array) -> Array:
@@ -346,6 +392,7 @@ def _lovasz_sorted(errors: Array, gt: Array, valid: Array) -> Array:
   return jnp.sum(e * lax.stop_gradient(_lovasz_grad(g)), axis=-1)
 
 
+@declare(input=FLOAT, target=REAL, per_image=Bool(), ignore_index=IGNORE_INDEX)
 def lovasz_hinge_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -379,20 +426,29 @@ def lovasz_hinge_loss(
   2018), reference code ``lovasz_losses.py``.
   """
   name = "lovasz_hinge_loss"
-  core.validate_reduction(name, reduction)
-  x = core.as_array(name, "input", input)
-  t = core.as_array(name, "target", target)
-  core.check_float(name, "input", x)
-  core.check_same_shape(name, "target", t, "input", x)
-  if x.ndim < 1:
+  core.check_same_shape(name, "target", target, "input", input)
+  if input.ndim < 1:
     raise ValueError(f"{name}: argument `input` has shape (), expected [N, ...]")
-  dtype = core.compute_dtype(x)
-  valid = jnp.ones(t.shape, bool) if ignore_index is None else t != ignore_index
-  xf = core.to_float(x, dtype).reshape(x.shape[0], -1)
-  yf = jnp.where(valid, t, 0).astype(dtype).reshape(x.shape[0], -1)
-  valid = valid.reshape(x.shape[0], -1)
+  n = input.shape[0]
+  keep = core.as_mask(name, where, (n,) if per_image else ())
+  per_image_keep = None if keep is None else jnp.broadcast_to(keep, (n,))
+  dtype = core.compute_dtype(input)
+  x = core.masked_fill(per_image_keep, core.to_float(input, dtype))
+  y = core.masked_fill(per_image_keep, target)
+  valid = jnp.ones(y.shape, bool) if ignore_index is None else y != ignore_index
+  checked = valid if per_image_keep is None else valid & per_image_keep.reshape(
+      (n,) + (1,) * (y.ndim - 1))
+  # Labels are {0, 1}: anything else (NaN included) makes the image's loss NaN.
+  core.check_values(name, "target", y, lambda a: (a != 0) & (a != 1), "labels in {0, 1}"
+                    + ("" if ignore_index is None else f" or ignore_index={ignore_index}"),
+                    where=checked)
+  bad = valid & (y != 0) & (y != 1)
+  pixels = int(np.prod(input.shape[1:]))
+  xf = x.reshape(n, pixels)
+  yf = jnp.where(valid & ~bad, y, 0).astype(dtype).reshape(n, pixels)
+  valid, bad = valid.reshape(n, pixels), bad.reshape(n, pixels)
   if not per_image:
-    xf, yf, valid = xf.reshape(1, -1), yf.reshape(1, -1), valid.reshape(1, -1)
+    xf, yf, valid, bad = (a.reshape(1, n * pixels) for a in (xf, yf, valid, bad))
   errors = 1.0 - xf * (2.0 * yf - 1.0)
   # ReLU after sorting, as the reference: the order uses the raw errors.
   key = jnp.where(valid, errors, -jnp.inf)
@@ -400,9 +456,12 @@ def lovasz_hinge_loss(
   e = jnp.take_along_axis(jnp.where(valid, errors, 0.0), order, axis=-1)
   g = jnp.take_along_axis(jnp.where(valid, yf, 0.0), order, axis=-1)
   values = jnp.sum(jax.nn.relu(e) * lax.stop_gradient(_lovasz_grad(g)), axis=-1)
-  return core.reduce_loss(name, values if per_image else values[0], reduction, where)
+  values = core.poison(values, jnp.any(bad, axis=-1))
+  return core.reduce_loss(name, values if per_image else values[0], reduction, keep)
 
 
+@declare(input=FLOAT, target=INDEX, from_logits=Bool(), classes=Choice(("present", "all")),
+         per_image=Bool(), ignore_index=IGNORE_INDEX, axis=AXIS)
 def lovasz_softmax_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -445,31 +504,27 @@ def lovasz_softmax_loss(
   2018), reference code ``lovasz_losses.py``.
   """
   name = "lovasz_softmax_loss"
-  core.validate_reduction(name, reduction)
-  if classes not in ("present", "all"):
-    raise core.option_error(name, "classes", f"{classes!r}, expected 'present' or 'all'")
-  x = core.as_array(name, "input", input)
-  t = core.as_array(name, "target", target)
-  core.check_float(name, "input", x)
-  if x.ndim < 2:
-    raise ValueError(f"{name}: argument `input` has shape {x.shape}, expected [N, ..., C]")
-  core.check_int(name, "target", t)
-  core.check_shape(name, "target", t, core.batch_shape(x, axis),
+  if input.ndim < 2:
+    raise ValueError(f"{name}: argument `input` has shape {input.shape}, expected [N, ..., C]")
+  core.check_shape(name, "target", target, core.batch_shape(input, axis),
                    " (input's shape without the class axis)")
-  scores = core.to_float(core.class_axis_last(name, x, axis), core.compute_dtype(x))
-  c = scores.shape[-1]
-  if ignore_index is None:
-    core.check_values(name, "target", t, lambda a: (a < 0) | (a >= c), f"class indices in [0, {c})")
-  else:
-    core.check_values(name, "target", t, lambda a: (a != ignore_index) & ((a < 0) | (a >= c)),
-                      f"class indices in [0, {c}) or ignore_index={ignore_index}")
+  core.check_classes(name, "input", input, axis)
+  scores = core.to_float(core.class_axis_last(name, input, axis), core.compute_dtype(input))
+  n, c = scores.shape[0], scores.shape[-1]
+  keep = core.as_mask(name, where, (n,) if per_image else ())
+  image_keep = None if keep is None else jnp.broadcast_to(keep, (n,))
+  scores = core.masked_fill(image_keep, scores)
+  pixel_keep = None if image_keep is None else jnp.broadcast_to(
+      image_keep.reshape((n,) + (1,) * (target.ndim - 1)), target.shape)
+  t, valid, out_of_range = core.class_indices(name, "target", target, c, ignore_index=ignore_index,
+                                              where=pixel_keep)
   probs = jax.nn.softmax(scores, axis=-1) if from_logits else scores
-  n = scores.shape[0]
-  probs = probs.reshape(n, -1, c)
-  labels = t.reshape(n, -1)
-  valid = jnp.ones(labels.shape, bool) if ignore_index is None else labels != ignore_index
+  pixels = int(np.prod(target.shape[1:]))
+  probs = probs.reshape(n, pixels, c)
+  labels, valid, out_of_range = (a.reshape(n, pixels) for a in (t, valid, out_of_range))
   if not per_image:
-    probs, labels, valid = probs.reshape(1, -1, c), labels.reshape(1, -1), valid.reshape(1, -1)
+    probs, labels, valid, out_of_range = (
+        a.reshape((1, n * pixels) + a.shape[2:]) for a in (probs, labels, valid, out_of_range))
   fg = (labels[..., None] == lax.broadcasted_iota(labels.dtype, probs.shape, 2)).astype(probs.dtype)
   # [groups, C, pixels]: one Lovász term per class.
   fg_c, p_c = jnp.swapaxes(fg, 1, 2), jnp.swapaxes(probs, 1, 2)
@@ -479,7 +534,8 @@ def lovasz_softmax_loss(
       jnp.ones(per_class.shape, bool))
   values = core.safe_div(jnp.sum(jnp.where(counted, per_class, 0.0), axis=-1),
                          jnp.sum(counted, axis=-1).astype(per_class.dtype))
-  return core.reduce_loss(name, values if per_image else values[0], reduction, where)
+  values = core.poison(values, jnp.any(out_of_range, axis=-1))
+  return core.reduce_loss(name, values if per_image else values[0], reduction, keep)
 
 
 # --------------------------------------------------------------------------

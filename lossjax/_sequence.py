@@ -9,6 +9,7 @@ from jax import lax
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
+from lossjax._declare import FLOAT, INDEX, INT, Bool, Int, declare
 from lossjax._spec import LossSpec
 
 Array = jax.Array
@@ -26,7 +27,7 @@ def _logsumexp3(a: Array, b: Array, c: Array) -> Array:
   m = jnp.maximum(jnp.maximum(a, b), c)
   m = lax.stop_gradient(jnp.where(jnp.isneginf(m), jnp.zeros_like(m), m))
   s = jnp.exp(a - m) + jnp.exp(b - m) + jnp.exp(c - m)
-  pos = s > 0
+  pos = core.above_zero(s)  # a NaN log-probability stays NaN, it does not become -inf
   return jnp.where(pos, jnp.log(jnp.where(pos, s, jnp.ones_like(s))) + m, -jnp.inf)
 
 
@@ -42,9 +43,14 @@ def _padded_targets(name, targets, target_lengths, n):
   idx = offsets[:, None] + jnp.arange(s, dtype=offsets.dtype)[None, :]
   if targets.shape[0] == 0:
     return jnp.zeros((n, s), targets.dtype)
-  return jnp.take(targets, jnp.clip(idx, 0, targets.shape[0] - 1))
+  # Past the end of the concatenated targets (lengths that sum to more than
+  # were given, under jit) the target is -1: out of range, so the sequence is NaN.
+  return jnp.where(idx < targets.shape[0], jnp.take(targets, jnp.clip(idx, 0, targets.shape[0] - 1)),
+                   jnp.full_like(idx, -1).astype(targets.dtype))
 
 
+@declare(log_probs=FLOAT, targets=INDEX, input_lengths=INT, target_lengths=INT,
+         blank=Int(lo=0), zero_infinity=Bool())
 def ctc_loss(
     log_probs: ArrayLike,
     targets: ArrayLike,
@@ -109,15 +115,8 @@ def ctc_loss(
   2006); PyTorch ``torch.nn.CTCLoss``.
   """
   name = "ctc_loss"
-  core.validate_reduction(name, reduction)
-  lp = core.as_array(name, "log_probs", log_probs)
-  tg = core.as_array(name, "targets", targets)
-  il = core.as_array(name, "input_lengths", input_lengths)
-  tl = core.as_array(name, "target_lengths", target_lengths)
-  core.check_float(name, "log_probs", lp)
+  lp, tg, il, tl = log_probs, targets, input_lengths, target_lengths
   core.check_rank(name, "log_probs", lp, {2, 3}, " ((T, N, C) or (T, C))")
-  for arg, a in (("targets", tg), ("input_lengths", il), ("target_lengths", tl)):
-    core.check_int(name, arg, a)
   unbatched = lp.ndim == 2
   if unbatched:
     core.check_rank(name, "targets", tg, 1, " (S,) for (T, C) log_probs")
@@ -125,35 +124,48 @@ def ctc_loss(
     core.check_rank(name, "target_lengths", tl, 0, " (a scalar for (T, C) log_probs)")
     lp, tg, il, tl = lp[:, None, :], tg[None, :], il[None], tl[None]
   t_max, n, c = lp.shape
-  if not 0 <= blank < c:
+  if not blank < c:
     raise core.option_error(name, "blank", f"blank must be in label range [0, {c}), got {blank}")
   core.check_shape(name, "input_lengths", il, (n,))
   core.check_shape(name, "target_lengths", tl, (n,))
   core.check_rank(name, "targets", tg, {1, 2}, " ((N, S) padded or concatenated 1-D)")
   if tg.ndim == 2:
     core.check_shape(name, "targets", tg, (n, tg.shape[1]), " (N, S)")
+  keep = core.as_mask(name, where, (n,) if not unbatched else ())
+  keep_n = None if keep is None else keep.reshape(n)
   core.check_values(name, "input_lengths", il, lambda a: (a < 0) | (a > t_max),
-                    f"lengths in [0, {t_max}] (the time axis of log_probs)")
+                    f"lengths in [0, {t_max}] (the time axis of log_probs)", where=keep_n)
   s_avail = tg.shape[1] if tg.ndim == 2 else tg.shape[0]
   core.check_values(name, "target_lengths", tl, lambda a: (a < 0) | (a > s_avail),
-                    f"lengths in [0, {s_avail}] (the targets given)")
-  core.check_values(name, "targets", tg, lambda a: (a < 0) | (a >= c),
-                    f"class indices in [0, {c})")
+                    f"lengths in [0, {s_avail}] (the targets given)", where=keep_n)
+  if tg.ndim == 1 and not unbatched:
+    total = core.concrete_value(tl)
+    if total is not None and int(np.sum(total)) > tg.shape[0]:
+      raise ValueError(
+          f"{name}: argument `targets` has shape {tg.shape}, expected ({int(np.sum(total))},): "
+          "concatenated targets hold sum(target_lengths) labels")
   # Lengths and positions in one integer dtype (any int dtype is accepted).
   il, tl = il.astype(jnp.int32), tl.astype(jnp.int32)
   padded = _padded_targets(name, tg, tl, n)
   s = padded.shape[1]
+  # Only the first target_lengths labels of each sequence are read (padding is not checked).
+  in_target = jnp.arange(s, dtype=jnp.int32)[None, :] < tl[:, None]
+  read = in_target if keep_n is None else in_target & keep_n[:, None]
+  _, _, out_of_range = core.class_indices(name, "targets", padded, c, where=read)
+  # Under jit nothing raises: an out-of-range label or length makes its sequence NaN.
+  bad = (jnp.any(out_of_range & in_target, axis=1) | (il < 0) | (il > t_max) | (tl < 0)
+         | (tl > s_avail))
+  padded = jnp.where(out_of_range, jnp.zeros_like(padded), padded)
   if not zero_infinity and core.CHECKED_MODE.value:
     # Checked mode only (torch returns inf): an alignment needs a frame per
     # label plus a blank between repeated labels.
-    in_target = jnp.arange(1, s, dtype=jnp.int32)[None, :] < tl[:, None]
-    repeats = jnp.sum((padded[:, 1:] == padded[:, :-1]) & in_target, axis=1).astype(jnp.int32)
+    repeats = jnp.sum((padded[:, 1:] == padded[:, :-1]) & in_target[:, 1:], axis=1).astype(jnp.int32)
     core.check_values(name, "input_lengths", il - (tl + repeats), lambda a: a < 0,
                       "each input at least as long as its target plus its repeats "
                       "(an impossible alignment; zero_infinity=True makes it 0)",
-                      checked_only=True)
+                      checked_only=True, where=keep_n)
   dtype = core.compute_dtype(lp)
-  lpf = core.to_float(lp, dtype)
+  lpf = core.masked_fill(None if keep_n is None else keep_n[None, :], core.to_float(lp, dtype))
 
   # Extended labels l' = (blank, y1, blank, y2, ..., blank), length 2S + 1.
   pos = jnp.arange(2 * s + 1, dtype=jnp.int32)
@@ -191,9 +203,10 @@ def ctc_loss(
   if reduction == "mean":
     # torch: each loss over its target length (at least 1), then the batch mean.
     losses = losses / jnp.maximum(tl, 1).astype(dtype)
+  losses = core.poison(losses, bad)
   if unbatched:
     losses = losses[0]
-  return core.reduce_loss(name, losses, reduction, where)
+  return core.reduce_loss(name, losses, reduction, keep)
 
 
 # --------------------------------------------------------------------------
@@ -213,5 +226,6 @@ SPECS = [
     LossSpec(ctc_loss, "sequence", "CTCLoss", _ex_ctc, differentiable=("log_probs",),
              batched=("log_probs", "targets", "input_lengths", "target_lengths"),
              batch_axes={"log_probs": 1}, unbounded=("log_probs",),
-             bad_options={"blank": 7}),
+             bad_options={"blank": 7},
+             classes={"log_probs": 2}),
 ]

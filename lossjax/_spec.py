@@ -41,14 +41,19 @@ class LossSpec:
     softmax_args: positional arguments that are logits over the last axis,
       under a loss invariant to adding a constant along that axis.
     in_batch: the per-element losses depend on the whole batch (in-batch
-      negatives): `where` then masks anchors out of the reduction without
-      removing their samples, so "where equals slicing" does not apply.
+      negatives). `where` removes samples from the batch (as slicing does),
+      so masking one changes the unmasked elements' losses too.
     bad_options: options with an invalid value each (e.g.
       ``{"label_smoothing": 1.5}``); each must raise ValueError naming the loss
       and the option.
     mismatch: maps valid example args to args with a shape error (the generic
       test expects ValueError naming the loss); default: drop the last row of
       the second positional argument.
+    classes: positional arguments with a class axis, and that axis in the
+      example (a loss over zero classes must raise).
+
+  The argument roles and option types are not repeated here: they are the
+  loss's own declaration (``fn.declaration``, see ``lossjax._declare``).
   """
 
   fn: Callable[..., Any]
@@ -66,6 +71,11 @@ class LossSpec:
   softmax_args: tuple[str, ...] = ()
   bad_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
   in_batch: bool = False
+  classes: Mapping[str, int] = dataclasses.field(default_factory=dict)
+
+  @property
+  def declaration(self):
+    return self.fn.declaration
 
   def batch_axis(self, arg: str) -> int:
     return self.batch_axes.get(arg, 0)

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from lossjax import _core as core
 from lossjax._registry import REGISTRY
 from lossjax._spec import LossSpec
 
@@ -51,15 +52,27 @@ class Loss:
 
   spec: LossSpec  # set on each generated class
 
-  def __init__(self, **options: Any) -> None:
+  def __init__(self, *args: Any, **options: Any) -> None:
+    name = type(self).__name__
     allowed = set(self.spec.options) | {"reduction"}
+    if args:
+      raise TypeError(
+          f"{name}: options are keyword-only, e.g. {name}("
+          f"{next(iter(sorted(allowed - {'reduction'})), 'reduction')}=...); got {len(args)} "
+          "positional argument(s)")
     unknown = sorted(set(options) - allowed)
     if unknown:
       raise TypeError(
-          f"{type(self).__name__}: unknown option(s) {', '.join(unknown)}; "
+          f"{name}: unknown option(s) {', '.join(unknown)}; "
           f"expected some of {', '.join(sorted(allowed))}"
       )
-    object.__setattr__(self, "_options", dict(options))
+    # Validated now, with the loss's own declaration, so a bad option fails at construction.
+    declaration = self.spec.declaration
+    if "reduction" in options:
+      core.validate_reduction(name, options["reduction"], declaration.reductions[3:])
+    validated = {k: declaration.options[k].validate(name, k, v) if k in declaration.options else v
+                 for k, v in options.items()}
+    object.__setattr__(self, "_options", validated)
 
   def __call__(self, *args: Any, where: Any = None) -> Any:
     return self.spec.fn(*args, where=where, **self._options)
@@ -114,8 +127,8 @@ def _make_class(spec: LossSpec) -> type[Loss]:
 
 
 def _init_with_signature(signature: inspect.Signature):
-  def __init__(self, **options):
-    Loss.__init__(self, **options)
+  def __init__(self, *args, **options):
+    Loss.__init__(self, *args, **options)
 
   __init__.__signature__ = signature
   return __init__

@@ -17,16 +17,32 @@ import lossjax as lj
 RNG = np.random.default_rng(0)
 
 
+@pytest.mark.parametrize("labels", [
+    [0, 1, 2, 0, 1, 2, 0, 1, 2],
+    [0, 0, 0, 0, 0, 1, 1, 2, 2, 2, 3],  # unbalanced (issue #14): 9.3085 vs optax's 8.4964 before
+])
 @pytest.mark.parametrize("temperature", [0.07, 0.5])
-def test_info_nce_with_labels_equals_optax_ntxent(temperature):
-  # Every label appears equally often, so optax's mean over positive pairs
-  # equals lossjax's mean over anchors of their mean over positives.
-  z = jnp.asarray(RNG.normal(size=(9, 5)))
-  y = jnp.array([0, 1, 2, 0, 1, 2, 0, 1, 2])
+def test_info_nce_with_labels_equals_optax_ntxent(temperature, labels):
+  # optax averages over all positive pairs; so does lossjax's default average="pairs".
+  y = jnp.array(labels)
+  z = jnp.asarray(RNG.normal(size=(len(labels), 5)))
   with jax.numpy_dtype_promotion("standard"):
     want = optax.losses.ntxent(z, y, temperature=temperature)
   np.testing.assert_allclose(lj.info_nce_loss(z, labels=y, temperature=temperature), want,
                              rtol=1e-10)
+
+
+def test_info_nce_average_over_anchors_is_the_mean_of_per_anchor_means():
+  y = jnp.array([0, 0, 0, 0, 0, 1, 1, 2, 2, 2, 3])
+  z = jnp.asarray(RNG.normal(size=(11, 5)))
+  pairs = lj.info_nce_loss(z, labels=y, reduction="none")  # per anchor: sum over positives
+  n_pos = jnp.array([4.0, 4, 4, 4, 4, 1, 1, 2, 2, 2, 0])
+  has = n_pos > 0
+  per_anchor_mean = jnp.where(has, pairs / jnp.where(has, n_pos, 1.0), 0.0)
+  np.testing.assert_allclose(lj.info_nce_loss(z, labels=y, average="anchors"),
+                             jnp.sum(per_anchor_mean) / jnp.sum(has, dtype=float), rtol=1e-13)
+  np.testing.assert_allclose(lj.info_nce_loss(z, labels=y), jnp.sum(pairs) / jnp.sum(n_pos),
+                             rtol=1e-13)
 
 
 def test_paired_views_are_labels_0_to_n_twice():

@@ -18,10 +18,12 @@ def test_targets_outside_plus_minus_one_raise_on_concrete_input():
       call()
 
 
-def test_hinge_with_other_targets_under_jit_takes_both_terms_like_torch():
-  # Unchecked under jit, torch's arithmetic applies: x + max(0, margin - x).
-  got = jax.jit(lj.hinge_embedding_loss)(jnp.array([0.4]), jnp.array([0.0]))
-  np.testing.assert_allclose(got, 0.4 + 0.6)
+def test_hinge_with_other_targets_under_jit_is_nan_not_torchs_sum_of_both_terms():
+  # torch computes x + max(0, margin - x) = 1.0 for a label of 0: a plausible wrong number.
+  # Unchecked under jit, lossjax gives NaN for a label outside {-1, 1} (README's table).
+  assert np.isnan(jax.jit(lj.hinge_embedding_loss)(jnp.array([0.4]), jnp.array([0.0])))
+  assert np.isnan(jax.jit(lj.margin_ranking_loss)(jnp.array([0.4]), jnp.array([0.1]),
+                                                  jnp.array([2.0])))
 
 
 def test_multilabel_margin_counts_only_targets_before_the_first_padding():
@@ -33,7 +35,7 @@ def test_multilabel_margin_counts_only_targets_before_the_first_padding():
 
 
 def test_multi_margin_p_must_be_1_or_2_with_torch_wording():
-  with pytest.raises(ValueError, match="multi_margin_loss: argument `p`: only p == 1 and p == 2"):
+  with pytest.raises(ValueError, match="multi_margin_loss: argument `p`: got 3: only p == 1 and p == 2"):
     lj.multi_margin_loss(jnp.zeros((2, 3)), jnp.array([0, 1]), p=3)
 
 

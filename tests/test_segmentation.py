@@ -35,8 +35,10 @@ def test_tversky_equals_optax(alpha, beta):
 
 
 def test_jaccard_and_dice_equal_optax():
+  # optax's Jaccard form (I + s) / (U + s) is MONAI's (2I + 2s) / (2U + 2s), lossjax's
+  # jaccard_loss with smooth_nr = smooth_dr = 2s (SMP's JaccardLoss is the same form).
   np.testing.assert_allclose(
-      lj.jaccard_loss(X, Y, smooth_nr=0.5, smooth_dr=0.5, reduction="none"), _optax(1.0, 1.0, 0.5),
+      lj.jaccard_loss(X, Y, smooth_nr=1.0, smooth_dr=1.0, reduction="none"), _optax(1.0, 1.0, 0.5),
       rtol=1e-12)
   # optax's dice form (I + s) / ((P + T) / 2 + s) is (2I + 2s) / (P + T + 2s).
   np.testing.assert_allclose(

@@ -1,0 +1,435 @@
+"""Each loss declares its data arguments' roles and its options' types once, beside it.
+
+    @declare(input=FLOAT, target=REAL, weight=FloatArray(), beta=Float(lo=0))
+    def smooth_l1_loss(input, target, *, weight=None, beta=1.0, reduction="mean", where=None):
+      ...
+
+:func:`declare` wraps the loss in the one validator every loss goes through. Before
+the loss's own code runs, it
+
+* binds the call to the signature (an option passed by position is a
+  ``TypeError`` that says options are keyword-only);
+* checks ``reduction`` against the loss's reductions;
+* converts each data argument to a ``jax.Array`` and checks its dtype against
+  its role (:data:`FLOAT`: a floating dtype; :data:`REAL`: bool, integer or
+  floating, never complex; :data:`INDEX` / :data:`INT`: an integer dtype);
+* checks each option against its declared type and range: a bool option takes
+  a Python or numpy bool; a number is a static Python or numpy number, finite
+  (unless declared otherwise) and in range; a choice is one of its values; an
+  array option is a real array of the declared kind.
+
+Every error names the loss, the argument, the value seen and what was
+expected. A wrong type raises :class:`OptionTypeError`, which is both a
+``ValueError`` (lossjax's one error type for bad input) and a ``TypeError``.
+
+The declaration is kept on the function (``fn.declaration``): the catalogue,
+``lossjax.nn`` and the tests read it, so a new option is validated, documented
+and swept with bad values by the generic tests without anyone remembering to.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import math
+import numbers
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jax
+import numpy as np
+
+from lossjax import _core as core
+
+
+class OptionTypeError(ValueError, TypeError):
+  """An argument of the wrong type: a ValueError (lossjax's error for bad input) and a TypeError."""
+
+
+OptionTypeError.__module__ = "lossjax"
+
+
+def _show(value: Any) -> str:
+  text = repr(value)
+  return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _type_error(loss: str, arg: str, value: Any, expected: str) -> OptionTypeError:
+  return OptionTypeError(
+      f"{loss}: argument `{arg}`: got {_show(value)} ({type(value).__name__}), expected {expected}")
+
+
+def _is_tracer(value: Any) -> bool:
+  return isinstance(value, jax.core.Tracer)
+
+
+# --------------------------------------------------------------------------
+# Data arguments
+# --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Role:
+  """How a data argument is converted and what dtype it must have.
+
+  kind: "float" (a floating dtype), "real" (bool, integer or floating),
+  "index" (integer class indices), "target" (class indices, or class
+  probabilities / soft labels when floating), "int" (integers that are not
+  class indices: lengths, group labels), or "any" (passed through
+  unconverted: the loss handles it, e.g. a variance that may be a Python
+  float).
+  """
+
+  kind: str
+  optional: bool = False
+
+  def convert(self, loss: str, arg: str, value: Any) -> Any:
+    if value is None and self.optional:
+      return None
+    if self.kind == "any":
+      return value
+    x = core.as_array(loss, arg, value)
+    if self.kind == "float":
+      core.check_float(loss, arg, x)
+    elif self.kind in ("index", "int"):
+      core.check_int(loss, arg, x)
+    else:
+      core.check_real(loss, arg, x)
+    return x
+
+
+FLOAT = Role("float")
+REAL = Role("real")
+INDEX = Role("index")
+TARGET = Role("target")
+INT = Role("int")
+ANY = Role("any")
+
+
+# --------------------------------------------------------------------------
+# Options
+# --------------------------------------------------------------------------
+
+
+class Option:
+  """An option's declared type and range; :meth:`validate` returns the value to use."""
+
+  optional: bool = False
+
+  def validate(self, loss: str, arg: str, value: Any) -> Any:
+    raise NotImplementedError
+
+  def expected(self) -> str:
+    """What a valid value is, in words (error messages and docs)."""
+    raise NotImplementedError
+
+  def bad_values(self) -> list[Any]:
+    """Values a careless user might pass that must be rejected (the generic tests sweep them)."""
+    return ["nonsense", [1]] + ([] if self.optional else [None])
+
+
+@dataclasses.dataclass(frozen=True)
+class Bool(Option):
+  """True or False (a Python or numpy bool; not 0/1, not a string)."""
+
+  def validate(self, loss, arg, value):
+    if isinstance(value, (bool, np.bool_)):
+      return bool(value)
+    raise _type_error(loss, arg, value, "a bool (True or False)")
+
+  def expected(self):
+    return "a bool"
+
+  def bad_values(self):
+    return ["False", [True], 1, 0.0, float("nan"), -1.0, 1e30, None]
+
+
+def _number(loss: str, arg: str, value: Any, expected: str, integral: bool) -> Any:
+  """A static Python/numpy number (or concrete 0-d array) from `value`, else an error."""
+  if isinstance(value, (bool, np.bool_)):
+    raise _type_error(loss, arg, value, expected)
+  if _is_tracer(value):
+    raise _type_error(
+        loss, arg, value,
+        f"{expected}, known when the loss is traced (a static Python number, not a traced array)")
+  if not isinstance(value, numbers.Number):
+    a = np.asarray(value) if isinstance(value, (np.ndarray, jax.Array)) else None
+    if a is None or a.ndim != 0 or a.dtype.kind not in ("iu" if integral else "iuf"):
+      raise _type_error(loss, arg, value, expected)
+    value = a.item()
+  if integral and not isinstance(value, numbers.Integral):
+    if isinstance(value, numbers.Real) and not math.isfinite(value):
+      raise core.option_error(loss, arg, f"got {value}, expected {expected}")
+    raise _type_error(loss, arg, value, expected)
+  if not isinstance(value, numbers.Real):  # complex
+    raise _type_error(loss, arg, value, expected)
+  return value
+
+
+def _range_text(lo, hi, lo_open, hi_open) -> str:
+  if lo is not None and hi is not None:
+    return f"in {'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}"
+  if lo is not None:
+    return f"{'>' if lo_open else '>='} {lo}"
+  if hi is not None:
+    return f"{'<' if hi_open else '<='} {hi}"
+  return ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Float(Option):
+  """A finite real number (``allow_inf``: ±inf too), optionally in a range."""
+
+  lo: float | None = None
+  hi: float | None = None
+  lo_open: bool = False
+  hi_open: bool = False
+  optional: bool = False
+  allow_inf: bool = False
+  message: str | None = None  # torch's wording for an out-of-range value, where it has one
+
+  def expected(self):
+    text = "a finite number" if not self.allow_inf else "a number"
+    rng = _range_text(self.lo, self.hi, self.lo_open, self.hi_open)
+    return f"{text} {rng}".strip() + (" or None" if self.optional else "")
+
+  def validate(self, loss, arg, value):
+    if value is None and self.optional:
+      return None
+    v = float(_number(loss, arg, value, self.expected(), integral=False))
+    if math.isnan(v) or (math.isinf(v) and not self.allow_inf):
+      raise core.option_error(loss, arg, f"got {v}, expected {self.expected()}")
+    if ((self.lo is not None and (v < self.lo or (self.lo_open and v == self.lo)))
+        or (self.hi is not None and (v > self.hi or (self.hi_open and v == self.hi)))):
+      detail = self.message.format(value=v) if self.message else f"expected {self.expected()}"
+      raise core.option_error(loss, arg, f"got {v}: {detail}")
+    return v
+
+  def bad_values(self):
+    bad = super().bad_values() + ["0.1", True, float("nan"), 1j]
+    if not self.allow_inf:
+      bad += [float("inf"), -float("inf")]
+    if self.lo is not None:
+      bad.append(self.lo if self.lo_open else self.lo - 1.0)
+    if self.hi is not None:
+      bad.append(self.hi if self.hi_open else self.hi + 1.0)
+    return bad
+
+
+@dataclasses.dataclass(frozen=True)
+class Int(Option):
+  """An integer (Python or numpy; not a bool, not 1.5), optionally in a range."""
+
+  lo: int | None = None
+  hi: int | None = None
+  optional: bool = False
+  message: str | None = None
+
+  def expected(self):
+    rng = _range_text(self.lo, self.hi, False, False)
+    return f"an integer {rng}".strip() + (" or None" if self.optional else "")
+
+  def validate(self, loss, arg, value):
+    if value is None and self.optional:
+      return None
+    v = int(_number(loss, arg, value, self.expected(), integral=True))
+    if (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
+      detail = self.message.format(value=v) if self.message else f"expected {self.expected()}"
+      raise core.option_error(loss, arg, f"got {v}: {detail}")
+    return v
+
+  def bad_values(self):
+    bad = super().bad_values() + ["3", 1.5, float("nan"), True]
+    if self.lo is not None:
+      bad.append(self.lo - 1)
+    if self.hi is not None:
+      bad.append(self.hi + 1)
+    return bad
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice(Option):
+  """One of a few strings."""
+
+  values: tuple[str, ...]
+  optional: bool = False
+
+  def expected(self):
+    return "one of " + ", ".join(repr(v) for v in self.values) + (" or None" if self.optional else "")
+
+  def validate(self, loss, arg, value):
+    if value is None and self.optional:
+      return None
+    if isinstance(value, str) and value in self.values:
+      return value
+    raise core.option_error(loss, arg, f"got {_show(value)}, expected {self.expected()}")
+
+  def bad_values(self):
+    return super().bad_values() + [3, self.values[0].upper() + "?"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Function(Option):
+  """A callable (e.g. a distance function)."""
+
+  optional: bool = True
+
+  def expected(self):
+    return "a callable" + (" or None" if self.optional else "")
+
+  def validate(self, loss, arg, value):
+    if (value is None and self.optional) or callable(value):
+      return value
+    raise _type_error(loss, arg, value, self.expected())
+
+  def bad_values(self):
+    return ["euclidean", 3, [len]]
+
+
+@dataclasses.dataclass(frozen=True)
+class ArrayOption(Option):
+  """An array option (class weights, a bias, labels) of a real dtype of the given kind.
+
+  kind: "float" (a floating dtype), "int" (an integer dtype); ``scalar``: a
+  Python number is accepted too, validated as a finite float.
+  """
+
+  kind: str = "float"
+  optional: bool = True
+  scalar: bool = False
+
+  def expected(self):
+    what = "a floating array" if self.kind == "float" else "an integer array"
+    return what + (" or a finite number" if self.scalar else "") + (" or None" if self.optional else "")
+
+  def validate(self, loss, arg, value):
+    if value is None and self.optional:
+      return None
+    if self.scalar and isinstance(value, numbers.Number) and not isinstance(value, (bool, np.bool_)):
+      return Float().validate(loss, arg, value)
+    if isinstance(value, (str, bytes, bool, np.bool_)) or (
+        isinstance(value, numbers.Number) and not self.scalar):
+      raise _type_error(loss, arg, value, self.expected())
+    x = core.as_array(loss, arg, value)
+    if self.kind == "float":
+      core.check_float(loss, arg, x)
+    else:
+      core.check_int(loss, arg, x)
+    return x
+
+  def bad_values(self):
+    return ["nonsense", np.array([1 + 2j, 3j])] + ([] if self.optional else [None])
+
+
+@dataclasses.dataclass(frozen=True)
+class AxisName(Option):
+  """The name of a mesh axis bound where the loss is called (inside ``shard_map``)."""
+
+  optional: bool = True
+
+  def expected(self):
+    return "the name of a mesh axis bound here (call inside shard_map)" + (
+        " or None" if self.optional else "")
+
+  def validate(self, loss, arg, value):
+    if value is None and self.optional:
+      return None
+    if not isinstance(value, str):
+      raise _type_error(loss, arg, value, self.expected())
+    try:
+      jax.lax.axis_size(value)
+    except NameError:
+      raise core.option_error(
+          loss, arg, f"no mesh axis named {value!r} is bound here: vocabulary-parallel mode runs "
+          "inside shard_map over a mesh with that axis") from None
+    return value
+
+  def bad_values(self):
+    return [3, "no_such_axis", ["vocab"]]
+
+
+# --------------------------------------------------------------------------
+# The declaration and the wrapper
+# --------------------------------------------------------------------------
+
+_UNIVERSAL = ("reduction", "where")
+
+
+@dataclasses.dataclass(frozen=True)
+class Declaration:
+  """A loss's declared argument roles and option types (read by the catalogue and the tests)."""
+
+  roles: Mapping[str, Role]
+  options: Mapping[str, Option]
+  reductions: tuple[str, ...]
+
+  def args_of(self, *kinds: str) -> tuple[str, ...]:
+    return tuple(k for k, r in self.roles.items() if r.kind in kinds)
+
+
+def declare(*, reductions: tuple[str, ...] = (), **declared: Role | Option
+            ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+  """Declares a loss's data arguments (Role) and options (Option); see the module docstring.
+
+  Every parameter of the function but ``reduction`` and ``where`` must be
+  declared, and nothing else: a loss with an undeclared option fails at import.
+  ``reductions`` names reductions beyond "none" | "mean" | "sum".
+  """
+
+  def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+    sig = inspect.signature(fn)
+    params = sig.parameters
+    name = fn.__name__
+    undeclared = set(params) - set(declared) - set(_UNIVERSAL)
+    unknown = set(declared) - set(params)
+    if undeclared or unknown or not set(_UNIVERSAL) <= set(params):
+      raise TypeError(f"{name}: declare every argument once: undeclared {sorted(undeclared)}, "
+                      f"unknown {sorted(unknown)}")
+    roles = {k: v for k, v in declared.items() if isinstance(v, Role)}
+    options = {k: v for k, v in declared.items() if isinstance(v, Option)}
+    for k in roles:
+      if params[k].kind == params[k].KEYWORD_ONLY:
+        raise TypeError(f"{name}: data argument {k} must be positional")
+    for k in options:
+      if params[k].kind != params[k].KEYWORD_ONLY:
+        raise TypeError(f"{name}: option {k} must be keyword-only")
+    n_data = sum(p.kind != p.KEYWORD_ONLY for p in params.values())
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+      try:
+        bound = sig.bind(*args, **kwargs)
+      except TypeError as e:
+        hint = (f" ({name} takes at most {n_data} data arguments; options are keyword-only, "
+                f"e.g. {name}(..., {next(iter(options), 'reduction')}=...))"
+                if len(args) > n_data else "")
+        raise TypeError(f"{name}: {e}{hint}") from None
+      given = bound.arguments
+      core.validate_reduction(name, given.get("reduction", params["reduction"].default),
+                              reductions)
+      for k, role in roles.items():
+        if k in given:
+          given[k] = role.convert(name, k, given[k])
+      for k, option in options.items():
+        if k in given:
+          given[k] = option.validate(name, k, given[k])
+      return fn(*bound.args, **bound.kwargs)
+
+    wrapper.declaration = Declaration(roles, options, core.REDUCTIONS + tuple(reductions))
+    return wrapper
+
+  return wrap
+
+
+# Shared declarations of options that several losses take.
+AXIS = Int()
+IGNORE_INDEX = Int(optional=True)
+LABEL_SMOOTHING = Float(0.0, 1.0, message="label_smoothing must be between 0.0 and 1.0. Got: {value}")
+WEIGHT = ArrayOption("float")
+
+__all__ = [
+    "ANY", "AXIS", "ArrayOption", "AxisName", "Bool", "Choice", "Declaration", "FLOAT", "Float",
+    "Function", "IGNORE_INDEX", "INDEX", "INT", "Int", "LABEL_SMOOTHING", "Option",
+    "OptionTypeError", "REAL", "Role", "TARGET", "WEIGHT", "declare",
+]
