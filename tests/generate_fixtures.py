@@ -49,7 +49,9 @@ def collect() -> tuple[dict[str, list[Case]], dict[str, tuple[str, ...]]]:
         raise SystemExit(f"{name} has cases in two modules")
       cases[name] = entries
     reductions.update(getattr(module, "REDUCTIONS", {}))
-  for module in appended:
+  # Appended modules in the order of their APPENDS rank (True is 1), so that a
+  # later module's cases never move an earlier one's seeds.
+  for module in sorted(appended, key=lambda m: int(m.APPENDS)):
     for name, entries in module.CASES.items():
       cases[name] = cases.get(name, []) + entries
   return cases, reductions
