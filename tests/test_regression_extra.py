@@ -40,9 +40,16 @@ def test_cosine_similarity_loss_at_zero_vectors_is_one_with_finite_gradient():
   assert value == 1.0 and all(np.all(np.isfinite(g)) for g in grads)
 
 
-def test_msle_rejects_negative_values_like_scikit_learn():
+def test_msle_rejects_values_at_or_below_minus_one_like_scikit_learn():
   with pytest.raises(ValueError, match=r"msle_loss: argument `target` holds -1.0"):
     lj.msle_loss(jnp.ones(2), jnp.array([1.0, -1.0]))
+  sklearn = pytest.importorskip("sklearn.metrics")
+  x, t = jnp.array([-0.5, 0.3, 2.0]), jnp.array([0.2, -0.9, 1.0])  # (-1, 0) is defined
+  np.testing.assert_allclose(lj.msle_loss(x, t),
+                             sklearn.mean_squared_log_error(np.asarray(t), np.asarray(x)),
+                             rtol=1e-12)
+  with pytest.raises(ValueError):
+    sklearn.mean_squared_log_error(np.array([1.0, -1.0]), np.ones(2))
 
 
 def test_mape_with_a_zero_target_is_finite():
@@ -54,3 +61,11 @@ def test_charbonnier_is_smooth_at_zero_and_tends_to_l1():
   g = jax.grad(lj.charbonnier_loss)(jnp.zeros(3), jnp.zeros(3))
   np.testing.assert_array_equal(g, 0.0)
   np.testing.assert_allclose(lj.charbonnier_loss(X, T, eps=1e-9), lj.l1_loss(X, T), rtol=1e-9)
+
+
+def test_mape_equals_scikit_learn():
+  sklearn = pytest.importorskip("sklearn.metrics")
+  x, t = jnp.asarray(RNG.normal(size=(7,))), jnp.asarray(RNG.normal(size=(7,))).at[2].set(0.0)
+  np.testing.assert_allclose(
+      lj.mape_loss(x, t), sklearn.mean_absolute_percentage_error(np.asarray(t), np.asarray(x)),
+      rtol=1e-12)
