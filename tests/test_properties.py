@@ -40,6 +40,8 @@ def _take(spec, args, kwargs, index):
           {k: pick(k, v) for k, v in kwargs.items()})
 
 
+# Exhaustive beside test_registry's fixed mask and test_edges' masked NaN row: CI's slow run.
+@pytest.mark.slow
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 @SETTINGS
 @given(data=st.data())
@@ -85,7 +87,7 @@ def test_softmax_losses_are_shift_invariant(spec, shift):
 BOUNDED = [s for s in SPECS if s.unbounded]
 
 
-@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
+@pytest.mark.parametrize("dtype", [jnp.float32, pytest.param(jnp.float64, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("spec", BOUNDED, ids=[s.name for s in BOUNDED])
 @SETTINGS
 @given(scale=st.sampled_from([1e2, 1e3, 1e4]))
@@ -116,8 +118,15 @@ def _numpy_example(spec, dtype):
   return [cast(a) for a in args], {k: cast(v) for k, v in kwargs.items()}
 
 
-@pytest.mark.parametrize("x64", [True, False])
-@pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16, jnp.float32, jnp.float64])
+# The default run keeps what test_registry does not cover (x64 off) in the dtype users train
+# in; the rest of the matrix is CI's slow run.
+_SLOW = pytest.mark.slow
+
+
+@pytest.mark.parametrize("x64", [pytest.param(True, marks=_SLOW), False])
+@pytest.mark.parametrize("dtype", [pytest.param(jnp.bfloat16, marks=_SLOW),
+                                   pytest.param(jnp.float16, marks=_SLOW), jnp.float32,
+                                   pytest.param(jnp.float64, marks=_SLOW)])
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_dtype_policy_matrix(spec, dtype, x64):
   with jax.enable_x64(x64):
