@@ -1,9 +1,10 @@
 """lossjax: every torch.nn loss with PyTorch's exact numbers, and the losses
 people keep re-writing by hand, as pure JAX functions.
 
->>> import jax.numpy as jnp, lossjax as lj
->>> print(f"{lj.mse_loss(jnp.array([1.0, 2.0]), jnp.array([1.0, 4.0])):.1f}")
-2.0
+Examples:
+  >>> import jax.numpy as jnp, lossjax as lj
+  >>> print(f"{lj.mse_loss(jnp.array([1.0, 2.0]), jnp.array([1.0, 4.0])):.1f}")
+  2.0
 """
 
 # Each family module names its public losses in __all__; they are re-exported

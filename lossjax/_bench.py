@@ -397,7 +397,7 @@ def bf16_cross_entropy(shapes=((1024, 131072), (8192, 32768)), repeats: int = 7)
 
 
 def bf16_table(rows: list[dict]) -> str:
-  """Markdown for :func:`bf16_cross_entropy`'s rows."""
+  """Markdown for `bf16_cross_entropy`'s rows."""
   out = ["| logits | mode | float32 s | bf16 s | bf16 / float32 | relative difference of the loss |",
          "| --- | --- | ---: | ---: | ---: | ---: |"]
   out += [f"| [{r['shape'][0]}, {r['shape'][1]}] | {r['mode']} | {r['f32']:.4f} | {r['bf16']:.4f} | "

@@ -24,19 +24,20 @@ def checked(fn: F) -> F:
   ``checked``, every value check that lossjax makes on concrete inputs also
   runs inside ``jit`` and ``vmap``: class indices, probabilities in [0, 1],
   non-negative variances, and so on. It is built on
-  ``jax.experimental.checkify``. A violation raises :class:`CheckError`, a
+  ``jax.experimental.checkify``. A violation raises [`CheckError`][lossjax.CheckError], a
   ``ValueError`` whose message names the loss, the argument and the offending
   value. Without ``checked``, the compiled program contains no check at all.
 
   Call the wrapped function outside ``jit``. The function it wraps may itself
   be jitted: it is traced again with the checks.
 
-  >>> import jax, jax.numpy as jnp, lossjax as lj
-  >>> step = lj.checked(jax.jit(lj.cross_entropy))
-  >>> step(jnp.zeros((2, 10)), jnp.array([3, 42]))  # doctest: +ELLIPSIS
-  Traceback (most recent call last):
-  ...
-  lossjax.CheckError: cross_entropy: argument `target` holds 42, expected class indices in [0, 10) ...
+  Examples:
+    >>> import jax, jax.numpy as jnp, lossjax as lj
+    >>> step = lj.checked(jax.jit(lj.cross_entropy))
+    >>> step(jnp.zeros((2, 10)), jnp.array([3, 42]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    lossjax.CheckError: cross_entropy: argument `target` holds 42, expected class indices in [0, 10) ...
   """
   checkified = checkify.checkify(fn, errors=checkify.user_checks)
 

@@ -251,7 +251,7 @@ def _class_index_nll(
   divides by the summed ``w_y`` of counted targets (torch's normaliser, used
   for both terms). log p is never materialised: the target's score is picked
   by a gather whose gradient is an elementwise one-hot select (see
-  :func:`_pick`), and the smoothing term is
+  `_pick`), and the smoothing term is
   ``lse Σ_c w_c - Σ_c w_c s_c``. ``poly_epsilon`` adds Poly-1's
   ``ε (1 - p_y)``. `keep` is the validated `where` mask (the scores are
   already filled under it).
@@ -314,16 +314,17 @@ def cross_entropy(
 
   With class indices ``y`` (any integer dtype), per element
 
-  .. math::
-    \ell = (1 - \varepsilon)\, w_y\, (-\log p_y)
-      + \frac{\varepsilon}{C} \sum_c w_c\, (-\log p_c),
-    \qquad p = \mathrm{softmax}(x),
+  $$
+  \ell = (1 - \varepsilon)\, w_y\, (-\log p_y)
+  + \frac{\varepsilon}{C} \sum_c w_c\, (-\log p_c),
+  \qquad p = \mathrm{softmax}(x),
+  $$
 
-  and "mean" divides by :math:`\sum w_y` over the counted targets (targets equal
+  and "mean" divides by $\sum w_y$ over the counted targets (targets equal
   to ``ignore_index`` or masked by ``where`` are not counted). With class
   probabilities ``t`` (a float target of the input's shape), per element
-  :math:`\ell = -\sum_c w_c t'_c \log p_c` with :math:`t' = (1-\varepsilon)t +
-  \varepsilon/C`, and "mean" divides by the number of elements.
+  $\ell = -\sum_c w_c t'_c \log p_c$ with $t' = (1-\varepsilon)t +
+  \varepsilon/C$, and "mean" divides by the number of elements.
 
   Args:
     input: logits, ``[C]``, ``[..., C]`` (``axis=-1``) or ``[N, C, d1, ...]``
@@ -345,10 +346,11 @@ def cross_entropy(
   Differences from torch: an all-ignored "mean" is 0, not NaN; a ``-inf`` logit
   with a zero probability target gives a finite loss, not NaN.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> logits = jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
-  >>> print(f"{lj.cross_entropy(logits, jnp.array([0, 2])):.4f}")
-  0.1755
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> logits = jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
+    >>> print(f"{lj.cross_entropy(logits, jnp.array([0, 2])):.4f}")
+    0.1755
 
   References:
     PyTorch ``torch.nn.CrossEntropyLoss``; Szegedy et al., "Rethinking the
@@ -427,7 +429,7 @@ def nll_loss(
   r"""Negative log-likelihood of class indices under given log-probabilities.
 
   The twin of ``torch.nn.functional.nll_loss``. Per element
-  :math:`\ell = -w_y\, x_y`; "mean" divides by :math:`\sum w_y` over counted
+  $\ell = -w_y\, x_y$; "mean" divides by $\sum w_y$ over counted
   targets (not ``ignore_index``, not masked).
 
   Args:
@@ -440,10 +442,11 @@ def nll_loss(
     where: boolean mask broadcastable to the per-element loss.
     axis: the class axis of ``input``.
 
-  >>> import jax, jax.numpy as jnp, lossjax as lj
-  >>> logp = jax.nn.log_softmax(jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]]))
-  >>> print(f"{lj.nll_loss(logp, jnp.array([0, 2])):.4f}")
-  0.1755
+  Examples:
+    >>> import jax, jax.numpy as jnp, lossjax as lj
+    >>> logp = jax.nn.log_softmax(jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]]))
+    >>> print(f"{lj.nll_loss(logp, jnp.array([0, 2])):.4f}")
+    0.1755
 
   References: PyTorch ``torch.nn.NLLLoss``.
   """
@@ -504,9 +507,9 @@ def binary_cross_entropy(
   r"""Binary cross-entropy between probabilities and targets.
 
   The twin of ``torch.nn.functional.binary_cross_entropy``. Per element
-  :math:`\ell = -w\,[t \log p + (1 - t) \log(1 - p)]` with each log clamped at
+  $\ell = -w\,[t \log p + (1 - t) \log(1 - p)]$ with each log clamped at
   −100 as torch does, so ``p`` exactly 0 or 1 gives a finite loss. The
-  gradient wrt ``p`` is torch's, :math:`w (p - t) / \max(p(1-p), 10^{-12})`,
+  gradient wrt ``p`` is torch's, $w (p - t) / \max(p(1-p), 10^{-12})$,
   finite at 0 and 1.
 
   Args:
@@ -516,10 +519,11 @@ def binary_cross_entropy(
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the input's shape.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> p = jnp.array([0.9, 0.2, 0.6])
-  >>> print(f"{lj.binary_cross_entropy(p, jnp.array([1.0, 0.0, 1.0])):.4f}")
-  0.2798
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> p = jnp.array([0.9, 0.2, 0.6])
+    >>> print(f"{lj.binary_cross_entropy(p, jnp.array([1.0, 0.0, 1.0])):.4f}")
+    0.2798
 
   References: PyTorch ``torch.nn.BCELoss``.
   """
@@ -551,10 +555,12 @@ def binary_cross_entropy_with_logits(
   r"""Binary cross-entropy on logits, computed stably in log space.
 
   The twin of ``torch.nn.functional.binary_cross_entropy_with_logits``. Per
-  element, with :math:`l = 1 + (p_w - 1)\,t`,
+  element, with $l = 1 + (p_w - 1)\,t$,
 
-  .. math:: \ell = w\,[(1 - t)\,x - l \log\sigma(x)]
-     = -w\,[p_w\, t \log\sigma(x) + (1 - t) \log\sigma(-x)].
+  $$
+  \ell = w\,[(1 - t)\,x - l \log\sigma(x)]
+  = -w\,[p_w\, t \log\sigma(x) + (1 - t) \log\sigma(-x)].
+  $$
 
   Args:
     input: logits, any shape.
@@ -568,11 +574,12 @@ def binary_cross_entropy_with_logits(
   ``±inf`` logits give finite values and gradients (torch gives NaN for
   ``-inf`` with target 0).
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> x = jnp.array([2.0, -1.0, 0.5])
-  >>> t = jnp.array([1.0, 0.0, 1.0])
-  >>> print(f"{lj.binary_cross_entropy_with_logits(x, t, pos_weight=jnp.array(2.0)):.4f}")
-  0.5051
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> x = jnp.array([2.0, -1.0, 0.5])
+    >>> t = jnp.array([1.0, 0.0, 1.0])
+    >>> print(f"{lj.binary_cross_entropy_with_logits(x, t, pos_weight=jnp.array(2.0)):.4f}")
+    0.5051
 
   References: PyTorch ``torch.nn.BCEWithLogitsLoss``.
   """
@@ -603,14 +610,16 @@ def sigmoid_focal_loss(
 ) -> Array:
   r"""Binary focal loss on logits (torchvision's ``sigmoid_focal_loss``).
 
-  With :math:`p = \sigma(x)` and :math:`p_t = p\,t + (1 - p)(1 - t)`,
+  With $p = \sigma(x)$ and $p_t = p\,t + (1 - p)(1 - t)$,
 
-  .. math:: \ell = \alpha_t\,(1 - p_t)^{\gamma}\,\mathrm{BCE}(x, t),
-     \qquad \alpha_t = \alpha t + (1 - \alpha)(1 - t),
+  $$
+  \ell = \alpha_t\,(1 - p_t)^{\gamma}\,\mathrm{BCE}(x, t),
+  \qquad \alpha_t = \alpha t + (1 - \alpha)(1 - t),
+  $$
 
   and ``alpha < 0`` disables the weighting. Targets may be soft. The
   modulating factor is computed in log space, as
-  :math:`\exp(\gamma \log(1 - p_t))`, with ``log(1 - p_t)`` a
+  $\exp(\gamma \log(1 - p_t))$, with ``log(1 - p_t)`` a
   log-sum-exp of log-sigmoids. So logits of ±1000 give a finite value,
   gradient and Hessian for every ``gamma``, including 0 (optax #1267).
   Default reduction "mean", like every lossjax loss (torchvision's is "none").
@@ -623,10 +632,11 @@ def sigmoid_focal_loss(
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the inputs' shape.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> x = jnp.array([2.0, -1.0, 0.5])
-  >>> print(f"{lj.sigmoid_focal_loss(x, jnp.array([1.0, 0.0, 1.0])):.4f}")
-  0.0114
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> x = jnp.array([2.0, -1.0, 0.5])
+    >>> print(f"{lj.sigmoid_focal_loss(x, jnp.array([1.0, 0.0, 1.0])):.4f}")
+    0.0114
 
   References: Lin et al., "Focal Loss for Dense Object Detection" (2017);
   torchvision ``ops.sigmoid_focal_loss``.
@@ -672,14 +682,14 @@ def softmax_focal_loss(
     where: ArrayLike | None = None,
     axis: int = -1,
 ) -> Array:
-  r"""Multi-class focal loss: :math:`\ell = -\alpha_y\,w_y\,(1 - p_y)^{\gamma} \log p_y`.
+  r"""Multi-class focal loss: $\ell = -\alpha_y\,w_y\,(1 - p_y)^{\gamma} \log p_y$.
 
   The softmax generalisation of Lin et al.'s focal loss, with a per-class
   ``alpha`` (a ``[C]`` array, or one float for every class). "mean" divides
-  by :math:`\sum w_y` over the counted targets, as :func:`cross_entropy`
+  by $\sum w_y$ over the counted targets, as [`cross_entropy`][lossjax.cross_entropy]
   does (by their count without ``weight``). ``gamma=0`` with no
-  ``alpha`` is exactly :func:`cross_entropy`. :math:`1 - p_y` is computed as
-  ``-expm1(log p_y)``, accurate as :math:`p_y \to 1`.
+  ``alpha`` is exactly [`cross_entropy`][lossjax.cross_entropy]. $1 - p_y$ is computed as
+  ``-expm1(log p_y)``, accurate as $p_y \to 1$.
 
   Args:
     logits: ``[..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).
@@ -692,10 +702,11 @@ def softmax_focal_loss(
     where: boolean mask broadcastable to the per-element loss.
     axis: the class axis.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> logits = jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
-  >>> print(f"{lj.softmax_focal_loss(logits, jnp.array([0, 1])):.4f}")
-  1.3061
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> logits = jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
+    >>> print(f"{lj.softmax_focal_loss(logits, jnp.array([0, 1])):.4f}")
+    1.3061
 
   References: Lin et al., "Focal Loss for Dense Object Detection" (2017).
   """
@@ -739,11 +750,11 @@ def poly1_cross_entropy(
     where: ArrayLike | None = None,
     axis: int = -1,
 ) -> Array:
-  r"""Poly-1 cross-entropy: :math:`\ell = \mathrm{CE} + \epsilon\,(1 - p_t)`.
+  r"""Poly-1 cross-entropy: $\ell = \mathrm{CE} + \epsilon\,(1 - p_t)$.
 
-  PolyLoss's first-order form (Leng et al. 2022), where :math:`p_t` is the
+  PolyLoss's first-order form (Leng et al. 2022), where $p_t$ is the
   probability of the target: the labelled class for integer labels, or
-  :math:`\sum_c t_c p_c` for probability labels (optax's
+  $\sum_c t_c p_c$ for probability labels (optax's
   ``poly_loss_cross_entropy`` convention, default epsilon 1 as in the paper).
 
   Args:
@@ -755,10 +766,11 @@ def poly1_cross_entropy(
     where: boolean mask broadcastable to the per-element loss.
     axis: the class axis.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> logits = jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
-  >>> print(f"{lj.poly1_cross_entropy(logits, jnp.array([0, 2])):.4f}")
-  0.3346
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> logits = jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
+    >>> print(f"{lj.poly1_cross_entropy(logits, jnp.array([0, 2])):.4f}")
+    0.3346
 
   References: Leng et al., "PolyLoss: A Polynomial Expansion Perspective of
   Classification Loss Functions" (ICLR 2022).
@@ -778,11 +790,11 @@ def generalized_cross_entropy(
     where: ArrayLike | None = None,
     axis: int = -1,
 ) -> Array:
-  r"""Generalized cross-entropy: :math:`\ell = (1 - p_y^{q}) / q`, robust to noisy labels.
+  r"""Generalized cross-entropy: $\ell = (1 - p_y^{q}) / q$, robust to noisy labels.
 
-  Zhang & Sabuncu's :math:`L_q` loss: :math:`q \to 0` is cross-entropy,
-  :math:`q = 1` is MAE on the target probability. :math:`p_y^q` is computed
-  as :math:`\exp(q \log p_y)` from the log-normaliser, so it is finite for
+  Zhang & Sabuncu's $L_q$ loss: $q \to 0$ is cross-entropy,
+  $q = 1$ is MAE on the target probability. $p_y^q$ is computed
+  as $\exp(q \log p_y)$ from the log-normaliser, so it is finite for
   any logits.
 
   Args:
@@ -793,10 +805,11 @@ def generalized_cross_entropy(
     where: boolean mask broadcastable to the per-element loss.
     axis: the class axis.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> logits = jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
-  >>> print(f"{lj.generalized_cross_entropy(logits, jnp.array([0, 1])):.4f}")
-  0.7321
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> logits = jnp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
+    >>> print(f"{lj.generalized_cross_entropy(logits, jnp.array([0, 1])):.4f}")
+    0.7321
 
   References: Zhang & Sabuncu, "Generalized Cross Entropy Loss for Training
   Deep Neural Networks with Noisy Labels" (NeurIPS 2018).
@@ -821,7 +834,7 @@ def z_loss(
     where: ArrayLike | None = None,
     axis: int = -1,
 ) -> Array:
-  r"""PaLM's auxiliary z-loss: :math:`\ell = (\log \sum_c e^{x_c})^2` per example.
+  r"""PaLM's auxiliary z-loss: $\ell = (\log \sum_c e^{x_c})^2$ per example.
 
   Keeps the softmax normaliser near 1 (log Z near 0) for stable training.
   Scale it yourself (PaLM uses 1e-4). It needs no labels.
@@ -832,9 +845,10 @@ def z_loss(
     where: boolean mask broadcastable to the per-example loss.
     axis: the class axis.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(f"{lj.z_loss(jnp.array([[2.0, 0.5, -1.0]])):.4f}")
-  5.0235
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> print(f"{lj.z_loss(jnp.array([[2.0, 0.5, -1.0]])):.4f}")
+    5.0235
 
   References: Chowdhery et al., "PaLM: Scaling Language Modeling with
   Pathways" (2022), section 5.

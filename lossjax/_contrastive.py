@@ -45,10 +45,10 @@ def info_nce_loss(
 ) -> Array:
   r"""InfoNCE / NT-Xent over cosine similarities, for paired views or labels.
 
-  With :math:`s_{ij} = \cos(z_i, z_j) / \tau`, each positive pair
-  :math:`(i, j)` (same label, :math:`j \ne i`) costs
-  :math:`-\log \frac{e^{s_{ij}}}{e^{s_{ij}} + \sum_{k \in N(i)} e^{s_{ik}}}`,
-  with :math:`N(i)` the samples of other labels, as in optax's ``ntxent``.
+  With $s_{ij} = \cos(z_i, z_j) / \tau$, each positive pair
+  $(i, j)$ (same label, $j \ne i$) costs
+  $-\log \frac{e^{s_{ij}}}{e^{s_{ij}} + \sum_{k \in N(i)} e^{s_{ik}}}$,
+  with $N(i)$ the samples of other labels, as in optax's ``ntxent``.
   With ``average="pairs"`` (the default) "mean" averages over all positive
   pairs, as optax's ``ntxent`` and pytorch-metric-learning's ``NTXentLoss``
   do, and the per-anchor loss ("none") is the sum over the anchor's
@@ -78,11 +78,12 @@ def info_nce_loss(
 
   Zero vectors have cosine 0 with every vector and finite gradients.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> z1 = jnp.array([[1.0, 0.0], [0.0, 1.0]])
-  >>> z2 = jnp.array([[0.9, 0.1], [0.1, 0.9]])
-  >>> print(f"{lj.info_nce_loss(z1, z2, temperature=0.5):.4f}")
-  0.2965
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> z1 = jnp.array([[1.0, 0.0], [0.0, 1.0]])
+    >>> z2 = jnp.array([[0.9, 0.1], [0.1, 0.9]])
+    >>> print(f"{lj.info_nce_loss(z1, z2, temperature=0.5):.4f}")
+    0.2965
 
   References: Oord et al., "Representation Learning with Contrastive
   Predictive Coding" (2018); Chen et al., "SimCLR" (2020); optax ``ntxent``.
@@ -142,11 +143,13 @@ def supcon_loss(
 
   ``features`` ``[N, V, D]`` hold V views of N samples (normalise them first,
   as the reference expects). The views are flattened into
-  :math:`A = NV` samples. For an anchor :math:`i` with positives :math:`P(i)`
-  (same label, or same sample without labels, :math:`\ne i`),
+  $A = NV$ samples. For an anchor $i$ with positives $P(i)$
+  (same label, or same sample without labels, $\ne i$),
 
-  .. math:: \ell_i = -\frac{\tau}{\tau_b} \frac{1}{|P(i)|} \sum_{p \in P(i)}
-     \log \frac{e^{z_i \cdot z_p / \tau}}{\sum_{a \ne i} e^{z_i \cdot z_a / \tau}}.
+  $$
+  \ell_i = -\frac{\tau}{\tau_b} \frac{1}{|P(i)|} \sum_{p \in P(i)}
+  \log \frac{e^{z_i \cdot z_p / \tau}}{\sum_{a \ne i} e^{z_i \cdot z_a / \tau}}.
+  $$
 
   ``contrast_mode="one"`` uses only the first view as anchors. Anchors
   without positives contribute 0, as in the reference (which divides by 1).
@@ -164,10 +167,11 @@ def supcon_loss(
       ``[V, N]`` for "all", ``[N]`` for "one").
     where: boolean mask broadcastable to the per-anchor loss.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> f = jnp.array([[[1.0, 0.0], [0.8, 0.6]], [[0.0, 1.0], [0.6, 0.8]]])
-  >>> print(f"{lj.supcon_loss(f, jnp.array([0, 1]), temperature=0.5, base_temperature=0.5):.4f}")
-  0.8707
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> f = jnp.array([[[1.0, 0.0], [0.8, 0.6]], [[0.0, 1.0], [0.6, 0.8]]])
+    >>> print(f"{lj.supcon_loss(f, jnp.array([0, 1]), temperature=0.5, base_temperature=0.5):.4f}")
+    0.8707
 
   References: Khosla et al., "Supervised Contrastive Learning" (NeurIPS
   2020), reference code ``SupContrast/losses.py``.
@@ -223,10 +227,10 @@ def contrastive_loss(
 ) -> Array:
   r"""Pair contrastive loss with margins (Hadsell et al. 2006; pytorch-metric-learning's margins).
 
-  With :math:`d` the distance between paired rows, similar pairs cost
-  :math:`\max(0, d - m_+)` and dissimilar pairs :math:`\max(0, m_- - d)`.
+  With $d$ the distance between paired rows, similar pairs cost
+  $\max(0, d - m_+)$ and dissimilar pairs $\max(0, m_- - d)$.
   ``distance="euclidean"`` is the L2 distance of the embeddings as given (no
-  normalisation); ``"cosine"`` is :math:`1 - \cos`. Identical or zero
+  normalisation); ``"cosine"`` is $1 - \cos$. Identical or zero
   vectors have finite gradients.
 
   Args:
@@ -239,10 +243,11 @@ def contrastive_loss(
     reduction: "mean" (default, over pairs), "sum" or "none".
     where: boolean mask over pairs.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> a, b = jnp.array([[0.0, 0.0], [1.0, 0.0]]), jnp.array([[0.3, 0.4], [1.0, 0.5]])
-  >>> print(f"{lj.contrastive_loss(a, b, jnp.array([True, False])):.4f}")
-  0.5000
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> a, b = jnp.array([[0.0, 0.0], [1.0, 0.0]]), jnp.array([[0.3, 0.4], [1.0, 0.5]])
+    >>> print(f"{lj.contrastive_loss(a, b, jnp.array([True, False])):.4f}")
+    0.5000
 
   References: Hadsell, Chopra & LeCun, "Dimensionality Reduction by Learning
   an Invariant Mapping" (CVPR 2006); pytorch-metric-learning

@@ -2,13 +2,13 @@
 
 Everything a loss shares lives here, written once:
 
-* :func:`reduce_loss` applies ``reduction`` ("mean" | "sum" | "none", plus
+* `reduce_loss` applies ``reduction`` ("mean" | "sum" | "none", plus
   "batchmean" where a loss allows it) together with the ``where`` mask and any
   internal validity mask (``ignore_index``), with the normaliser a torch twin
   uses ("mean" divides by the count of counted elements, or by the summed
   normaliser weights when a loss passes them). An all-masked mean is 0 with a
   zero gradient, never NaN.
-* :func:`compute_dtype` / :func:`to_float` implement the dtype policy: math in
+* `compute_dtype` / `to_float` implement the dtype policy: math in
   float32 at least, float64 when given float64 with x64 on; 16-bit inputs give a
   float32 loss; gradients come back in each input's own dtype because the cast
   is the first op applied to it (its transpose casts the cotangent back).
@@ -231,7 +231,7 @@ def elementwise(loss: str, where: Any, *pairs: tuple[str, Array], fill: dict[str
   silent broadcasting). Returns the validated `where` mask (None without one)
   and the arguments converted to the compute dtype (of all of them and
   `dtype_args`), with masked elements replaced by ``fill[arg]`` (default 0)
-  by :func:`masked_fill`.
+  by `masked_fill`.
   """
   first_arg, first = pairs[0]
   for arg, a in pairs[1:]:
@@ -296,7 +296,7 @@ def _softplus_jvp(primals, tangents):
 
 
 def log_sigmoid(x: Array) -> Array:
-  """log σ(x) = -softplus(-x), stable for any sign of x (see :func:`softplus`)."""
+  """log σ(x) = -softplus(-x), stable for any sign of x (see `softplus`)."""
   return -softplus(-x)
 
 
@@ -397,7 +397,7 @@ CHECKED_MODE = jax.make_user_context(default_value=False)
 
 class CheckError(ValueError):
   """A value contract (class index, probability, variance, ...) violated under
-  :func:`lossjax.checked`, inside jit or vmap."""
+  `lossjax.checked`, inside jit or vmap."""
 
 
 CheckError.__module__ = "lossjax"  # its public home
@@ -413,10 +413,10 @@ def check_values(
   ...), so it applies to numpy arrays (values known now: checked now, as torch
   does, also under ``grad`` and ``vmap`` outside ``jit``) and to traced jax
   arrays. Values known only at run time (inside ``jit``) are checked only
-  inside :func:`lossjax.checked` (XLA cannot raise at run time); otherwise the
+  inside `lossjax.checked` (XLA cannot raise at run time); otherwise the
   compiled program pays nothing for the check. A check that torch does not
   make (NaN inputs, an impossible CTC alignment) is ``checked_only``: it
-  runs only inside :func:`lossjax.checked`. Elements where the boolean
+  runs only inside `lossjax.checked`. Elements where the boolean
   ``where`` (broadcastable to x) is False are masked: never checked.
   """
   if x is None:
@@ -467,7 +467,7 @@ def class_indices(
   An index outside ``[0, num_classes)`` (other than ``ignore_index``, and
   outside masked elements) raises where values are known now and in checked
   mode. Inside ``jit`` it cannot raise: the loss then poisons the element
-  with :func:`poison` so that it gives NaN, never a plausible number (a
+  with `poison` so that it gives NaN, never a plausible number (a
   negative index would otherwise wrap to class C - 1). ``safe`` holds 0 in
   place of ignored and out-of-range indices, so gathers read a real class;
   ``counted`` is False at ignored indices. ``lowest`` < 0 admits padding

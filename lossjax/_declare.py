@@ -4,22 +4,22 @@
     def smooth_l1_loss(input, target, *, weight=None, beta=1.0, reduction="mean", where=None):
       ...
 
-:func:`declare` wraps the loss in the one validator every loss goes through. Before
+`declare` wraps the loss in the one validator every loss goes through. Before
 the loss's own code runs, it
 
 * binds the call to the signature (an option passed by position is a
   ``TypeError`` that says options are keyword-only);
 * checks ``reduction`` against the loss's reductions;
 * converts each data argument to a ``jax.Array`` and checks its dtype against
-  its role (:data:`FLOAT`: a floating dtype; :data:`REAL`: bool, integer or
-  floating, never complex; :data:`INDEX` / :data:`INT`: an integer dtype);
+  its role (`FLOAT`: a floating dtype; `REAL`: bool, integer or
+  floating, never complex; `INDEX` / `INT`: an integer dtype);
 * checks each option against its declared type and range: a bool option takes
   a Python or numpy bool; a number is a static Python or numpy number, finite
   (unless declared otherwise) and in range; a choice is one of its values; an
   array option is a real array of the declared kind.
 
 Every error names the loss, the argument, the value seen and what was
-expected. A wrong type raises :class:`OptionTypeError`, which is both a
+expected. A wrong type raises `OptionTypeError`, which is both a
 ``ValueError`` (lossjax's one error type for bad input) and a ``TypeError``.
 
 The declaration is kept on the function (``fn.declaration``): the catalogue,
@@ -113,7 +113,7 @@ ANY = Role("any")
 
 
 class Option:
-  """An option's declared type and range; :meth:`validate` returns the value to use."""
+  """An option's declared type and range; `validate` returns the value to use."""
 
   optional: bool = False
 

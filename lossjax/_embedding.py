@@ -63,12 +63,12 @@ def cosine_embedding_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Cosine embedding: :math:`1 - \cos(x_1, x_2)` for ``y = 1``, :math:`\max(0, \cos - \text{margin})` for ``y = -1``.
+  r"""Cosine embedding: $1 - \cos(x_1, x_2)$ for ``y = 1``, $\max(0, \cos - \text{margin})$ for ``y = -1``.
 
   The twin of ``torch.nn.functional.cosine_embedding_loss``, with torch's
   handling of the norms:
-  :math:`\cos = \frac{x_1 \cdot x_2}{\sqrt{(\|x_1\|^2 + \epsilon)(\|x_2\|^2 + \epsilon)}}`,
-  :math:`\epsilon = 10^{-12}`, so zero vectors give a finite value and
+  $\cos = \frac{x_1 \cdot x_2}{\sqrt{(\|x_1\|^2 + \epsilon)(\|x_2\|^2 + \epsilon)}}$,
+  $\epsilon = 10^{-12}$, so zero vectors give a finite value and
   gradient.
 
   Args:
@@ -79,11 +79,12 @@ def cosine_embedding_loss(
     reduction: "mean" (default), "sum" or "none" (per pair).
     where: boolean mask broadcastable to the per-pair loss.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> a = jnp.array([[1.0, 0.0], [1.0, 1.0]])
-  >>> b = jnp.array([[1.0, 1.0], [-1.0, 1.0]])
-  >>> print(f"{lj.cosine_embedding_loss(a, b, jnp.array([1.0, -1.0])):.4f}")
-  0.1464
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> a = jnp.array([[1.0, 0.0], [1.0, 1.0]])
+    >>> b = jnp.array([[1.0, 1.0], [-1.0, 1.0]])
+    >>> print(f"{lj.cosine_embedding_loss(a, b, jnp.array([1.0, -1.0])):.4f}")
+    0.1464
 
   References: PyTorch ``torch.nn.CosineEmbeddingLoss``.
   """
@@ -134,12 +135,12 @@ def triplet_margin_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Triplet margin: :math:`\ell = \max(0, d(a, p) - d(a, n) + \text{margin})`.
+  r"""Triplet margin: $\ell = \max(0, d(a, p) - d(a, n) + \text{margin})$.
 
   The twin of ``torch.nn.functional.triplet_margin_loss`` with
-  :math:`d(x, y) = \|x - y + \epsilon\|_p` (``eps`` inside the norm, exactly
+  $d(x, y) = \|x - y + \epsilon\|_p$ (``eps`` inside the norm, exactly
   where ``torch.pairwise_distance`` puts it). With ``swap``, ``d(a, n)`` is
-  replaced by :math:`\min(d(a, n), d(p, n))` (Balntas et al. 2016).
+  replaced by $\min(d(a, n), d(p, n))$ (Balntas et al. 2016).
   Identical vectors give a finite gradient.
 
   Args:
@@ -153,10 +154,11 @@ def triplet_margin_loss(
     reduction: "mean" (default), "sum" or "none" (per triplet).
     where: boolean mask broadcastable to the per-triplet loss.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> a, p, n = jnp.array([[0.0, 0.0]]), jnp.array([[1.0, 0.0]]), jnp.array([[0.0, 1.5]])
-  >>> print(f"{lj.triplet_margin_loss(a, p, n):.4f}")
-  0.5000
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> a, p, n = jnp.array([[0.0, 0.0]]), jnp.array([[1.0, 0.0]]), jnp.array([[0.0, 1.5]])
+    >>> print(f"{lj.triplet_margin_loss(a, p, n):.4f}")
+    0.5000
 
   References: PyTorch ``torch.nn.TripletMarginLoss``; Schroff et al.,
   "FaceNet" (2015).
@@ -178,7 +180,7 @@ def triplet_margin_with_distance_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Triplet margin with any distance: :math:`\max(0, d(a, p) - d(a, n) + \text{margin})`.
+  r"""Triplet margin with any distance: $\max(0, d(a, p) - d(a, n) + \text{margin})$.
 
   The twin of ``torch.nn.functional.triplet_margin_with_distance_loss``.
   ``distance_function`` is any JAX callable mapping two ``(..., D)`` arrays to
@@ -195,11 +197,12 @@ def triplet_margin_with_distance_loss(
     reduction: "mean" (default), "sum" or "none" (per triplet).
     where: boolean mask broadcastable to the per-triplet loss.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> cosine = lambda x, y: 1 - jnp.sum(x * y, -1) / jnp.sqrt(jnp.sum(x * x, -1) * jnp.sum(y * y, -1))
-  >>> a, p, n = jnp.array([[1.0, 0.0]]), jnp.array([[1.0, 0.2]]), jnp.array([[0.0, 1.0]])
-  >>> print(f"{lj.triplet_margin_with_distance_loss(a, p, n, distance_function=cosine, margin=0.5):.4f}")
-  0.0000
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> cosine = lambda x, y: 1 - jnp.sum(x * y, -1) / jnp.sqrt(jnp.sum(x * x, -1) * jnp.sum(y * y, -1))
+    >>> a, p, n = jnp.array([[1.0, 0.0]]), jnp.array([[1.0, 0.2]]), jnp.array([[0.0, 1.0]])
+    >>> print(f"{lj.triplet_margin_with_distance_loss(a, p, n, distance_function=cosine, margin=0.5):.4f}")
+    0.0000
 
   References: PyTorch ``torch.nn.TripletMarginWithDistanceLoss``.
   """

@@ -3,7 +3,7 @@
 Fixtures are written only by ``tests/generate_fixtures.py`` running real
 PyTorch; they ship inside the package (``lossjax/fixtures/<loss>.json``) so
 ``python -m lossjax`` can check parity on any device without PyTorch. The
-tests and the CLI call the same :func:`verify_case`.
+tests and the CLI call the same `verify_case`.
 
 A fixture file holds ``{"loss", "torch_version", "cases": [...]}``; a case::
 

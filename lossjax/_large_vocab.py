@@ -328,12 +328,13 @@ def linear_cross_entropy(
   A ``custom_vjp`` keeps only the per-token log-sum-exp, which is O(N). The
   backward pass recomputes each logits block, so the forward and backward
   passes see the same logits. It writes the weight gradient block by block.
-  With ``softcap(x) = c tanh(x / c)`` and :math:`z = \mathrm{softcap}(h W + b)`,
+  With ``softcap(x) = c tanh(x / c)`` and $z = \mathrm{softcap}(h W + b)$,
   each token's loss is
 
-  .. math::
-    \ell = \mathrm{lse}(z) - (1-\varepsilon) z_y
-      - \frac{\varepsilon}{V}\sum_c z_c + \lambda_z\, \mathrm{lse}(z)^2 .
+  $$
+  \ell = \mathrm{lse}(z) - (1-\varepsilon) z_y
+  - \frac{\varepsilon}{V}\sum_c z_c + \lambda_z\, \mathrm{lse}(z)^2 .
+  $$
 
   Math runs in float32 whatever the input dtype (float64 for float64 inputs
   with x64 on). Gradients wrt ``hidden``, ``weight`` and ``bias`` come back in
@@ -366,14 +367,15 @@ def linear_cross_entropy(
   Returns:
     The loss, or ``(loss, lse)`` with ``return_lse=True``.
 
-  >>> import jax, jax.numpy as jnp, lossjax as lj
-  >>> h = jax.random.normal(jax.random.key(0), (8, 16), jnp.float32)
-  >>> w = jax.random.normal(jax.random.key(1), (16, 100), jnp.float32) / 4
-  >>> y = jnp.arange(8)
-  >>> a = lj.linear_cross_entropy(h, w, y, vocab_chunk=32)
-  >>> b = lj.cross_entropy(h @ w, y)
-  >>> print(f"{a:.4f} {b:.4f}")
-  5.1709 5.1709
+  Examples:
+    >>> import jax, jax.numpy as jnp, lossjax as lj
+    >>> h = jax.random.normal(jax.random.key(0), (8, 16), jnp.float32)
+    >>> w = jax.random.normal(jax.random.key(1), (16, 100), jnp.float32) / 4
+    >>> y = jnp.arange(8)
+    >>> a = lj.linear_cross_entropy(h, w, y, vocab_chunk=32)
+    >>> b = lj.cross_entropy(h @ w, y)
+    >>> print(f"{a:.4f} {b:.4f}")
+    5.1709 5.1709
 
   References:
     Wijmans et al., "Cut Your Losses in Large-Vocabulary Language Models"

@@ -44,7 +44,7 @@ def margin_ranking_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Ranking hinge: :math:`\ell = \max(0, -y (x_1 - x_2) + \text{margin})`.
+  r"""Ranking hinge: $\ell = \max(0, -y (x_1 - x_2) + \text{margin})$.
 
   The twin of ``torch.nn.functional.margin_ranking_loss``. ``y = 1`` means
   ``input1`` should rank higher, ``y = -1`` lower.
@@ -57,10 +57,11 @@ def margin_ranking_loss(
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the inputs' shape.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> x1, x2 = jnp.array([0.8, 0.1, 0.5]), jnp.array([0.3, 0.4, 0.5])
-  >>> print(f"{lj.margin_ranking_loss(x1, x2, jnp.array([1.0, 1.0, -1.0]), margin=0.1):.4f}")
-  0.1667
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> x1, x2 = jnp.array([0.8, 0.1, 0.5]), jnp.array([0.3, 0.4, 0.5])
+    >>> print(f"{lj.margin_ranking_loss(x1, x2, jnp.array([1.0, 1.0, -1.0]), margin=0.1):.4f}")
+    0.1667
 
   References: PyTorch ``torch.nn.MarginRankingLoss``.
   """
@@ -81,7 +82,7 @@ def hinge_embedding_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Hinge embedding: :math:`\ell = x` for ``y = 1``, :math:`\max(0, \text{margin} - x)` for ``y = -1``.
+  r"""Hinge embedding: $\ell = x$ for ``y = 1``, $\max(0, \text{margin} - x)$ for ``y = -1``.
 
   The twin of ``torch.nn.functional.hinge_embedding_loss``; ``input`` is
   usually a distance. As in torch, a target that is neither 1 nor -1 takes
@@ -94,11 +95,12 @@ def hinge_embedding_loss(
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the input's shape.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> x = jnp.array([[0.5, 0.7], [-0.3, -0.9]])
-  >>> y = jnp.array([[1.0, 1.0], [-1.0, -1.0]])
-  >>> print(f"{lj.hinge_embedding_loss(x, y):.4f}")
-  1.1000
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> x = jnp.array([[0.5, 0.7], [-0.3, -0.9]])
+    >>> y = jnp.array([[1.0, 1.0], [-1.0, -1.0]])
+    >>> print(f"{lj.hinge_embedding_loss(x, y):.4f}")
+    1.1000
 
   References: PyTorch ``torch.nn.HingeEmbeddingLoss``.
   """
@@ -120,7 +122,7 @@ def soft_margin_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Two-class logistic loss: :math:`\ell = \log(1 + e^{-y x})`.
+  r"""Two-class logistic loss: $\ell = \log(1 + e^{-y x})$.
 
   The twin of ``torch.nn.functional.soft_margin_loss``, computed as
   ``softplus(-y x)``: equal to torch's ``log1p(exp(-y x))`` wherever that is
@@ -133,9 +135,10 @@ def soft_margin_loss(
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the input's shape.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(f"{lj.soft_margin_loss(jnp.array([2.0, -1.0]), jnp.array([1.0, 1.0])):.4f}")
-  0.7201
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> print(f"{lj.soft_margin_loss(jnp.array([2.0, -1.0]), jnp.array([1.0, 1.0])):.4f}")
+    0.7201
 
   References: PyTorch ``torch.nn.SoftMarginLoss``.
   """
@@ -165,10 +168,12 @@ def multilabel_margin_loss(
 
   The twin of ``torch.nn.functional.multilabel_margin_loss``. ``target``
   holds class indices padded with -1; only the run before the first -1
-  counts. Per sample, with :math:`J` the target classes,
+  counts. Per sample, with $J$ the target classes,
 
-  .. math:: \ell = \frac{1}{C} \sum_{j \in J} \sum_{i \notin J}
-     \max(0, 1 - (x_{y_j} - x_i)).
+  $$
+  \ell = \frac{1}{C} \sum_{j \in J} \sum_{i \notin J}
+  \max(0, 1 - (x_{y_j} - x_i)).
+  $$
 
   Args:
     input: scores ``(C,)`` or ``(N, C)``.
@@ -176,10 +181,11 @@ def multilabel_margin_loss(
     reduction: "mean" (default, over samples), "sum" or "none" (per sample).
     where: boolean mask broadcastable to the per-sample loss.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> x = jnp.array([[0.1, 0.2, 0.4, 0.8]])
-  >>> print(f"{lj.multilabel_margin_loss(x, jnp.array([[3, 0, -1, 1]])):.4f}")
-  0.8500
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> x = jnp.array([[0.1, 0.2, 0.4, 0.8]])
+    >>> print(f"{lj.multilabel_margin_loss(x, jnp.array([[3, 0, -1, 1]])):.4f}")
+    0.8500
 
   References: PyTorch ``torch.nn.MultiLabelMarginLoss``.
   """
@@ -222,7 +228,7 @@ def multilabel_soft_margin_loss(
   r"""Multi-label one-vs-all logistic loss, averaged over classes per sample.
 
   The twin of ``torch.nn.functional.multilabel_soft_margin_loss``:
-  :math:`\ell = -\frac{1}{C}\sum_c w_c [y_c \log\sigma(x_c) + (1 - y_c)\log\sigma(-x_c)]`.
+  $\ell = -\frac{1}{C}\sum_c w_c [y_c \log\sigma(x_c) + (1 - y_c)\log\sigma(-x_c)]$.
 
   Args:
     input: logits ``(N, C)`` or ``(C,)``.
@@ -231,10 +237,11 @@ def multilabel_soft_margin_loss(
     reduction: "mean" (default, over samples), "sum" or "none" (per sample).
     where: boolean mask broadcastable to the per-sample loss.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> x = jnp.array([[1.0, -2.0, 0.5]])
-  >>> print(f"{lj.multilabel_soft_margin_loss(x, jnp.array([[1.0, 0.0, 1.0]])):.4f}")
-  0.3048
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> x = jnp.array([[1.0, -2.0, 0.5]])
+    >>> print(f"{lj.multilabel_soft_margin_loss(x, jnp.array([[1.0, 0.0, 1.0]])):.4f}")
+    0.3048
 
   References: PyTorch ``torch.nn.MultiLabelSoftMarginLoss``.
   """
@@ -268,7 +275,7 @@ def multi_margin_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Multi-class hinge: :math:`\ell = \frac{1}{C}\sum_{i \ne y} w_y \max(0, \text{margin} - x_y + x_i)^p`.
+  r"""Multi-class hinge: $\ell = \frac{1}{C}\sum_{i \ne y} w_y \max(0, \text{margin} - x_y + x_i)^p$.
 
   The twin of ``torch.nn.functional.multi_margin_loss`` (``p`` in {1, 2};
   the sum over wrong classes divided by C; "mean" is the plain mean over
@@ -283,10 +290,11 @@ def multi_margin_loss(
     reduction: "mean" (default), "sum" or "none" (per sample).
     where: boolean mask broadcastable to the per-sample loss.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> x = jnp.array([[0.1, 0.2, 0.4, 0.8]])
-  >>> print(f"{lj.multi_margin_loss(x, jnp.array([3])):.4f}")
-  0.3250
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> x = jnp.array([[0.1, 0.2, 0.4, 0.8]])
+    >>> print(f"{lj.multi_margin_loss(x, jnp.array([3])):.4f}")
+    0.3250
 
   References: PyTorch ``torch.nn.MultiMarginLoss``.
   """

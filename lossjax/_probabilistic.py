@@ -33,18 +33,18 @@ def kl_div(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Kullback-Leibler divergence :math:`\mathrm{KL}(t \,\|\, p)` with ``input = log p``.
+  r"""Kullback-Leibler divergence $\mathrm{KL}(t \,\|\, p)$ with ``input = log p``.
 
   The twin of ``torch.nn.functional.kl_div``: per element
-  :math:`\ell = t (\log t - x)` (0 where :math:`t = 0`), or with
-  ``log_target=True`` :math:`\ell = e^{t} (t - x)`.
+  $\ell = t (\log t - x)$ (0 where $t = 0$), or with
+  ``log_target=True`` $\ell = e^{t} (t - x)$.
 
   "mean" averages over every element, as torch does; "batchmean" divides the
   sum by the batch size (the first axis), which is the mathematical KL per
   sample. With ``where``, "batchmean" divides by the counted elements
   expressed in rows (the number of rows when whole rows are masked).
 
-  At :math:`t = 0` the loss and its gradients wrt both arguments are 0, as in
+  At $t = 0$ the loss and its gradients wrt both arguments are 0, as in
   torch (optax #1786 gave NaN); a ``-inf`` log-probability under a zero
   target is 0 as well (torch gives NaN).
 
@@ -56,10 +56,11 @@ def kl_div(
     reduction: "mean" (default, torch's), "batchmean", "sum" or "none".
     where: boolean mask broadcastable to the input's shape.
 
-  >>> import jax, jax.numpy as jnp, lossjax as lj
-  >>> logp = jax.nn.log_softmax(jnp.array([[1.0, 2.0, 0.5]]))
-  >>> print(f"{lj.kl_div(logp, jnp.array([[0.2, 0.5, 0.3]]), reduction='batchmean'):.4f}")
-  0.0847
+  Examples:
+    >>> import jax, jax.numpy as jnp, lossjax as lj
+    >>> logp = jax.nn.log_softmax(jnp.array([[1.0, 2.0, 0.5]]))
+    >>> print(f"{lj.kl_div(logp, jnp.array([[0.2, 0.5, 0.3]]), reduction='batchmean'):.4f}")
+    0.0847
 
   References: PyTorch ``torch.nn.KLDivLoss``.
   """
@@ -96,10 +97,10 @@ def poisson_nll_loss(
   r"""Negative log-likelihood of a Poisson target.
 
   The twin of ``torch.nn.functional.poisson_nll_loss``: per element
-  :math:`\ell = e^{x} - t x` (``log_input=True``, ``x`` is the log-rate) or
-  :math:`\ell = x - t \log(x + \epsilon)` (``log_input=False``, ``x`` is the
+  $\ell = e^{x} - t x$ (``log_input=True``, ``x`` is the log-rate) or
+  $\ell = x - t \log(x + \epsilon)$ (``log_input=False``, ``x`` is the
   rate). ``full=True`` adds Stirling's term
-  :math:`t \log t - t + \tfrac12 \log(2\pi t)` for targets above 1.
+  $t \log t - t + \tfrac12 \log(2\pi t)$ for targets above 1.
 
   Args:
     input: log-rates (or rates), any shape.
@@ -113,9 +114,10 @@ def poisson_nll_loss(
   A rate of 0 (``log_input=False`` with ``x = 0``, or a ``-inf`` log-rate with
   target 0) gives a finite loss and gradient.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(f"{lj.poisson_nll_loss(jnp.array([0.0, 1.0]), jnp.array([1.0, 3.0])):.4f}")
-  0.3591
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> print(f"{lj.poisson_nll_loss(jnp.array([0.0, 1.0]), jnp.array([1.0, 3.0])):.4f}")
+    0.3591
 
   References: PyTorch ``torch.nn.PoissonNLLLoss``.
   """
@@ -179,8 +181,8 @@ def gaussian_nll_loss(
   r"""Negative log-likelihood of a target under a Gaussian with predicted mean and variance.
 
   The twin of ``torch.nn.functional.gaussian_nll_loss``: per element
-  :math:`\ell = \tfrac12 [\log \max(v, \epsilon) + (x - t)^2 / \max(v, \epsilon)]`
-  (+ :math:`\tfrac12\log 2\pi` with ``full``). As in torch, the clamp at
+  $\ell = \tfrac12 [\log \max(v, \epsilon) + (x - t)^2 / \max(v, \epsilon)]$
+  (+ $\tfrac12\log 2\pi$ with ``full``). As in torch, the clamp at
   ``eps`` does not stop gradients: the gradient wrt ``var`` is taken at the
   clamped value and passed through.
 
@@ -195,10 +197,11 @@ def gaussian_nll_loss(
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the input's shape.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> mu, y = jnp.array([0.0, 1.0]), jnp.array([0.5, 0.0])
-  >>> print(f"{lj.gaussian_nll_loss(mu, y, jnp.array([1.0, 2.0])):.4f}")
-  0.3608
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> mu, y = jnp.array([0.0, 1.0]), jnp.array([0.5, 0.0])
+    >>> print(f"{lj.gaussian_nll_loss(mu, y, jnp.array([1.0, 2.0])):.4f}")
+    0.3608
 
   References: PyTorch ``torch.nn.GaussianNLLLoss``; Nix & Weigend (1994).
   """
@@ -233,9 +236,9 @@ def generalized_kl_div(
 ) -> Array:
   r"""Generalized KL (I-divergence) for non-negative, unnormalised inputs.
 
-  Per element :math:`\ell = t \log(t / p) - t + p` (Lee & Seung's NMF
-  divergence), with :math:`0 \log 0 = 0`: a zero target gives ``p`` with
-  finite gradients. With ``log_input=True``, ``input`` is :math:`\log p`.
+  Per element $\ell = t \log(t / p) - t + p$ (Lee & Seung's NMF
+  divergence), with $0 \log 0 = 0$: a zero target gives ``p`` with
+  finite gradients. With ``log_input=True``, ``input`` is $\log p$.
   Summed over the last axis it equals optax's
   ``generalized_kl_divergence``.
 
@@ -246,9 +249,10 @@ def generalized_kl_div(
     reduction: "mean" (default, over elements), "sum" or "none".
     where: boolean mask broadcastable to the input's shape.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(f"{lj.generalized_kl_div(jnp.array([1.0, 2.0]), jnp.array([0.5, 0.0])):.4f}")
-  1.0767
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> print(f"{lj.generalized_kl_div(jnp.array([1.0, 2.0]), jnp.array([0.5, 0.0])):.4f}")
+    1.0767
 
   References: Lee & Seung, "Algorithms for Non-negative Matrix
   Factorization" (NIPS 2000); optax ``generalized_kl_divergence``.
@@ -277,10 +281,12 @@ def js_divergence(
 ) -> Array:
   r"""Jensen-Shannon divergence between two distributions along ``axis``.
 
-  .. math:: \mathrm{JS}(p, q) = \tfrac12 \mathrm{KL}(p \,\|\, m) +
-     \tfrac12 \mathrm{KL}(q \,\|\, m), \qquad m = \tfrac12 (p + q),
+  $$
+  \mathrm{JS}(p, q) = \tfrac12 \mathrm{KL}(p \,\|\, m) +
+  \tfrac12 \mathrm{KL}(q \,\|\, m), \qquad m = \tfrac12 (p + q),
+  $$
 
-  in nats, symmetric and bounded by :math:`\log 2`. Zero probabilities
+  in nats, symmetric and bounded by $\log 2$. Zero probabilities
   contribute 0, with finite gradients. Equal to scipy's
   ``jensenshannon(p, q) ** 2``.
 
@@ -292,9 +298,10 @@ def js_divergence(
     reduction: "mean" (default, over distributions), "sum" or "none".
     where: boolean mask broadcastable to the per-distribution loss.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(f"{lj.js_divergence(jnp.array([0.5, 0.5, 0.0]), jnp.array([0.0, 0.5, 0.5])):.4f}")
-  0.3466
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> print(f"{lj.js_divergence(jnp.array([0.5, 0.5, 0.0]), jnp.array([0.0, 0.5, 0.5])):.4f}")
+    0.3466
 
   References: Lin, "Divergence measures based on the Shannon entropy"
   (1991); scipy ``spatial.distance.jensenshannon``.

@@ -71,7 +71,7 @@ def softmax_ranking_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Listwise softmax cross-entropy: :math:`\ell = -\sum_i y_i \log \mathrm{softmax}(s)_i` per list.
+  r"""Listwise softmax cross-entropy: $\ell = -\sum_i y_i \log \mathrm{softmax}(s)_i$ per list.
 
   rax's ``softmax_loss`` (labels are used as given, not normalised; ListNet
   with graded relevance). The softmax runs over the valid items of each list.
@@ -82,10 +82,11 @@ def softmax_ranking_loss(
     reduction: "mean" (default, over lists with a valid item), "sum" or "none".
     where: ``[..., L]`` boolean mask of valid items (or ``[...]`` of lists).
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> s, y = jnp.array([[2.0, 1.0, 0.5]]), jnp.array([[1.0, 0.0, 0.0]])
-  >>> print(f"{lj.softmax_ranking_loss(s, y):.4f}")
-  0.4644
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> s, y = jnp.array([[2.0, 1.0, 0.5]]), jnp.array([[1.0, 0.0, 0.0]])
+    >>> print(f"{lj.softmax_ranking_loss(s, y):.4f}")
+    0.4644
 
   References: Cao et al., "Learning to Rank: From Pairwise Approach to
   Listwise Approach" (ICML 2007); rax ``softmax_loss``.
@@ -117,7 +118,7 @@ def pairwise_logistic_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""RankNet's pairwise logistic loss: :math:`\ell = \sum_{y_i > y_j} \log(1 + e^{-(s_i - s_j)})` per list.
+  r"""RankNet's pairwise logistic loss: $\ell = \sum_{y_i > y_j} \log(1 + e^{-(s_i - s_j)})$ per list.
 
   rax's ``pairwise_logistic_loss``, with the per-list loss the sum over its
   pairs (rax's default "mean" averages over all pairs of all lists instead).
@@ -128,10 +129,11 @@ def pairwise_logistic_loss(
     reduction: "mean" (default, over lists with a valid pair), "sum" or "none".
     where: ``[..., L]`` boolean mask of valid items (or ``[...]`` of lists).
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> s, y = jnp.array([[2.0, 1.0, 0.5]]), jnp.array([[1.0, 0.0, 2.0]])
-  >>> print(f"{lj.pairwise_logistic_loss(s, y):.4f}")
-  2.9888
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> s, y = jnp.array([[2.0, 1.0, 0.5]]), jnp.array([[1.0, 0.0, 2.0]])
+    >>> print(f"{lj.pairwise_logistic_loss(s, y):.4f}")
+    2.9888
 
   References: Burges et al., "Learning to Rank using Gradient Descent"
   (ICML 2005); rax ``pairwise_logistic_loss``.
@@ -149,7 +151,7 @@ def pairwise_hinge_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Pairwise hinge: :math:`\ell = \sum_{y_i > y_j} \max(0, \text{margin} - (s_i - s_j))` per list.
+  r"""Pairwise hinge: $\ell = \sum_{y_i > y_j} \max(0, \text{margin} - (s_i - s_j))$ per list.
 
   rax's ``pairwise_hinge_loss`` (margin 1, ReLU gradient at the kink), with
   the per-list loss the sum over its pairs.
@@ -161,10 +163,11 @@ def pairwise_hinge_loss(
     reduction: "mean" (default, over lists with a valid pair), "sum" or "none".
     where: ``[..., L]`` boolean mask of valid items (or ``[...]`` of lists).
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> s, y = jnp.array([[2.0, 1.0, 0.5]]), jnp.array([[1.0, 0.0, 2.0]])
-  >>> print(f"{lj.pairwise_hinge_loss(s, y):.4f}")
-  4.0000
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> s, y = jnp.array([[2.0, 1.0, 0.5]]), jnp.array([[1.0, 0.0, 2.0]])
+    >>> print(f"{lj.pairwise_hinge_loss(s, y):.4f}")
+    4.0000
 
   References: Joachims, "Optimizing Search Engines using Clickthrough Data"
   (KDD 2002); rax ``pairwise_hinge_loss``.
@@ -184,7 +187,7 @@ def listmle_loss(
   r"""ListMLE: the negative log-likelihood of the label order under Plackett-Luce.
 
   Items are sorted by decreasing label (ties keep their order), then
-  :math:`\ell = -\sum_k \big(s_{\pi_k} - \log \sum_{j \ge k} e^{s_{\pi_j}}\big)`
+  $\ell = -\sum_k \big(s_{\pi_k} - \log \sum_{j \ge k} e^{s_{\pi_j}}\big)$
   over the valid items, as rax's ``listmle_loss``.
 
   Args:
@@ -193,10 +196,11 @@ def listmle_loss(
     reduction: "mean" (default, over lists with a valid item), "sum" or "none".
     where: ``[..., L]`` boolean mask of valid items (or ``[...]`` of lists).
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> s, y = jnp.array([[2.0, 1.0, 0.5]]), jnp.array([[1.0, 0.0, 2.0]])
-  >>> print(f"{lj.listmle_loss(s, y):.4f}")
-  2.2776
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> s, y = jnp.array([[2.0, 1.0, 0.5]]), jnp.array([[1.0, 0.0, 2.0]])
+    >>> print(f"{lj.listmle_loss(s, y):.4f}")
+    2.2776
 
   References: Xia et al., "Listwise Approach to Learning to Rank" (ICML
   2008); rax ``listmle_loss``.

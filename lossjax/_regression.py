@@ -45,7 +45,7 @@ def mse_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Mean squared error, :math:`\ell = w\,(x - y)^2`.
+  r"""Mean squared error, $\ell = w\,(x - y)^2$.
 
   The twin of ``torch.nn.functional.mse_loss``. With ``weight`` (same shape as
   the input), "mean" divides by the summed weights, as torch does.
@@ -57,9 +57,10 @@ def mse_loss(
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the input's shape.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(f"{lj.mse_loss(jnp.array([1.0, 2.0, 3.0]), jnp.array([1.0, 0.0, 4.0])):.4f}")
-  1.6667
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> print(f"{lj.mse_loss(jnp.array([1.0, 2.0, 3.0]), jnp.array([1.0, 0.0, 4.0])):.4f}")
+    1.6667
 
   References: PyTorch ``torch.nn.MSELoss``.
   """
@@ -80,7 +81,7 @@ def l1_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Mean absolute error, :math:`\ell = w\,|x - y|`.
+  r"""Mean absolute error, $\ell = w\,|x - y|$.
 
   The twin of ``torch.nn.functional.l1_loss``. With ``weight`` (same shape as
   the input), "mean" divides by the summed weights, as torch does. The
@@ -93,9 +94,10 @@ def l1_loss(
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the input's shape.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(f"{lj.l1_loss(jnp.array([1.0, 2.0, 3.0]), jnp.array([1.0, 0.0, 4.0])):.4f}")
-  1.0000
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> print(f"{lj.l1_loss(jnp.array([1.0, 2.0, 3.0]), jnp.array([1.0, 0.0, 4.0])):.4f}")
+    1.0000
 
   References: PyTorch ``torch.nn.L1Loss``.
   """
@@ -119,9 +121,9 @@ def smooth_l1_loss(
 ) -> Array:
   r"""Smooth L1: quadratic below ``beta``, linear above.
 
-  The twin of ``torch.nn.functional.smooth_l1_loss``. With :math:`z = |x - y|`,
-  :math:`\ell = 0.5 z^2/\beta` if :math:`z < \beta`, else :math:`z - 0.5\beta`.
-  ``beta=0`` is exactly :func:`l1_loss` (gradient 0 at ``x == y``, never NaN).
+  The twin of ``torch.nn.functional.smooth_l1_loss``. With $z = |x - y|$,
+  $\ell = 0.5 z^2/\beta$ if $z < \beta$, else $z - 0.5\beta$.
+  ``beta=0`` is exactly [`l1_loss`][lossjax.l1_loss] (gradient 0 at ``x == y``, never NaN).
 
   Args:
     input: predictions, any shape.
@@ -130,9 +132,10 @@ def smooth_l1_loss(
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the input's shape.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(f"{lj.smooth_l1_loss(jnp.array([0.5, 3.0]), jnp.array([0.0, 0.0])):.4f}")
-  1.3125
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> print(f"{lj.smooth_l1_loss(jnp.array([0.5, 3.0]), jnp.array([0.0, 0.0])):.4f}")
+    1.3125
 
   References: PyTorch ``torch.nn.SmoothL1Loss``; Girshick, "Fast R-CNN" (2015).
   """
@@ -165,10 +168,10 @@ def huber_loss(
 ) -> Array:
   r"""Huber loss: quadratic below ``delta``, linear with slope ``delta`` above.
 
-  The twin of ``torch.nn.functional.huber_loss``. With :math:`z = |x - y|`,
-  :math:`\ell = 0.5 z^2` if :math:`z < \delta`, else
-  :math:`\delta (z - 0.5\delta)`; times ``weight`` when given. Unlike
-  :func:`mse_loss`, torch's weighted "mean" here divides by the element count,
+  The twin of ``torch.nn.functional.huber_loss``. With $z = |x - y|$,
+  $\ell = 0.5 z^2$ if $z < \delta$, else
+  $\delta (z - 0.5\delta)$; times ``weight`` when given. Unlike
+  [`mse_loss`][lossjax.mse_loss], torch's weighted "mean" here divides by the element count,
   not the summed weights; lossjax keeps that.
 
   Args:
@@ -179,9 +182,10 @@ def huber_loss(
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the input's shape.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(f"{lj.huber_loss(jnp.array([0.5, 3.0]), jnp.array([0.0, 0.0])):.4f}")
-  1.3125
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> print(f"{lj.huber_loss(jnp.array([0.5, 3.0]), jnp.array([0.0, 0.0])):.4f}")
+    1.3125
 
   References: PyTorch ``torch.nn.HuberLoss``; Huber, "Robust Estimation of a
   Location Parameter" (1964).
@@ -209,11 +213,11 @@ def log_cosh_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Log-cosh: :math:`\ell = \log\cosh(x - y)`, quadratic near 0 and linear far away.
+  r"""Log-cosh: $\ell = \log\cosh(x - y)$, quadratic near 0 and linear far away.
 
-  Computed as :math:`|d| + \mathrm{softplus}(-2|d|) - \log 2`, which never
+  Computed as $|d| + \mathrm{softplus}(-2|d|) - \log 2$, which never
   overflows (``cosh`` does beyond ~89 in float32). Its gradient is
-  :math:`\tanh(d)`.
+  $\tanh(d)$.
 
   Args:
     input: predictions, any shape.
@@ -221,9 +225,10 @@ def log_cosh_loss(
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the input's shape.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(f"{lj.log_cosh_loss(jnp.array([0.5, 3.0]), jnp.array([0.0, 0.0])):.4f}")
-  1.2147
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> print(f"{lj.log_cosh_loss(jnp.array([0.5, 3.0]), jnp.array([0.0, 0.0])):.4f}")
+    1.2147
 
   References: optax ``log_cosh``; Chen et al., "Log Hyperbolic Cosine Loss
   Improves Variational Auto-Encoder" (2019).
@@ -258,7 +263,7 @@ def charbonnier_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Charbonnier (pseudo-Huber L1): :math:`\ell = \sqrt{(x - y)^2 + \epsilon^2}`.
+  r"""Charbonnier (pseudo-Huber L1): $\ell = \sqrt{(x - y)^2 + \epsilon^2}$.
 
   A smooth L1 that is differentiable at 0, common in image restoration
   (LapSRN, EDVR use ``eps=1e-3``).
@@ -270,9 +275,10 @@ def charbonnier_loss(
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the input's shape.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(f"{lj.charbonnier_loss(jnp.array([0.5, 3.0]), jnp.array([0.0, 0.0])):.4f}")
-  1.7500
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> print(f"{lj.charbonnier_loss(jnp.array([0.5, 3.0]), jnp.array([0.0, 0.0])):.4f}")
+    1.7500
 
   References: Charbonnier et al., "Two deterministic half-quadratic
   regularization algorithms for computed imaging" (1994); Lai et al.,
@@ -292,7 +298,7 @@ def msle_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Mean squared logarithmic error: :math:`\ell = (\log(1 + x) - \log(1 + y))^2`.
+  r"""Mean squared logarithmic error: $\ell = (\log(1 + x) - \log(1 + y))^2$.
 
   scikit-learn's ``mean_squared_log_error``: values must be above -1 (where
   log1p is defined); values at or below -1 raise ValueError where they are
@@ -304,9 +310,10 @@ def msle_loss(
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the input's shape.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(f"{lj.msle_loss(jnp.array([0.5, 3.0]), jnp.array([1.0, 2.0])):.4f}")
-  0.0828
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> print(f"{lj.msle_loss(jnp.array([0.5, 3.0]), jnp.array([1.0, 2.0])):.4f}")
+    0.0828
 
   References: scikit-learn ``mean_squared_log_error``.
   """
@@ -329,7 +336,7 @@ def mape_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Mean absolute percentage error (as a fraction): :math:`\ell = |x - y| / \max(|y|, \epsilon)`.
+  r"""Mean absolute percentage error (as a fraction): $\ell = |x - y| / \max(|y|, \epsilon)$.
 
   scikit-learn's ``mean_absolute_percentage_error`` semantics: a fraction,
   not a percentage, and ``eps`` (default: float64 machine epsilon) keeps a
@@ -342,9 +349,10 @@ def mape_loss(
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the input's shape.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> print(f"{lj.mape_loss(jnp.array([0.5, 3.0]), jnp.array([1.0, 2.0])):.4f}")
-  0.5000
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> print(f"{lj.mape_loss(jnp.array([0.5, 3.0]), jnp.array([1.0, 2.0])):.4f}")
+    0.5000
 
   References: scikit-learn ``mean_absolute_percentage_error``.
   """
@@ -364,7 +372,7 @@ def cosine_similarity_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Cosine distance: :math:`\ell = 1 - \frac{x}{\max(\|x\|, \epsilon)} \cdot \frac{y}{\max(\|y\|, \epsilon)}` along ``axis``.
+  r"""Cosine distance: $\ell = 1 - \frac{x}{\max(\|x\|, \epsilon)} \cdot \frac{y}{\max(\|y\|, \epsilon)}$ along ``axis``.
 
   One minus ``torch.nn.functional.cosine_similarity``, with the same eps
   handling: each norm is clamped without stopping its gradient.
@@ -378,10 +386,11 @@ def cosine_similarity_loss(
     reduction: "mean" (default), "sum" or "none" (per vector).
     where: boolean mask broadcastable to the per-vector loss.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> a, b = jnp.array([[1.0, 0.0], [1.0, 1.0]]), jnp.array([[1.0, 1.0], [-1.0, 1.0]])
-  >>> print(f"{lj.cosine_similarity_loss(a, b):.4f}")
-  0.6464
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> a, b = jnp.array([[1.0, 0.0], [1.0, 1.0]]), jnp.array([[1.0, 1.0], [-1.0, 1.0]])
+    >>> print(f"{lj.cosine_similarity_loss(a, b):.4f}")
+    0.6464
 
   References: PyTorch ``torch.nn.functional.cosine_similarity``; optax
   ``cosine_distance``.

@@ -1,7 +1,7 @@
 """Overlap (segmentation) losses: dice, Jaccard, Tversky, focal Tversky, generalized dice.
 
 All share one computation of the soft overlap statistics per image and class
-(:func:`_overlap`): the intersection ``I``, the predicted mass ``P`` and the
+(`_overlap`): the intersection ``I``, the predicted mass ``P`` and the
 target mass ``T``, summed over the spatial axes (and the batch with
 ``batch=True``). The options are MONAI's where MONAI has them (``smooth_nr``,
 ``smooth_dr``, ``include_background``, ``batch``), plus:
@@ -157,21 +157,44 @@ def dice_loss(
     smooth_nr: float = 1e-5,
     smooth_dr: float = 1e-5,
     class_weights: ArrayLike | None = None,
-    ignore_index: int = -100,
+    ignore_index: int | None = -100,
     include_background: bool = True,
     batch: bool = False,
     reduction: str = "mean",
     where: ArrayLike | None = None,
     axis: int = -1,
 ) -> Array:
-  r"""Soft dice: :math:`\ell = 1 - \frac{2I + s_n}{P + T + s_d}` per image and class.
+  r"""Soft dice: $\ell = 1 - \frac{2I + s_n}{P + T + s_d}$ per image and class.
 
-  See the module docstring for the options (MONAI's ``DiceLoss`` semantics).
+  MONAI's ``DiceLoss`` semantics (softmax and one-hot targets by default).
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])  # [N=1, H=3, C=2]
-  >>> print(f"{lj.dice_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
-  0.2775
+  Args:
+    input: scores: ``[N, ..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``) for
+      "multiclass" and "multilabel", ``[N, ...]`` for "binary"; logits with
+      ``from_logits=True`` (the default), else probabilities.
+    target: integer class map ``[N, ...]`` ("multiclass"), or ``{0, 1}`` (or soft)
+      targets of the input's shape ("multilabel", "binary").
+    mode: "multiclass" (softmax over classes, one-hot targets), "multilabel"
+      (independent sigmoids) or "binary" (one channel).
+    from_logits: apply softmax (multiclass) or sigmoid (otherwise) first.
+    smooth_nr: added to the numerator, >= 0 (MONAI's ``smooth_nr``).
+    smooth_dr: added to the denominator, >= 0 (MONAI's ``smooth_dr``).
+    class_weights: optional ``[C]`` weight of each class's loss (without the
+      background's when ``include_background=False``).
+    ignore_index: multiclass pixels with this label leave both the prediction and
+      the target; None: none does.
+    include_background: keep class 0 (else it is dropped, as MONAI's option).
+    batch: sum the statistics over the batch too (one loss per class).
+    reduction: "mean" (default, over images and classes), "sum" or "none".
+    where: boolean mask broadcastable to the per-element loss (``[N, C]``, ``[C]``
+      with ``batch``).
+    axis: the class axis of ``input``.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])  # [N=1, H=3, C=2]
+    >>> print(f"{lj.dice_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
+    0.2775
 
   References: Milletari et al., "V-Net" (2016); MONAI ``DiceLoss``.
   """
@@ -194,25 +217,47 @@ def jaccard_loss(
     smooth_nr: float = 1e-5,
     smooth_dr: float = 1e-5,
     class_weights: ArrayLike | None = None,
-    ignore_index: int = -100,
+    ignore_index: int | None = -100,
     include_background: bool = True,
     batch: bool = False,
     reduction: str = "mean",
     where: ArrayLike | None = None,
     axis: int = -1,
 ) -> Array:
-  r"""Soft Jaccard (IoU): :math:`\ell = 1 - \frac{2I + s_n}{2(P + T - I) + s_d}` per image and class.
+  r"""Soft Jaccard (IoU): $\ell = 1 - \frac{2I + s_n}{2(P + T - I) + s_d}$ per image and class.
 
   MONAI's ``DiceLoss(jaccard=True)`` exactly: the union is doubled like the
   intersection, so the smoothing weighs half as much as in
-  :math:`(I + s)/(U + s)`. segmentation_models_pytorch's ``JaccardLoss(smooth=s)``
-  is this loss with ``smooth_nr = smooth_dr = 2 s``. See the module docstring
-  for the options.
+  $(I + s)/(U + s)$. segmentation_models_pytorch's ``JaccardLoss(smooth=s)``
+  is this loss with ``smooth_nr = smooth_dr = 2 s``.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
-  >>> print(f"{lj.jaccard_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
-  0.4339
+  Args:
+    input: scores: ``[N, ..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``) for
+      "multiclass" and "multilabel", ``[N, ...]`` for "binary"; logits with
+      ``from_logits=True`` (the default), else probabilities.
+    target: integer class map ``[N, ...]`` ("multiclass"), or ``{0, 1}`` (or soft)
+      targets of the input's shape ("multilabel", "binary").
+    mode: "multiclass" (softmax over classes, one-hot targets), "multilabel"
+      (independent sigmoids) or "binary" (one channel).
+    from_logits: apply softmax (multiclass) or sigmoid (otherwise) first.
+    smooth_nr: added to the numerator, >= 0 (MONAI's ``smooth_nr``).
+    smooth_dr: added to the denominator, >= 0 (MONAI's ``smooth_dr``).
+    class_weights: optional ``[C]`` weight of each class's loss (without the
+      background's when ``include_background=False``).
+    ignore_index: multiclass pixels with this label leave both the prediction and
+      the target; None: none does.
+    include_background: keep class 0 (else it is dropped, as MONAI's option).
+    batch: sum the statistics over the batch too (one loss per class).
+    reduction: "mean" (default, over images and classes), "sum" or "none".
+    where: boolean mask broadcastable to the per-element loss (``[N, C]``, ``[C]``
+      with ``batch``).
+    axis: the class axis of ``input``.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
+    >>> print(f"{lj.jaccard_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
+    0.4339
 
   References: Rahman & Wang, "Optimizing Intersection-Over-Union in Deep
   Neural Networks for Image Segmentation" (2016); MONAI ``DiceLoss(jaccard=True)``.
@@ -241,23 +286,47 @@ def tversky_loss(
     smooth_nr: float = 1e-5,
     smooth_dr: float = 1e-5,
     class_weights: ArrayLike | None = None,
-    ignore_index: int = -100,
+    ignore_index: int | None = -100,
     include_background: bool = True,
     batch: bool = False,
     reduction: str = "mean",
     where: ArrayLike | None = None,
     axis: int = -1,
 ) -> Array:
-  r"""Tversky: :math:`\ell = 1 - \frac{I + s_n}{I + \alpha\,FP + \beta\,FN + s_d}`, FP = P - I, FN = T - I.
+  r"""Tversky: $\ell = 1 - \frac{I + s_n}{I + \alpha\,FP + \beta\,FN + s_d}$, FP = P - I, FN = T - I.
 
   ``alpha`` weighs false positives and ``beta`` false negatives (MONAI's
   convention); 0.5 and 0.5 give dice (up to the smoothing), 1 and 1 Jaccard.
-  See the module docstring for the other options.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
-  >>> print(f"{lj.tversky_loss(logits, jnp.array([[0, 1, 1]]), alpha=0.3, beta=0.7):.4f}")
-  0.2664
+  Args:
+    input: scores: ``[N, ..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``) for
+      "multiclass" and "multilabel", ``[N, ...]`` for "binary"; logits with
+      ``from_logits=True`` (the default), else probabilities.
+    target: integer class map ``[N, ...]`` ("multiclass"), or ``{0, 1}`` (or soft)
+      targets of the input's shape ("multilabel", "binary").
+    alpha: weight of the false positives, >= 0.
+    beta: weight of the false negatives, >= 0.
+    mode: "multiclass" (softmax over classes, one-hot targets), "multilabel"
+      (independent sigmoids) or "binary" (one channel).
+    from_logits: apply softmax (multiclass) or sigmoid (otherwise) first.
+    smooth_nr: added to the numerator, >= 0 (MONAI's ``smooth_nr``).
+    smooth_dr: added to the denominator, >= 0 (MONAI's ``smooth_dr``).
+    class_weights: optional ``[C]`` weight of each class's loss (without the
+      background's when ``include_background=False``).
+    ignore_index: multiclass pixels with this label leave both the prediction and
+      the target; None: none does.
+    include_background: keep class 0 (else it is dropped, as MONAI's option).
+    batch: sum the statistics over the batch too (one loss per class).
+    reduction: "mean" (default, over images and classes), "sum" or "none".
+    where: boolean mask broadcastable to the per-element loss (``[N, C]``, ``[C]``
+      with ``batch``).
+    axis: the class axis of ``input``.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
+    >>> print(f"{lj.tversky_loss(logits, jnp.array([[0, 1, 1]]), alpha=0.3, beta=0.7):.4f}")
+    0.2664
 
   References: Salehi et al., "Tversky loss function for image segmentation
   using 3D fully convolutional deep networks" (2017); MONAI ``TverskyLoss``.
@@ -284,25 +353,51 @@ def focal_tversky_loss(
     smooth_nr: float = 1e-5,
     smooth_dr: float = 1e-5,
     class_weights: ArrayLike | None = None,
-    ignore_index: int = -100,
+    ignore_index: int | None = -100,
     include_background: bool = True,
     batch: bool = False,
     reduction: str = "mean",
     where: ArrayLike | None = None,
     axis: int = -1,
 ) -> Array:
-  r"""Focal Tversky: :math:`\ell = (1 - \mathrm{TI})^{\gamma}` per image and class.
+  r"""Focal Tversky: $\ell = (1 - \mathrm{TI})^{\gamma}$ per image and class.
 
-  Abraham & Khan's focal form of :func:`tversky_loss`. Their best setting was
-  :math:`\gamma = 4/3` applied as the exponent :math:`1/\gamma = 0.75` (the
+  Abraham & Khan's focal form of [`tversky_loss`][lossjax.tversky_loss]. Their best setting was
+  $\gamma = 4/3$ applied as the exponent $1/\gamma = 0.75$ (the
   default here), with alpha 0.3 and beta 0.7. The gradient is finite at a
   perfect overlap (TI = 1) for ``gamma >= 1``. For ``gamma < 1`` the loss is
   clamped away from 0 at 1e-12 before the power.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
-  >>> print(f"{lj.focal_tversky_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
-  0.3697
+  Args:
+    input: scores: ``[N, ..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``) for
+      "multiclass" and "multilabel", ``[N, ...]`` for "binary"; logits with
+      ``from_logits=True`` (the default), else probabilities.
+    target: integer class map ``[N, ...]`` ("multiclass"), or ``{0, 1}`` (or soft)
+      targets of the input's shape ("multilabel", "binary").
+    alpha: weight of the false positives, >= 0.
+    beta: weight of the false negatives, >= 0.
+    gamma: the exponent, > 0.
+    mode: "multiclass" (softmax over classes, one-hot targets), "multilabel"
+      (independent sigmoids) or "binary" (one channel).
+    from_logits: apply softmax (multiclass) or sigmoid (otherwise) first.
+    smooth_nr: added to the numerator, >= 0 (MONAI's ``smooth_nr``).
+    smooth_dr: added to the denominator, >= 0 (MONAI's ``smooth_dr``).
+    class_weights: optional ``[C]`` weight of each class's loss (without the
+      background's when ``include_background=False``).
+    ignore_index: multiclass pixels with this label leave both the prediction and
+      the target; None: none does.
+    include_background: keep class 0 (else it is dropped, as MONAI's option).
+    batch: sum the statistics over the batch too (one loss per class).
+    reduction: "mean" (default, over images and classes), "sum" or "none".
+    where: boolean mask broadcastable to the per-element loss (``[N, C]``, ``[C]``
+      with ``batch``).
+    axis: the class axis of ``input``.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
+    >>> print(f"{lj.focal_tversky_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
+    0.3697
 
   References: Abraham & Khan, "A Novel Focal Tversky loss function with
   improved Attention U-Net for lesion segmentation" (ISBI 2019).
@@ -328,25 +423,48 @@ def generalized_dice_loss(
     from_logits: bool = True,
     smooth_nr: float = 1e-5,
     smooth_dr: float = 1e-5,
-    ignore_index: int = -100,
+    ignore_index: int | None = -100,
     include_background: bool = True,
     batch: bool = False,
     reduction: str = "mean",
     where: ArrayLike | None = None,
     axis: int = -1,
 ) -> Array:
-  r"""Generalized dice: :math:`\ell = 1 - \frac{2\sum_c w_c I_c + s_n}{\sum_c w_c (P_c + T_c) + s_d}` per image.
+  r"""Generalized dice: $\ell = 1 - \frac{2\sum_c w_c I_c + s_n}{\sum_c w_c (P_c + T_c) + s_d}$ per image.
 
-  MONAI's ``GeneralizedDiceLoss``: :math:`w_c = 1/T_c^2` ("square"),
-  :math:`1/T_c` ("simple") or 1 ("uniform"), computed from the targets
+  MONAI's ``GeneralizedDiceLoss``: $w_c = 1/T_c^2$ ("square"),
+  $1/T_c$ ("simple") or 1 ("uniform"), computed from the targets
   (no gradient). A class absent from an image (infinite weight) takes that
   image's largest finite weight. The per-element loss is per image (``[N]``),
   or a scalar with ``batch``.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
-  >>> print(f"{lj.generalized_dice_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
-  0.2910
+  Args:
+    input: scores: ``[N, ..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``) for
+      "multiclass" and "multilabel", ``[N, ...]`` for "binary"; logits with
+      ``from_logits=True`` (the default), else probabilities.
+    target: integer class map ``[N, ...]`` ("multiclass"), or ``{0, 1}`` (or soft)
+      targets of the input's shape ("multilabel", "binary").
+    w_type: class weights from the target volumes: "square" (1/T^2), "simple"
+      (1/T) or "uniform".
+    mode: "multiclass" (softmax over classes, one-hot targets), "multilabel"
+      (independent sigmoids) or "binary" (one channel).
+    from_logits: apply softmax (multiclass) or sigmoid (otherwise) first.
+    smooth_nr: added to the numerator, >= 0 (MONAI's ``smooth_nr``).
+    smooth_dr: added to the denominator, >= 0 (MONAI's ``smooth_dr``).
+    ignore_index: multiclass pixels with this label leave both the prediction and
+      the target; None: none does.
+    include_background: keep class 0 (else it is dropped, as MONAI's option).
+    batch: sum the statistics over the batch too (one loss per class).
+    reduction: "mean" (default, over images), "sum" or "none".
+    where: boolean mask broadcastable to the per-element loss (``[N]``, or a scalar
+      with ``batch``).
+    axis: the class axis of ``input``.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
+    >>> print(f"{lj.generalized_dice_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
+    0.2910
 
   References: Sudre et al., "Generalised Dice overlap as a deep learning loss
   function for highly unbalanced segmentations" (2017); MONAI
@@ -404,7 +522,7 @@ def lovasz_hinge_loss(
 ) -> Array:
   r"""Lovász hinge: the Lovász extension of the binary Jaccard loss, on hinge errors.
 
-  Berman et al.'s ``lovasz_hinge``: errors :math:`1 - x\,(2y - 1)` are sorted
+  Berman et al.'s ``lovasz_hinge``: errors $1 - x\,(2y - 1)$ are sorted
   in decreasing order and the ReLU errors are weighted by the gradient of
   the Lovász extension. ``per_image`` (default, as in the reference) gives
   one loss per image; otherwise one loss over the whole batch.
@@ -417,10 +535,11 @@ def lovasz_hinge_loss(
     reduction: "mean" (default, over images), "sum" or "none".
     where: boolean mask broadcastable to the per-image loss.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> x = jnp.array([[2.0, -1.0, 0.5, -3.0]])
-  >>> print(f"{lj.lovasz_hinge_loss(x, jnp.array([[1, 0, 0, 1]])):.4f}")
-  2.2500
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> x = jnp.array([[2.0, -1.0, 0.5, -3.0]])
+    >>> print(f"{lj.lovasz_hinge_loss(x, jnp.array([[1, 0, 0, 1]])):.4f}")
+    2.2500
 
   References: Berman, Triki & Blaschko, "The Lovász-Softmax loss" (CVPR
   2018), reference code ``lovasz_losses.py``.
@@ -477,7 +596,7 @@ def lovasz_softmax_loss(
   r"""Lovász-softmax: the Lovász extension of the per-class Jaccard loss, averaged over classes.
 
   Berman et al.'s ``lovasz_softmax``: for each class, the errors
-  :math:`|[y = c] - p_c|` are sorted in decreasing order and weighted by the
+  $|[y = c] - p_c|$ are sorted in decreasing order and weighted by the
   gradient of the Lovász extension; the class losses are averaged. With
   ``classes="present"`` (the default), classes absent from the image (or the
   batch) are skipped; with "all", every class counts. If no class is
@@ -495,10 +614,11 @@ def lovasz_softmax_loss(
     where: boolean mask broadcastable to the per-image loss.
     axis: the class axis.
 
-  >>> import jax.numpy as jnp, lossjax as lj
-  >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
-  >>> print(f"{lj.lovasz_softmax_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
-  0.3892
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])
+    >>> print(f"{lj.lovasz_softmax_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
+    0.3892
 
   References: Berman, Triki & Blaschko, "The Lovász-Softmax loss" (CVPR
   2018), reference code ``lovasz_losses.py``.

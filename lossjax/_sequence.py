@@ -68,9 +68,9 @@ def ctc_loss(
   of each target sequence, summed over all alignments (blanks and repeats)
   by the forward algorithm. The algorithm runs in log space with
   ``lax.scan`` over time:
-  :math:`\alpha_t(s) = \log\sum_{k \in \{s, s-1, s-2\}} e^{\alpha_{t-1}(k)} + \log p_t(l'_s)`
-  over the extended label sequence :math:`l'` (blank, label, blank, ...).
-  The skip from :math:`s-2` is allowed between different labels. "mean"
+  $\alpha_t(s) = \log\sum_{k \in \{s, s-1, s-2\}} e^{\alpha_{t-1}(k)} + \log p_t(l'_s)$
+  over the extended label sequence $l'$ (blank, label, blank, ...).
+  The skip from $s-2$ is allowed between different labels. "mean"
   divides each loss by its target length (at least 1), then averages over the
   batch, as torch does.
 
@@ -81,7 +81,7 @@ def ctc_loss(
 
   Gradients are the true derivatives wrt ``log_probs``. torch's CTC backward
   assumes its input came from ``log_softmax`` and returns
-  :math:`e^{lp} - \gamma` instead of :math:`-\gamma`. The two agree after the
+  $e^{lp} - \gamma$ instead of $-\gamma$. The two agree after the
   ``log_softmax`` that produces the input, which is how the fixtures compare
   them.
 
@@ -104,12 +104,13 @@ def ctc_loss(
     reduction: "mean" (default), "sum" or "none" (per sequence).
     where: boolean mask over sequences ``(N,)``.
 
-  >>> import jax, jax.numpy as jnp, lossjax as lj
-  >>> lp = jax.nn.log_softmax(jnp.zeros((4, 1, 3)))  # uniform over 3 classes
-  >>> loss = lj.ctc_loss(lp, jnp.array([[1, 2]]), jnp.array([4]), jnp.array([2]),
-  ...                    reduction="sum")
-  >>> print(f"{loss:.4f}")
-  1.6864
+  Examples:
+    >>> import jax, jax.numpy as jnp, lossjax as lj
+    >>> lp = jax.nn.log_softmax(jnp.zeros((4, 1, 3)))  # uniform over 3 classes
+    >>> loss = lj.ctc_loss(lp, jnp.array([[1, 2]]), jnp.array([4]), jnp.array([2]),
+    ...                    reduction="sum")
+    >>> print(f"{loss:.4f}")
+    1.6864
 
   References: Graves et al., "Connectionist Temporal Classification" (ICML
   2006); PyTorch ``torch.nn.CTCLoss``.

@@ -7,13 +7,14 @@ the loss's own option names plus ``reduction``); calling it takes the data
 arguments exactly as the torch module's ``forward`` does, plus an optional
 ``where`` mask:
 
->>> import jax.numpy as jnp
->>> from lossjax import nn
->>> loss = nn.CrossEntropyLoss(label_smoothing=0.1)
->>> loss
-CrossEntropyLoss(label_smoothing=0.1)
->>> print(f"{loss(jnp.array([[2.0, 0.5, -1.0]]), jnp.array([0])):.4f}")
-0.3913
+Examples:
+  >>> import jax.numpy as jnp
+  >>> from lossjax import nn
+  >>> loss = nn.CrossEntropyLoss(label_smoothing=0.1)
+  >>> loss
+  CrossEntropyLoss(label_smoothing=0.1)
+  >>> print(f"{loss(jnp.array([[2.0, 0.5, -1.0]]), jnp.array([0])):.4f}")
+  0.3913
 
 Objects are immutable, compare by their options, and are hashable (array
 options hash by value when concrete), so one can be a static argument of
