@@ -35,7 +35,7 @@ import inspect
 import math
 import numbers
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import jax
 import numpy as np
@@ -368,8 +368,10 @@ class Declaration:
     return tuple(k for k, r in self.roles.items() if r.kind in kinds)
 
 
-def declare(*, reductions: tuple[str, ...] = (), **declared: Role | Option
-            ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def declare(*, reductions: tuple[str, ...] = (), **declared: Role | Option) -> Callable[[F], F]:
   """Declares a loss's data arguments (Role) and options (Option); see the module docstring.
 
   Every parameter of the function but ``reduction`` and ``where`` must be
@@ -377,7 +379,7 @@ def declare(*, reductions: tuple[str, ...] = (), **declared: Role | Option
   ``reductions`` names reductions beyond "none" | "mean" | "sum".
   """
 
-  def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+  def wrap(fn: F) -> F:
     sig = inspect.signature(fn)
     params = sig.parameters
     name = fn.__name__
@@ -417,7 +419,7 @@ def declare(*, reductions: tuple[str, ...] = (), **declared: Role | Option
       return fn(*bound.args, **bound.kwargs)
 
     wrapper.declaration = Declaration(roles, options, core.REDUCTIONS + tuple(reductions))
-    return wrapper
+    return wrapper  # type: ignore[return-value]  # same signature: functools.wraps
 
   return wrap
 

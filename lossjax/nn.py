@@ -1,11 +1,11 @@
-"""torch.nn-style loss objects, generated from the catalogue (never written one by one).
+"""torch.nn-style loss objects: one class per registered loss. Generated, do not edit.
 
-Each registered loss gets a class: its torch.nn name where it has a torch twin
-(``CrossEntropyLoss``, ``CTCLoss``, ...), otherwise the CamelCase of its name
-(``dice_loss`` -> ``DiceLoss``). Constructing one binds options (keyword-only,
-the loss's own option names plus ``reduction``); calling it takes the data
-arguments exactly as the torch module's ``forward`` does, plus an optional
-``where`` mask:
+Written by ``python -m lossjax._nn_source`` from the catalogue (tests/test_nn.py checks it).
+Each class is named after its torch.nn twin (``CrossEntropyLoss``, ``CTCLoss``, ...), or
+the CamelCase of the loss's name (``dice_loss`` -> ``DiceLoss``). Constructing one binds
+options (keyword-only: the loss's own options plus ``reduction``, validated at once);
+calling it takes the data arguments as the torch module's ``forward`` does, plus an
+optional ``where`` mask.
 
 Examples:
   >>> import jax.numpy as jnp
@@ -16,126 +16,945 @@ Examples:
   >>> print(f"{loss(jnp.array([[2.0, 0.5, -1.0]]), jnp.array([0])):.4f}")
   0.3913
 
-Objects are immutable, compare by their options, and are hashable (array
-options hash by value when concrete), so one can be a static argument of
-``jax.jit``.
+Objects are immutable, compare by their options, and are hashable (array options hash by
+value when concrete), so one can be a static argument of ``jax.jit``.
 """
 
 from __future__ import annotations
 
-import inspect
-from typing import Any
+from collections.abc import Callable
 
-import numpy as np
+import jax
+from jax.typing import ArrayLike
 
-from lossjax import _core as core
-from lossjax._registry import REGISTRY
-from lossjax._spec import LossSpec
+from lossjax._nn_base import Loss, class_name
 
-
-def _freeze(value: Any) -> Any:
-  """A hashable stand-in for an option value (concrete arrays by value)."""
-  if hasattr(value, "shape") and hasattr(value, "dtype"):
-    try:
-      a = np.asarray(value)
-    except Exception:  # a tracer: hash by identity
-      return ("array-id", id(value))
-    return ("array", a.dtype.str, a.shape, a.tobytes())
-  try:
-    hash(value)
-  except TypeError:
-    return ("id", id(value))
-  return value
+Array = jax.Array
 
 
-class Loss:
-  """Base of the generated classes: options bound at construction."""
+class CrossEntropyLoss(Loss):
+  """[`cross_entropy`][lossjax.cross_entropy] with bound options: the twin of `torch.nn.CrossEntropyLoss`.
 
-  spec: LossSpec  # set on each generated class
+  Args:
+    weight: optional ``[C]`` rescaling weight per class.
+    ignore_index: class-index targets equal to it are ignored (class indices
+      only); None: no target is ignored.
+    label_smoothing: ε in [0, 1].
+    axis: the class axis of ``input`` (ignored for an unbatched ``[C]`` input).
+    reduction: "mean" (default), "sum" or "none".
+  """
 
-  def __init__(self, *args: Any, **options: Any) -> None:
-    name = type(self).__name__
-    allowed = set(self.spec.options) | {"reduction"}
-    if args:
-      raise TypeError(
-          f"{name}: options are keyword-only, e.g. {name}("
-          f"{next(iter(sorted(allowed - {'reduction'})), 'reduction')}=...); got {len(args)} "
-          "positional argument(s)")
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-      raise TypeError(
-          f"{name}: unknown option(s) {', '.join(unknown)}; "
-          f"expected some of {', '.join(sorted(allowed))}"
-      )
-    # Validated now, with the loss's own declaration, so a bad option fails at construction.
-    declaration = self.spec.declaration
-    if "reduction" in options:
-      core.validate_reduction(name, options["reduction"], declaration.reductions[3:])
-    validated = {k: declaration.options[k].validate(name, k, v) if k in declaration.options else v
-                 for k, v in options.items()}
-    object.__setattr__(self, "_options", validated)
+  _loss = "cross_entropy"
 
-  def __call__(self, *args: Any, where: Any = None) -> Any:
-    return self.spec.fn(*args, where=where, **self._options)
+  def __init__(self, *, weight: ArrayLike | None = None, ignore_index: int | None = -100, label_smoothing: float = 0.0, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(weight=weight, ignore_index=ignore_index, label_smoothing=label_smoothing, axis=axis, reduction=reduction)
 
-  @property
-  def options(self) -> dict[str, Any]:
-    return dict(self._options)
-
-  def __setattr__(self, name: str, value: Any) -> None:
-    raise AttributeError(f"{type(self).__name__} is immutable; build a new one")
-
-  def __repr__(self) -> str:
-    opts = ", ".join(f"{k}={v!r}" for k, v in self._options.items())
-    return f"{type(self).__name__}({opts})"
-
-  def _key(self) -> tuple:
-    return (type(self), tuple(sorted((k, _freeze(v)) for k, v in self._options.items())))
-
-  def __eq__(self, other: object) -> bool:
-    return isinstance(other, Loss) and self._key() == other._key()
-
-  def __hash__(self) -> int:
-    return hash(self._key())
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
 
 
-def class_name(spec: LossSpec) -> str:
-  return spec.torch or "".join(part.capitalize() for part in spec.name.split("_"))
+class NLLLoss(Loss):
+  """[`nll_loss`][lossjax.nll_loss] with bound options: the twin of `torch.nn.NLLLoss`.
+
+  Args:
+    weight: optional ``[C]`` weight per class.
+    ignore_index: targets equal to it are ignored; None: none is.
+    axis: the class axis of ``input``.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "nll_loss"
+
+  def __init__(self, *, weight: ArrayLike | None = None, ignore_index: int | None = -100, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(weight=weight, ignore_index=ignore_index, axis=axis, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
 
 
-def _make_class(spec: LossSpec) -> type[Loss]:
-  fn_params = inspect.signature(spec.fn).parameters
-  init_params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)] + [
-      fn_params[name].replace(kind=inspect.Parameter.KEYWORD_ONLY)
-      for name in (*spec.options, "reduction")
-  ]
-  call_params = [p for p in fn_params.values() if p.kind != p.KEYWORD_ONLY]
-  call_params.append(fn_params["where"])
-  name = class_name(spec)
-  cls = type(name, (Loss,), {
-      "spec": spec,
-      "__module__": __name__,
-      "__qualname__": name,
-      "__doc__": (
-          f"``lossjax.{spec.name}`` with bound options"
-          + (f" (the twin of ``torch.nn.{spec.torch}``)" if spec.torch else "")
-          + f".\n\nOptions: {', '.join((*spec.options, 'reduction'))}. "
-          f"Call: ``{name}(...)({', '.join(p.name for p in call_params)})``."
-      ),
-  })
-  cls.__init__ = _init_with_signature(inspect.Signature(init_params))
-  return cls
+class BCELoss(Loss):
+  """[`binary_cross_entropy`][lossjax.binary_cross_entropy] with bound options: the twin of `torch.nn.BCELoss`.
+
+  Args:
+    weight: optional weight broadcastable to the input's shape.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "binary_cross_entropy"
+
+  def __init__(self, *, weight: ArrayLike | None = None, reduction: str = 'mean') -> None:
+    super().__init__(weight=weight, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
 
 
-def _init_with_signature(signature: inspect.Signature):
-  def __init__(self, *args, **options):
-    Loss.__init__(self, *args, **options)
+class BCEWithLogitsLoss(Loss):
+  """[`binary_cross_entropy_with_logits`][lossjax.binary_cross_entropy_with_logits] with bound options: the twin of `torch.nn.BCEWithLogitsLoss`.
 
-  __init__.__signature__ = signature
-  return __init__
+  Args:
+    weight: optional weight broadcastable to the input's shape.
+    pos_weight: optional weight of positive examples, broadcastable to the
+      input's shape; a ``[C]`` vector applies along the last (class) axis.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "binary_cross_entropy_with_logits"
+
+  def __init__(self, *, weight: ArrayLike | None = None, pos_weight: ArrayLike | None = None, reduction: str = 'mean') -> None:
+    super().__init__(weight=weight, pos_weight=pos_weight, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
 
 
-_CLASSES = {class_name(spec): _make_class(spec) for spec in REGISTRY.values()}
-globals().update(_CLASSES)
+class SigmoidFocalLoss(Loss):
+  """[`sigmoid_focal_loss`][lossjax.sigmoid_focal_loss] with bound options.
 
-__all__ = ["Loss", *_CLASSES]
+  Args:
+    alpha: weight of the positive class in [0, 1], or < 0 for none.
+    gamma: focusing parameter, >= 0.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "sigmoid_focal_loss"
+
+  def __init__(self, *, alpha: float = 0.25, gamma: float = 2.0, reduction: str = 'mean') -> None:
+    super().__init__(alpha=alpha, gamma=gamma, reduction=reduction)
+
+  def __call__(self, inputs: ArrayLike, targets: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(inputs, targets, where=where)
+
+
+class SoftmaxFocalLoss(Loss):
+  """[`softmax_focal_loss`][lossjax.softmax_focal_loss] with bound options.
+
+  Args:
+    alpha: ``[C]`` weights, a float, or None.
+    gamma: focusing parameter, >= 0.
+    weight: optional ``[C]`` class weights (the normaliser, as in cross_entropy).
+    ignore_index: labels equal to it are ignored.
+    axis: the class axis.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "softmax_focal_loss"
+
+  def __init__(self, *, alpha: ArrayLike | float | None = None, gamma: float = 2.0, weight: ArrayLike | None = None, ignore_index: int | None = -100, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(alpha=alpha, gamma=gamma, weight=weight, ignore_index=ignore_index, axis=axis, reduction=reduction)
+
+  def __call__(self, logits: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(logits, labels, where=where)
+
+
+class Poly1CrossEntropy(Loss):
+  """[`poly1_cross_entropy`][lossjax.poly1_cross_entropy] with bound options.
+
+  Args:
+    epsilon: the weight of the polynomial term.
+    axis: the class axis.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "poly1_cross_entropy"
+
+  def __init__(self, *, epsilon: float = 1.0, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(epsilon=epsilon, axis=axis, reduction=reduction)
+
+  def __call__(self, logits: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(logits, labels, where=where)
+
+
+class GeneralizedCrossEntropy(Loss):
+  """[`generalized_cross_entropy`][lossjax.generalized_cross_entropy] with bound options.
+
+  Args:
+    q: in (0, 1].
+    axis: the class axis.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "generalized_cross_entropy"
+
+  def __init__(self, *, q: float = 0.7, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(q=q, axis=axis, reduction=reduction)
+
+  def __call__(self, logits: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(logits, labels, where=where)
+
+
+class ZLoss(Loss):
+  """[`z_loss`][lossjax.z_loss] with bound options.
+
+  Args:
+    axis: the class axis.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "z_loss"
+
+  def __init__(self, *, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(axis=axis, reduction=reduction)
+
+  def __call__(self, logits: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(logits, where=where)
+
+
+class MSELoss(Loss):
+  """[`mse_loss`][lossjax.mse_loss] with bound options: the twin of `torch.nn.MSELoss`.
+
+  Args:
+    weight: optional per-element weights of the input's shape.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "mse_loss"
+
+  def __init__(self, *, weight: ArrayLike | None = None, reduction: str = 'mean') -> None:
+    super().__init__(weight=weight, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class L1Loss(Loss):
+  """[`l1_loss`][lossjax.l1_loss] with bound options: the twin of `torch.nn.L1Loss`.
+
+  Args:
+    weight: optional per-element weights of the input's shape.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "l1_loss"
+
+  def __init__(self, *, weight: ArrayLike | None = None, reduction: str = 'mean') -> None:
+    super().__init__(weight=weight, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class SmoothL1Loss(Loss):
+  """[`smooth_l1_loss`][lossjax.smooth_l1_loss] with bound options: the twin of `torch.nn.SmoothL1Loss`.
+
+  Args:
+    beta: non-negative threshold.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "smooth_l1_loss"
+
+  def __init__(self, *, beta: float = 1.0, reduction: str = 'mean') -> None:
+    super().__init__(beta=beta, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class HuberLoss(Loss):
+  """[`huber_loss`][lossjax.huber_loss] with bound options: the twin of `torch.nn.HuberLoss`.
+
+  Args:
+    delta: positive threshold.
+    weight: optional per-element weights of the input's shape.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "huber_loss"
+
+  def __init__(self, *, delta: float = 1.0, weight: ArrayLike | None = None, reduction: str = 'mean') -> None:
+    super().__init__(delta=delta, weight=weight, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class LogCoshLoss(Loss):
+  """[`log_cosh_loss`][lossjax.log_cosh_loss] with bound options.
+
+  Args:
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "log_cosh_loss"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class CharbonnierLoss(Loss):
+  """[`charbonnier_loss`][lossjax.charbonnier_loss] with bound options.
+
+  Args:
+    eps: smoothing, > 0.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "charbonnier_loss"
+
+  def __init__(self, *, eps: float = 0.001, reduction: str = 'mean') -> None:
+    super().__init__(eps=eps, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class MsleLoss(Loss):
+  """[`msle_loss`][lossjax.msle_loss] with bound options.
+
+  Args:
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "msle_loss"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class MapeLoss(Loss):
+  """[`mape_loss`][lossjax.mape_loss] with bound options.
+
+  Args:
+    eps: lower bound of the denominator, > 0.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "mape_loss"
+
+  def __init__(self, *, eps: float = 2.220446049250313e-16, reduction: str = 'mean') -> None:
+    super().__init__(eps=eps, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class CosineSimilarityLoss(Loss):
+  """[`cosine_similarity_loss`][lossjax.cosine_similarity_loss] with bound options.
+
+  Args:
+    axis: the vector axis.
+    eps: lower bound of each norm.
+    reduction: "mean" (default), "sum" or "none" (per vector).
+  """
+
+  _loss = "cosine_similarity_loss"
+
+  def __init__(self, *, axis: int = -1, eps: float = 1e-08, reduction: str = 'mean') -> None:
+    super().__init__(axis=axis, eps=eps, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class KLDivLoss(Loss):
+  """[`kl_div`][lossjax.kl_div] with bound options: the twin of `torch.nn.KLDivLoss`.
+
+  Args:
+    log_target: whether ``target`` is given in log space.
+    reduction: "mean" (default, torch's), "batchmean", "sum" or "none".
+  """
+
+  _loss = "kl_div"
+
+  def __init__(self, *, log_target: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(log_target=log_target, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class PoissonNLLLoss(Loss):
+  """[`poisson_nll_loss`][lossjax.poisson_nll_loss] with bound options: the twin of `torch.nn.PoissonNLLLoss`.
+
+  Args:
+    log_input: whether ``input`` is the log of the rate.
+    full: add the Stirling approximation term.
+    eps: added to the rate inside the log when ``log_input=False``.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "poisson_nll_loss"
+
+  def __init__(self, *, log_input: bool = True, full: bool = False, eps: float = 1e-08, reduction: str = 'mean') -> None:
+    super().__init__(log_input=log_input, full=full, eps=eps, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class GaussianNLLLoss(Loss):
+  """[`gaussian_nll_loss`][lossjax.gaussian_nll_loss] with bound options: the twin of `torch.nn.GaussianNLLLoss`.
+
+  Args:
+    full: include the constant term.
+    eps: lower clamp of the variance.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "gaussian_nll_loss"
+
+  def __init__(self, *, full: bool = False, eps: float = 1e-06, reduction: str = 'mean') -> None:
+    super().__init__(full=full, eps=eps, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, var: ArrayLike | float, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, var, where=where)
+
+
+class GeneralizedKlDiv(Loss):
+  """[`generalized_kl_div`][lossjax.generalized_kl_div] with bound options.
+
+  Args:
+    log_input: whether ``input`` is log p.
+    reduction: "mean" (default, over elements), "sum" or "none".
+  """
+
+  _loss = "generalized_kl_div"
+
+  def __init__(self, *, log_input: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(log_input=log_input, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class JsDivergence(Loss):
+  """[`js_divergence`][lossjax.js_divergence] with bound options.
+
+  Args:
+    log_input: whether both are given as log-probabilities.
+    axis: the distribution axis.
+    reduction: "mean" (default, over distributions), "sum" or "none".
+  """
+
+  _loss = "js_divergence"
+
+  def __init__(self, *, log_input: bool = False, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(log_input=log_input, axis=axis, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class MarginRankingLoss(Loss):
+  """[`margin_ranking_loss`][lossjax.margin_ranking_loss] with bound options: the twin of `torch.nn.MarginRankingLoss`.
+
+  Args:
+    margin: the margin.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "margin_ranking_loss"
+
+  def __init__(self, *, margin: float = 0.0, reduction: str = 'mean') -> None:
+    super().__init__(margin=margin, reduction=reduction)
+
+  def __call__(self, input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input1, input2, target, where=where)
+
+
+class HingeEmbeddingLoss(Loss):
+  """[`hinge_embedding_loss`][lossjax.hinge_embedding_loss] with bound options: the twin of `torch.nn.HingeEmbeddingLoss`.
+
+  Args:
+    margin: the margin for dissimilar pairs.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "hinge_embedding_loss"
+
+  def __init__(self, *, margin: float = 1.0, reduction: str = 'mean') -> None:
+    super().__init__(margin=margin, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class SoftMarginLoss(Loss):
+  """[`soft_margin_loss`][lossjax.soft_margin_loss] with bound options: the twin of `torch.nn.SoftMarginLoss`.
+
+  Args:
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "soft_margin_loss"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class MultiLabelMarginLoss(Loss):
+  """[`multilabel_margin_loss`][lossjax.multilabel_margin_loss] with bound options: the twin of `torch.nn.MultiLabelMarginLoss`.
+
+  Args:
+    reduction: "mean" (default, over samples), "sum" or "none" (per sample).
+  """
+
+  _loss = "multilabel_margin_loss"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class MultiLabelSoftMarginLoss(Loss):
+  """[`multilabel_soft_margin_loss`][lossjax.multilabel_soft_margin_loss] with bound options: the twin of `torch.nn.MultiLabelSoftMarginLoss`.
+
+  Args:
+    weight: optional ``(C,)`` weight per class (broadcast to the input).
+    reduction: "mean" (default, over samples), "sum" or "none" (per sample).
+  """
+
+  _loss = "multilabel_soft_margin_loss"
+
+  def __init__(self, *, weight: ArrayLike | None = None, reduction: str = 'mean') -> None:
+    super().__init__(weight=weight, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class MultiMarginLoss(Loss):
+  """[`multi_margin_loss`][lossjax.multi_margin_loss] with bound options: the twin of `torch.nn.MultiMarginLoss`.
+
+  Args:
+    p: 1 or 2.
+    margin: the margin.
+    weight: optional ``(C,)`` weight, applied by the target class.
+    reduction: "mean" (default), "sum" or "none" (per sample).
+  """
+
+  _loss = "multi_margin_loss"
+
+  def __init__(self, *, p: int = 1, margin: float = 1.0, weight: ArrayLike | None = None, reduction: str = 'mean') -> None:
+    super().__init__(p=p, margin=margin, weight=weight, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class CosineEmbeddingLoss(Loss):
+  """[`cosine_embedding_loss`][lossjax.cosine_embedding_loss] with bound options: the twin of `torch.nn.CosineEmbeddingLoss`.
+
+  Args:
+    margin: the margin for dissimilar pairs, in [-1, 1].
+    reduction: "mean" (default), "sum" or "none" (per pair).
+  """
+
+  _loss = "cosine_embedding_loss"
+
+  def __init__(self, *, margin: float = 0.0, reduction: str = 'mean') -> None:
+    super().__init__(margin=margin, reduction=reduction)
+
+  def __call__(self, input1: ArrayLike, input2: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input1, input2, target, where=where)
+
+
+class TripletMarginLoss(Loss):
+  """[`triplet_margin_loss`][lossjax.triplet_margin_loss] with bound options: the twin of `torch.nn.TripletMarginLoss`.
+
+  Args:
+    margin: the margin, > 0 (torch's check).
+    p: the norm degree (> 0, or ``jnp.inf``).
+    eps: added to the difference inside the norm.
+    swap: use the distance swap.
+    reduction: "mean" (default), "sum" or "none" (per triplet).
+  """
+
+  _loss = "triplet_margin_loss"
+
+  def __init__(self, *, margin: float = 1.0, p: float = 2.0, eps: float = 1e-06, swap: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(margin=margin, p=p, eps=eps, swap=swap, reduction=reduction)
+
+  def __call__(self, anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(anchor, positive, negative, where=where)
+
+
+class TripletMarginWithDistanceLoss(Loss):
+  """[`triplet_margin_with_distance_loss`][lossjax.triplet_margin_with_distance_loss] with bound options: the twin of `torch.nn.TripletMarginWithDistanceLoss`.
+
+  Args:
+    distance_function: ``(x, y) -> distances``; default Euclidean.
+    margin: the margin, > 0 (torch's check).
+    swap: use the distance swap.
+    reduction: "mean" (default), "sum" or "none" (per triplet).
+  """
+
+  _loss = "triplet_margin_with_distance_loss"
+
+  def __init__(self, *, distance_function: Callable[[Array, Array], Array] | None = None, margin: float = 1.0, swap: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(distance_function=distance_function, margin=margin, swap=swap, reduction=reduction)
+
+  def __call__(self, anchor: ArrayLike, positive: ArrayLike, negative: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(anchor, positive, negative, where=where)
+
+
+class CTCLoss(Loss):
+  """[`ctc_loss`][lossjax.ctc_loss] with bound options: the twin of `torch.nn.CTCLoss`.
+
+  Args:
+    blank: the blank class.
+    zero_infinity: replace infinite losses (impossible alignments) by 0.
+    reduction: "mean" (default), "sum" or "none" (per sequence).
+  """
+
+  _loss = "ctc_loss"
+
+  def __init__(self, *, blank: int = 0, zero_infinity: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(blank=blank, zero_infinity=zero_infinity, reduction=reduction)
+
+  def __call__(self, log_probs: ArrayLike, targets: ArrayLike, input_lengths: ArrayLike, target_lengths: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(log_probs, targets, input_lengths, target_lengths, where=where)
+
+
+class DiceLoss(Loss):
+  """[`dice_loss`][lossjax.dice_loss] with bound options.
+
+  Args:
+    mode: "multiclass" (softmax over classes, one-hot targets), "multilabel"
+      (independent sigmoids) or "binary" (one channel).
+    from_logits: apply softmax (multiclass) or sigmoid (otherwise) first.
+    smooth_nr: added to the numerator, >= 0 (MONAI's ``smooth_nr``).
+    smooth_dr: added to the denominator, >= 0 (MONAI's ``smooth_dr``).
+    class_weights: optional ``[C]`` weight of each class's loss (without the
+      background's when ``include_background=False``).
+    ignore_index: multiclass pixels with this label leave both the prediction and
+      the target; None: none does.
+    include_background: keep class 0 (else it is dropped, as MONAI's option).
+    batch: sum the statistics over the batch too (one loss per class).
+    axis: the class axis of ``input``.
+    reduction: "mean" (default, over images and classes), "sum" or "none".
+  """
+
+  _loss = "dice_loss"
+
+  def __init__(self, *, mode: str = 'multiclass', from_logits: bool = True, smooth_nr: float = 1e-05, smooth_dr: float = 1e-05, class_weights: ArrayLike | None = None, ignore_index: int | None = -100, include_background: bool = True, batch: bool = False, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(mode=mode, from_logits=from_logits, smooth_nr=smooth_nr, smooth_dr=smooth_dr, class_weights=class_weights, ignore_index=ignore_index, include_background=include_background, batch=batch, axis=axis, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class JaccardLoss(Loss):
+  """[`jaccard_loss`][lossjax.jaccard_loss] with bound options.
+
+  Args:
+    mode: "multiclass" (softmax over classes, one-hot targets), "multilabel"
+      (independent sigmoids) or "binary" (one channel).
+    from_logits: apply softmax (multiclass) or sigmoid (otherwise) first.
+    smooth_nr: added to the numerator, >= 0 (MONAI's ``smooth_nr``).
+    smooth_dr: added to the denominator, >= 0 (MONAI's ``smooth_dr``).
+    class_weights: optional ``[C]`` weight of each class's loss (without the
+      background's when ``include_background=False``).
+    ignore_index: multiclass pixels with this label leave both the prediction and
+      the target; None: none does.
+    include_background: keep class 0 (else it is dropped, as MONAI's option).
+    batch: sum the statistics over the batch too (one loss per class).
+    axis: the class axis of ``input``.
+    reduction: "mean" (default, over images and classes), "sum" or "none".
+  """
+
+  _loss = "jaccard_loss"
+
+  def __init__(self, *, mode: str = 'multiclass', from_logits: bool = True, smooth_nr: float = 1e-05, smooth_dr: float = 1e-05, class_weights: ArrayLike | None = None, ignore_index: int | None = -100, include_background: bool = True, batch: bool = False, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(mode=mode, from_logits=from_logits, smooth_nr=smooth_nr, smooth_dr=smooth_dr, class_weights=class_weights, ignore_index=ignore_index, include_background=include_background, batch=batch, axis=axis, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class TverskyLoss(Loss):
+  """[`tversky_loss`][lossjax.tversky_loss] with bound options.
+
+  Args:
+    alpha: weight of the false positives, >= 0.
+    beta: weight of the false negatives, >= 0.
+    mode: "multiclass" (softmax over classes, one-hot targets), "multilabel"
+      (independent sigmoids) or "binary" (one channel).
+    from_logits: apply softmax (multiclass) or sigmoid (otherwise) first.
+    smooth_nr: added to the numerator, >= 0 (MONAI's ``smooth_nr``).
+    smooth_dr: added to the denominator, >= 0 (MONAI's ``smooth_dr``).
+    class_weights: optional ``[C]`` weight of each class's loss (without the
+      background's when ``include_background=False``).
+    ignore_index: multiclass pixels with this label leave both the prediction and
+      the target; None: none does.
+    include_background: keep class 0 (else it is dropped, as MONAI's option).
+    batch: sum the statistics over the batch too (one loss per class).
+    axis: the class axis of ``input``.
+    reduction: "mean" (default, over images and classes), "sum" or "none".
+  """
+
+  _loss = "tversky_loss"
+
+  def __init__(self, *, alpha: float = 0.5, beta: float = 0.5, mode: str = 'multiclass', from_logits: bool = True, smooth_nr: float = 1e-05, smooth_dr: float = 1e-05, class_weights: ArrayLike | None = None, ignore_index: int | None = -100, include_background: bool = True, batch: bool = False, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(alpha=alpha, beta=beta, mode=mode, from_logits=from_logits, smooth_nr=smooth_nr, smooth_dr=smooth_dr, class_weights=class_weights, ignore_index=ignore_index, include_background=include_background, batch=batch, axis=axis, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class FocalTverskyLoss(Loss):
+  """[`focal_tversky_loss`][lossjax.focal_tversky_loss] with bound options.
+
+  Args:
+    alpha: weight of the false positives, >= 0.
+    beta: weight of the false negatives, >= 0.
+    gamma: the exponent, > 0.
+    mode: "multiclass" (softmax over classes, one-hot targets), "multilabel"
+      (independent sigmoids) or "binary" (one channel).
+    from_logits: apply softmax (multiclass) or sigmoid (otherwise) first.
+    smooth_nr: added to the numerator, >= 0 (MONAI's ``smooth_nr``).
+    smooth_dr: added to the denominator, >= 0 (MONAI's ``smooth_dr``).
+    class_weights: optional ``[C]`` weight of each class's loss (without the
+      background's when ``include_background=False``).
+    ignore_index: multiclass pixels with this label leave both the prediction and
+      the target; None: none does.
+    include_background: keep class 0 (else it is dropped, as MONAI's option).
+    batch: sum the statistics over the batch too (one loss per class).
+    axis: the class axis of ``input``.
+    reduction: "mean" (default, over images and classes), "sum" or "none".
+  """
+
+  _loss = "focal_tversky_loss"
+
+  def __init__(self, *, alpha: float = 0.3, beta: float = 0.7, gamma: float = 0.75, mode: str = 'multiclass', from_logits: bool = True, smooth_nr: float = 1e-05, smooth_dr: float = 1e-05, class_weights: ArrayLike | None = None, ignore_index: int | None = -100, include_background: bool = True, batch: bool = False, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(alpha=alpha, beta=beta, gamma=gamma, mode=mode, from_logits=from_logits, smooth_nr=smooth_nr, smooth_dr=smooth_dr, class_weights=class_weights, ignore_index=ignore_index, include_background=include_background, batch=batch, axis=axis, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class GeneralizedDiceLoss(Loss):
+  """[`generalized_dice_loss`][lossjax.generalized_dice_loss] with bound options.
+
+  Args:
+    w_type: class weights from the target volumes: "square" (1/T^2), "simple"
+      (1/T) or "uniform".
+    mode: "multiclass" (softmax over classes, one-hot targets), "multilabel"
+      (independent sigmoids) or "binary" (one channel).
+    from_logits: apply softmax (multiclass) or sigmoid (otherwise) first.
+    smooth_nr: added to the numerator, >= 0 (MONAI's ``smooth_nr``).
+    smooth_dr: added to the denominator, >= 0 (MONAI's ``smooth_dr``).
+    ignore_index: multiclass pixels with this label leave both the prediction and
+      the target; None: none does.
+    include_background: keep class 0 (else it is dropped, as MONAI's option).
+    batch: sum the statistics over the batch too (one loss per class).
+    axis: the class axis of ``input``.
+    reduction: "mean" (default, over images), "sum" or "none".
+  """
+
+  _loss = "generalized_dice_loss"
+
+  def __init__(self, *, w_type: str = 'square', mode: str = 'multiclass', from_logits: bool = True, smooth_nr: float = 1e-05, smooth_dr: float = 1e-05, ignore_index: int | None = -100, include_background: bool = True, batch: bool = False, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(w_type=w_type, mode=mode, from_logits=from_logits, smooth_nr=smooth_nr, smooth_dr=smooth_dr, ignore_index=ignore_index, include_background=include_background, batch=batch, axis=axis, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class LovaszSoftmaxLoss(Loss):
+  """[`lovasz_softmax_loss`][lossjax.lovasz_softmax_loss] with bound options.
+
+  Args:
+    from_logits: apply softmax first (the reference takes probabilities).
+    classes: "present" or "all".
+    per_image: one loss per image (else one for the batch).
+    ignore_index: pixels with this label are left out.
+    axis: the class axis.
+    reduction: "mean" (default, over images), "sum" or "none".
+  """
+
+  _loss = "lovasz_softmax_loss"
+
+  def __init__(self, *, from_logits: bool = True, classes: str = 'present', per_image: bool = False, ignore_index: int | None = None, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(from_logits=from_logits, classes=classes, per_image=per_image, ignore_index=ignore_index, axis=axis, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class LovaszHingeLoss(Loss):
+  """[`lovasz_hinge_loss`][lossjax.lovasz_hinge_loss] with bound options.
+
+  Args:
+    per_image: one loss per image (else one for the batch).
+    ignore_index: pixels whose label equals it are left out.
+    reduction: "mean" (default, over images), "sum" or "none".
+  """
+
+  _loss = "lovasz_hinge_loss"
+
+  def __init__(self, *, per_image: bool = True, ignore_index: int | None = None, reduction: str = 'mean') -> None:
+    super().__init__(per_image=per_image, ignore_index=ignore_index, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class SoftmaxRankingLoss(Loss):
+  """[`softmax_ranking_loss`][lossjax.softmax_ranking_loss] with bound options.
+
+  Args:
+    reduction: "mean" (default, over lists with a valid item), "sum" or "none".
+  """
+
+  _loss = "softmax_ranking_loss"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, scores: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(scores, labels, where=where)
+
+
+class PairwiseLogisticLoss(Loss):
+  """[`pairwise_logistic_loss`][lossjax.pairwise_logistic_loss] with bound options.
+
+  Args:
+    reduction: "mean" (default, over lists with a valid pair), "sum" or "none".
+  """
+
+  _loss = "pairwise_logistic_loss"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, scores: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(scores, labels, where=where)
+
+
+class PairwiseHingeLoss(Loss):
+  """[`pairwise_hinge_loss`][lossjax.pairwise_hinge_loss] with bound options.
+
+  Args:
+    margin: the margin.
+    reduction: "mean" (default, over lists with a valid pair), "sum" or "none".
+  """
+
+  _loss = "pairwise_hinge_loss"
+
+  def __init__(self, *, margin: float = 1.0, reduction: str = 'mean') -> None:
+    super().__init__(margin=margin, reduction=reduction)
+
+  def __call__(self, scores: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(scores, labels, where=where)
+
+
+class ListmleLoss(Loss):
+  """[`listmle_loss`][lossjax.listmle_loss] with bound options.
+
+  Args:
+    reduction: "mean" (default, over lists with a valid item), "sum" or "none".
+  """
+
+  _loss = "listmle_loss"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, scores: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(scores, labels, where=where)
+
+
+class InfoNceLoss(Loss):
+  """[`info_nce_loss`][lossjax.info_nce_loss] with bound options.
+
+  Args:
+    labels: optional ``(N,)`` integer labels (without ``other``).
+    temperature: τ > 0.
+    average: "pairs" (default) or "anchors": what "mean" averages over.
+    reduction: "mean" (default), "sum" or "none" (per anchor).
+  """
+
+  _loss = "info_nce_loss"
+
+  def __init__(self, *, labels: ArrayLike | None = None, temperature: float = 0.1, average: str = 'pairs', reduction: str = 'mean') -> None:
+    super().__init__(labels=labels, temperature=temperature, average=average, reduction=reduction)
+
+  def __call__(self, embeddings: ArrayLike, other: ArrayLike | None = None, *, where: ArrayLike | None = None) -> Array:
+    return self._call(embeddings, other, where=where)
+
+
+class SupconLoss(Loss):
+  """[`supcon_loss`][lossjax.supcon_loss] with bound options.
+
+  Args:
+    temperature: τ > 0.
+    base_temperature: τ_b > 0.
+    contrast_mode: "all" or "one".
+    reduction: "mean" (default, over anchors), "sum" or "none" (per anchor,
+      ``[V, N]`` for "all", ``[N]`` for "one").
+  """
+
+  _loss = "supcon_loss"
+
+  def __init__(self, *, temperature: float = 0.07, base_temperature: float = 0.07, contrast_mode: str = 'all', reduction: str = 'mean') -> None:
+    super().__init__(temperature=temperature, base_temperature=base_temperature, contrast_mode=contrast_mode, reduction=reduction)
+
+  def __call__(self, features: ArrayLike, labels: ArrayLike | None = None, *, where: ArrayLike | None = None) -> Array:
+    return self._call(features, labels, where=where)
+
+
+class ContrastiveLoss(Loss):
+  """[`contrastive_loss`][lossjax.contrastive_loss] with bound options.
+
+  Args:
+    pos_margin: distance below which similar pairs cost nothing.
+    neg_margin: distance above which dissimilar pairs cost nothing.
+    distance: "euclidean" or "cosine".
+    reduction: "mean" (default, over pairs), "sum" or "none".
+  """
+
+  _loss = "contrastive_loss"
+
+  def __init__(self, *, pos_margin: float = 0.0, neg_margin: float = 1.0, distance: str = 'euclidean', reduction: str = 'mean') -> None:
+    super().__init__(pos_margin=pos_margin, neg_margin=neg_margin, distance=distance, reduction=reduction)
+
+  def __call__(self, input1: ArrayLike, input2: ArrayLike, same: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input1, input2, same, where=where)
+
+
+class LinearCrossEntropyLoss(Loss):
+  """[`linear_cross_entropy`][lossjax.linear_cross_entropy] with bound options: the twin of `torch.nn.LinearCrossEntropyLoss`.
+
+  Args:
+    bias: optional ``[V]``.
+    weight_layout: "dv" or "vd".
+    ignore_index: labels equal to it are not counted; None: every label is.
+    label_smoothing: ε in [0, 1].
+    z_loss: λ_z ≥ 0, the weight of the log-sum-exp² term.
+    logit_softcap: c > 0 for soft-capping (Gemma 2), or None.
+    token_chunk: tokens per block (default 4096).
+    vocab_chunk: vocabulary entries per block (default 2048). With the
+      defaults the temporary memory is a few blocks of 32 MiB, and each block
+      is one efficient matmul on CPU and GPU.
+    axis_name: vocabulary-parallel mode. Inside ``shard_map``, ``weight``
+      (and ``bias``) hold this device's contiguous slice of the vocabulary
+      along the mesh axis ``axis_name``, and the partial log-sum-exps are
+      combined across it. ``labels`` stay global indices. Neither the full
+      weight nor the logits is gathered.
+    return_lse: also return the per-token log-sum-exp (shape ``labels``).
+    reduction: "mean" (default, over counted tokens), "sum" or "none".
+  """
+
+  _loss = "linear_cross_entropy"
+
+  def __init__(self, *, bias: ArrayLike | None = None, weight_layout: str = 'dv', ignore_index: int | None = -100, label_smoothing: float = 0.0, z_loss: float = 0.0, logit_softcap: float | None = None, token_chunk: int = 4096, vocab_chunk: int = 2048, axis_name: str | None = None, return_lse: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(bias=bias, weight_layout=weight_layout, ignore_index=ignore_index, label_smoothing=label_smoothing, z_loss=z_loss, logit_softcap=logit_softcap, token_chunk=token_chunk, vocab_chunk=vocab_chunk, axis_name=axis_name, return_lse=return_lse, reduction=reduction)
+
+  def __call__(self, hidden: ArrayLike, weight: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array | tuple[Array, Array]:
+    return self._call(hidden, weight, labels, where=where)
+
+
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "ContrastiveLoss", "LinearCrossEntropyLoss"]

@@ -79,3 +79,23 @@ def test_where_passes_through():
   x, t = jnp.arange(4.0), jnp.zeros(4)
   mask = jnp.array([True, True, False, False])
   assert nn.L1Loss()(x, t, where=mask) == 0.5
+
+
+def test_the_committed_classes_are_what_the_catalogue_generates():
+  import pathlib
+
+  from lossjax import _nn_source
+
+  committed = (pathlib.Path(nn.__file__)).read_text()
+  assert committed == _nn_source.source(), "lossjax/nn.py is stale: python -m lossjax._nn_source"
+
+
+def test_options_are_keyword_only_and_validated_at_construction():
+  with pytest.raises(TypeError, match=r"CrossEntropyLoss: options are keyword-only"):
+    nn.CrossEntropyLoss(0.1)
+  with pytest.raises(ValueError, match=r"CrossEntropyLoss: argument `label_smoothing`"):
+    nn.CrossEntropyLoss(label_smoothing=float("nan"))
+  with pytest.raises(ValueError, match=r"KLDivLoss: argument `log_target`"):
+    nn.KLDivLoss(log_target="False")
+  with pytest.raises(ValueError, match=r"MSELoss.*reduction"):
+    nn.MSELoss(reduction="avg")
