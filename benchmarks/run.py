@@ -144,8 +144,8 @@ def main() -> None:
 
 Produced by `python benchmarks/run.py` (method: `lossjax/_bench.py`): the same inputs for
 every library in one process, jitted JAX (synchronised) and eager PyTorch, interleaved runs,
-the median of {args.repeats} with min and max. "vs optax" and "vs torch" are the other
-library's median time divided by lossjax's, so above 1 means lossjax is faster.
+the median of {args.repeats} with min and max. "optax / lossjax" and "torch / lossjax" are the
+other library's median time divided by lossjax's, so above 1 means lossjax is faster.
 
 {_bench.environment(probe)}
 
@@ -162,8 +162,8 @@ inputs read at the read probe's rate or, for losses that need an exponential per
 logit, those exponentials at the exp probe's rate, whichever takes longer; plus, for
 `value_and_grad`, the gradients written at the fresh-output write probe's rate. "lossjax GB/s"
 counts the bytes read and written. Compile time (seconds,
-lossjax) is measured once, apart from the runs. "(same program)": lossjax and optax compile to
-the same optimised HLO, so their difference is noise.
+lossjax) is measured once, apart from the runs. "same program" in place of a ratio: lossjax
+and optax compile to the same optimised HLO, so their difference is noise.
 
 {_bench.table(results, case_list, probe)}
 

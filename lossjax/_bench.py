@@ -333,8 +333,8 @@ def table(results: list[Result], case_list: list[Case], probe: dict[str, float])
   by_key = {(r.case, r.size, r.mode, r.library): r for r in results}
   by_case = {(c.name, c.size): c for c in case_list}
   rows = [
-      "| loss | size | mode | lossjax s (min–max) | compile s | optax s (min–max) | vs optax "
-      "| torch s | vs torch | lossjax GB/s | of probe floor |",
+      "| loss | size | mode | lossjax s (min–max) | compile s | optax s (min–max) "
+      "| optax / lossjax | torch s | torch / lossjax | lossjax GB/s | of probe floor |",
       "| --- | --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
   ]
   for (name, size, mode, lib), r in by_key.items():
@@ -345,7 +345,9 @@ def table(results: list[Result], case_list: list[Case], probe: dict[str, float])
       o = by_key.get((name, size, mode, other))
       if not o:
         return "—"
-      return f"{o.median / r.median:.2f}x" + (" (same program)" if o.same_program_as_lossjax else "")
+      if o.same_program_as_lossjax:  # one program: any ratio is noise
+        return "same program"
+      return f"{o.median / r.median:.2f}x"
 
     def seconds(other, name=name, size=size, mode=mode, spread=False):
       o = by_key.get((name, size, mode, other))

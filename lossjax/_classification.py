@@ -377,9 +377,7 @@ def _cross_entropy(name, x, t, *, weight, ignore_index, label_smoothing, reducti
       )
   else:
     core.check_int(name, arg_names[1], t)
-    core.check_shape(
-        name, arg_names[1], t, core.batch_shape(x, axis), " (input's shape without the class axis)"
-    )
+    core.check_class_indices_shape(name, arg_names[1], t, x, arg_names[0], axis)
   keep = core.as_mask(name, where, logits_last.shape[:-1])
   logits_last = core.masked_fill(keep, logits_last)
   dtype = core.compute_dtype(x, t if prob_target else None, w)
@@ -452,10 +450,7 @@ def nll_loss(
   """
   name = "nll_loss"
   logp_last = _class_scores(name, "input", input, axis)
-  core.check_shape(
-      name, "target", target, core.batch_shape(input, axis),
-      " (input's shape without the class axis)"
-  )
+  core.check_class_indices_shape(name, "target", target, input, "input", axis)
   w = _class_weight(name, weight, logp_last.shape[-1])
   keep = core.as_mask(name, where, logp_last.shape[:-1])
   dtype = core.compute_dtype(input, w)
@@ -712,8 +707,7 @@ def softmax_focal_loss(
   """
   name = "softmax_focal_loss"
   scores = _class_scores(name, "logits", logits, axis)
-  core.check_shape(name, "labels", labels, core.batch_shape(logits, axis),
-                   " (logits' shape without the class axis)")
+  core.check_class_indices_shape(name, "labels", labels, logits, "logits", axis)
   c = scores.shape[-1]
   w = _class_weight(name, weight, c)
   if isinstance(alpha, jax.Array) and alpha.ndim:
@@ -816,8 +810,7 @@ def generalized_cross_entropy(
   """
   name = "generalized_cross_entropy"
   scores = _class_scores(name, "logits", logits, axis)
-  core.check_shape(name, "labels", labels, core.batch_shape(logits, axis),
-                   " (logits' shape without the class axis)")
+  core.check_class_indices_shape(name, "labels", labels, logits, "logits", axis)
   keep = core.as_mask(name, where, scores.shape[:-1])
   z = core.masked_fill(keep, core.to_float(scores, core.compute_dtype(scores)))
   safe, _, out_of_range = core.class_indices(name, "labels", labels, z.shape[-1], where=keep)

@@ -329,6 +329,25 @@ def check_broadcastable(loss: str, arg: str, x: Array, shape: Sequence[int], wha
   return jnp.broadcast_to(x, shape)
 
 
+def check_class_indices_shape(loss: str, arg: str, t: Array, x: Array, x_arg: str,
+                              axis: int) -> None:
+  """`t` holds one class index per element of `x` without its class axis, with a hint for the
+  two classic porting mistakes: torch's [N, C, d1, ...] layout without ``axis=1``, and a
+  ``(N, 1)`` column of indices."""
+  expected = batch_shape(x, axis)
+  if t.shape == expected:
+    return
+  hint = ""
+  if x.ndim > 2 and axis % x.ndim != 1 and t.shape == batch_shape(x, 1):
+    hint = (f"; `{arg}` matches `{x_arg}` with its class axis at 1: pass axis=1 for PyTorch's "
+            "[N, C, d1, ...] layout")
+  elif t.shape == expected + (1,):
+    hint = (f"; class indices have no class axis: drop the trailing axis of size 1 "
+            f"(`{arg}[..., 0]`)")
+  raise ValueError(f"{loss}: argument `{arg}` has shape {t.shape}, expected {expected} "
+                   f"(`{x_arg}`'s shape {x.shape} without the class axis {axis}){hint}")
+
+
 def class_axis_last(loss: str, x: Array, axis: int) -> Array:
   """Moves the class axis to the end. A 1-D input is unbatched `(C,)`, as in torch."""
   if x.ndim <= 1:

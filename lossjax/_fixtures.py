@@ -99,7 +99,8 @@ def _compare(case_id, reduction, quantity, got, want, dtype, loss="") -> Check:
     return Check(case_id, reduction, quantity, np.inf, np.inf, False)
   both_nan = np.isnan(got) & np.isnan(want)
   same_inf = np.isinf(want) & (got == want)
-  err = np.where(both_nan | same_inf, 0.0, np.abs(got - want))
+  with np.errstate(invalid="ignore"):  # inf - inf where both are the same inf: masked next
+    err = np.where(both_nan | same_inf, 0.0, np.abs(got - want))
   err = np.where(np.isnan(err), np.inf, err)
   ok = bool(np.all(err <= atol + rtol * np.abs(np.where(same_inf, 0.0, want))))
   scale = np.maximum(np.abs(want), atol)

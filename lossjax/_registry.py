@@ -44,12 +44,15 @@ def get(name: str) -> LossSpec:
 
 def markdown_table() -> str:
   """The README's catalogue table, generated from the registry."""
+  from lossjax._nn_base import class_name
+
   rows = [
-      "| loss | family | PyTorch twin | options |",
-      "| --- | --- | --- | --- |",
+      "| loss | family | `lossjax.nn` | PyTorch twin or reference | options |",
+      "| --- | --- | --- | --- | --- |",
   ]
-  for spec in REGISTRY.values():
-    twin = f"`torch.nn.{spec.torch}`" if spec.torch else (spec.source or "—")
-    opts = ", ".join(f"`{o}`" for o in spec.options) or "—"
-    rows.append(f"| `{spec.name}` | {spec.family} | {twin} | {opts} |")
+  for family in FAMILIES:  # each family once
+    for spec in (s for s in REGISTRY.values() if s.family == family):
+      twin = f"`torch.nn.{spec.torch}`" if spec.torch else (spec.source or "—")
+      opts = ", ".join(f"`{o}`" for o in spec.options) or "—"
+      rows.append(f"| `{spec.name}` | {family} | `{class_name(spec)}` | {twin} | {opts} |")
   return "\n".join(rows)

@@ -86,8 +86,7 @@ def _overlap(name, x, t, where, *, mode, from_logits, ignore_index, include_back
     core.check_classes(name, "input", x, axis)
     if mode == "multiclass":
       core.check_int(name, "target", t)
-      core.check_shape(name, "target", t, core.batch_shape(x, axis),
-                       " (input's shape without the class axis)")
+      core.check_class_indices_shape(name, "target", t, x, "input", axis)
     else:
       core.check_same_shape(name, "target", t, "input", x)
       tf = core.to_float(core.class_axis_last(name, t, axis), dtype)
@@ -626,8 +625,7 @@ def lovasz_softmax_loss(
   name = "lovasz_softmax_loss"
   if input.ndim < 2:
     raise ValueError(f"{name}: argument `input` has shape {input.shape}, expected [N, ..., C]")
-  core.check_shape(name, "target", target, core.batch_shape(input, axis),
-                   " (input's shape without the class axis)")
+  core.check_class_indices_shape(name, "target", target, input, "input", axis)
   core.check_classes(name, "input", input, axis)
   scores = core.to_float(core.class_axis_last(name, input, axis), core.compute_dtype(input))
   n, c = scores.shape[0], scores.shape[-1]

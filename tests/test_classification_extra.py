@@ -63,3 +63,15 @@ def test_generalized_cross_entropy_tends_to_cross_entropy_and_is_mae_at_q_1():
   p_y = jnp.take_along_axis(jax.nn.softmax(X), LABELS[:, None], axis=-1)[:, 0]
   np.testing.assert_allclose(lj.generalized_cross_entropy(X, LABELS, q=1.0, reduction="none"),
                              1 - p_y, rtol=1e-12)
+
+
+def test_porting_mistakes_get_a_hint():
+  """torch's [N, C, H, W] logits without axis=1, and a (N, 1) column of indices."""
+  with pytest.raises(ValueError, match=r"cross_entropy: argument `target`.*pass axis=1 for "
+                                       r"PyTorch's \[N, C, d1, \.\.\.\] layout"):
+    lj.cross_entropy(jnp.zeros((2, 4, 5, 5)), jnp.zeros((2, 5, 5), jnp.int32))
+  with pytest.raises(ValueError, match=r"nll_loss: argument `target` has shape \(3, 1\).*drop "
+                                       r"the trailing axis of size 1"):
+    lj.nll_loss(jnp.zeros((3, 4)), jnp.zeros((3, 1), jnp.int32))
+  with pytest.raises(ValueError, match=r"^cross_entropy: argument `target`"):  # no chex prefix
+    lj.cross_entropy(jnp.zeros((3, 4)), jnp.zeros((2,), jnp.int32))

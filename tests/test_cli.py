@@ -79,3 +79,38 @@ def test_bench_runs_a_small_side_by_side(capsys):
   assert {"lossjax", "optax"} <= libraries
   assert {r["mode"] for r in out["results"]} == {"forward", "value_and_grad"}
   assert out["probes"]["read GB/s"] > 0
+
+
+def test_a_mistyped_command_says_invalid_choice_with_the_commands():
+  proc = _run("lst")
+  assert proc.returncode == 2
+  assert "invalid choice: 'lst'" in proc.stderr and "'list'" in proc.stderr
+
+
+def test_list_groups_each_family_once_with_options_and_nn_class(capsys):
+  assert cli.main(["list"]) == 0
+  out = capsys.readouterr().out
+  headers = [line for line in out.splitlines() if line and not line.startswith(" ")
+             and line.endswith(":")]
+  assert len(headers) == len(set(headers)), headers  # embedding used to appear twice
+  assert "nn.CrossEntropyLoss" in out and "options: weight, ignore_index" in out
+
+
+def test_verify_says_what_it_checked_its_coverage_and_tolerances(capsys):
+  assert cli.main(["verify", "--loss", "l1_loss", "--dtype", "float32"]) == 0
+  out = capsys.readouterr().out
+  assert "lossjax 0.1.0 at" in out
+  without = [s.name for s in REGISTRY.values() if s.name not in fx.available()]
+  assert f"{len(fx.available())} of {len(REGISTRY)} losses have PyTorch fixtures" in out
+  assert all(f"  {name}: " in out for name in without)
+  assert "float64 rtol 1e-10" in out
+  assert cli.main(["verify", "--json", "--loss", "l1_loss", "--dtype", "float32"]) == 0
+  captured = capsys.readouterr()
+  report = json.loads(captured.out)
+  assert set(report["coverage"]["without_fixtures"]) == set(without)
+  assert "[1/1] l1_loss" in captured.err  # progress, off stdout
+
+
+def test_verify_prints_no_runtime_warning_for_infinite_fixtures():
+  proc = _run("--loss", "ctc_loss", "--dtype", "float32")
+  assert proc.returncode == 0 and "RuntimeWarning" not in proc.stdout + proc.stderr

@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import pathlib
 import re
+import shlex
 import subprocess
 import sys
+
+import pytest
 
 from lossjax import _registry
 
@@ -38,5 +41,23 @@ def test_readme_python_examples_run():
   env = {**os.environ, "PYTHONPATH": str(ROOT)}
   for block in re.findall(r"```python\n(.*?)```", README, re.S):
     proc = subprocess.run([sys.executable, "-c", block], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_readme_examples_run_with_exactly_what_readme_installs(tmp_path):
+  """A fresh virtual environment with README's quick-start install line and nothing else; the
+  code blocks run from outside the source tree, so the installed package is what they use."""
+  install = next(b.strip() for b in _bash_blocks() if "[examples]" in b)
+  pip_args = shlex.split(install.split("pip install", 1)[1])
+  venv = tmp_path / "venv"
+  subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+  python = venv / "bin" / "python"
+  proc = subprocess.run([str(python), "-m", "pip", "install", "-q", *pip_args], cwd=ROOT,
+                        capture_output=True, text=True, timeout=1200)
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  for block in re.findall(r"```python\n(.*?)```", README, re.S):
+    proc = subprocess.run([str(python), "-c", block], cwd=tmp_path, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
