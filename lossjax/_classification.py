@@ -76,25 +76,39 @@ def _log_normalizer(x: Array, raw: Array | None = None) -> tuple[Array, Array]:
 
   A row with no finite logit is NaN, as in torch; -inf logits (impossible
   classes) add exactly 0. The derivative is written out (_log_normalizer_jvp).
+  Rows longer than _CHUNKED_ABOVE are chunked on XLA:CPU only; GPU and TPU
+  programs get the plain form, which their compilers fuse into one reduction.
+  """
+  if x.shape[-1] <= _CHUNKED_ABOVE:
+    return _plain_log_normalizer(x, raw)
+  return core.on_cpu(lambda: _chunked_log_normalizer(x, raw),
+                     lambda: _plain_log_normalizer(x, raw))
+
+
+def _plain_log_normalizer(x: Array, raw: Array | None) -> tuple[Array, Array]:
+  """The stop-gradient-max log-sum-exp. (The max of `raw`, when given, is exact: max
+  commutes with the conversion; see _chunked_log_normalizer.)"""
+  m = jax.lax.stop_gradient(jnp.max(x if raw is None else raw, axis=-1).astype(x.dtype))
+  m_safe = _finite_shift(m)
+  return m, jnp.log(jnp.sum(jnp.exp(x - m_safe[..., None]), axis=-1))
+
+
+def _chunked_log_normalizer(x: Array, raw: Array | None) -> tuple[Array, Array]:
+  """XLA:CPU's form for long rows: an online log-sum-exp over chunks of _CHUNK classes.
+
+  On XLA:CPU one long-row max followed by one long-row exp-sum runs at ~2 GB/s;
+  per-chunk maxima, then per-chunk sums rescaled to the row max, run near the
+  read bandwidth and exp throughput (5.8x optax's forward at [1024, 131072],
+  BENCHMARKS.md). The optimization barriers keep each of the two passes its own
+  fusion: fused with its consumers, XLA:CPU picks a loop ~2.5x slower. The last
+  chunk takes the remainder.
+
+  `raw` is x before its conversion to the compute dtype (bf16 logits), when
+  there was one. The maxima are taken from it (exactly: max commutes with the
+  conversion), so that the converted x has one user, the exp-sum, and is
+  converted inside it instead of being written out as a float32 copy.
   """
   c = x.shape[-1]
-  if c <= _CHUNKED_ABOVE:
-    # (The max of `raw`, when given, is exact; see the chunked case below.)
-    m = jax.lax.stop_gradient(jnp.max(x if raw is None else raw, axis=-1).astype(x.dtype))
-    m_safe = _finite_shift(m)
-    return m, jnp.log(jnp.sum(jnp.exp(x - m_safe[..., None]), axis=-1))
-  # Long rows: an online log-sum-exp over chunks of _CHUNK classes (the last
-  # chunk takes the remainder). On XLA:CPU one long-row max followed by one
-  # long-row exp-sum runs at ~2 GB/s; per-chunk maxima, then per-chunk sums
-  # rescaled to the row max, run near the read bandwidth and exp throughput
-  # (5.8x optax's forward at [1024, 131072], BENCHMARKS.md). The optimization
-  # barriers keep each of the two passes its own fusion: fused with its
-  # consumers, XLA:CPU picks a loop ~2.5x slower.
-  #
-  # `raw` is x before its conversion to the compute dtype (bf16 logits), when
-  # there was one. The maxima are taken from it (exactly: max commutes with the
-  # conversion), so that the converted x has one user, the exp-sum, and is
-  # converted inside it instead of being written out as a float32 copy.
   chunk = _chunk_size(c)
   k = c // chunk
   # The body and the tail are sliced from `raw` before their conversion, for
@@ -158,33 +172,40 @@ def _finite_shift(m: Array) -> Array:
 def _log_normalizer_jvp(primals, tangents):
   # d log_s = Σ_c softmax(x)_c dx_c (m is a stop-gradient constant). Written
   # out so that reverse mode transposes it to one elementwise pass,
-  # softmax(x) * ct, recomputed from x inside the gradient's fusion, instead
-  # of differentiating through the chunked sums (which stores exp(x) and
-  # reads it back).
+  # softmax(x) * ct, instead of differentiating through the chunked sums
+  # (which stores exp(x) and reads it back).
   # `raw` (see _log_normalizer) is x itself in another dtype: its tangent is
   # already carried by dx.
   (x, raw), (dx, _) = primals, tangents
   if x.shape[-1] <= _CHUNKED_ABOVE and raw is None:
-    # Short rows: exp(x - m) computed once serves the sum and the softmax.
-    m = jax.lax.stop_gradient(jnp.max(x, axis=-1))
-    m_safe = _finite_shift(m)
-    e = jnp.exp(x - m_safe[..., None])
-    s = jnp.sum(e, axis=-1)
-    log_s, p = jnp.log(s), e / s[..., None]
+    m, log_s, p = _softmax_once(x)
   else:
-    # Long rows, and converted (bf16) logits: p is recomputed from x inside the
-    # gradient's fusion, so no float32 [N, C] buffer is kept. For bf16 logits
-    # a kept exp(x - m) is a float32 temporary of twice the input's size.
-    m, log_s = _log_normalizer(x, raw)
-    m_safe = _finite_shift(m)
-    if raw is not None:
-      # Converted again from `raw`, behind a barrier: otherwise x - m is shared
-      # with the forward's exp-sum and written out as a float32 temporary.
-      # (and so would the broadcast of m_safe).
-      raw, m_safe = jax.lax.optimization_barrier((raw, m_safe))
-      x = raw.astype(x.dtype)
-    p = jnp.exp((x - m_safe[..., None]) - log_s[..., None])
+    m, log_s, p = core.on_cpu(lambda: _softmax_recomputed(x, raw), lambda: _softmax_once(x))
   return (m, log_s), (jnp.zeros_like(m), jnp.sum(p * dx, axis=-1))
+
+
+def _softmax_once(x: Array) -> tuple[Array, Array, Array]:
+  """(m, log_s, softmax): exp(x - m) computed once serves the sum and the softmax."""
+  m = jax.lax.stop_gradient(jnp.max(x, axis=-1))
+  m_safe = _finite_shift(m)
+  e = jnp.exp(x - m_safe[..., None])
+  s = jnp.sum(e, axis=-1)
+  return m, jnp.log(s), e / s[..., None]
+
+
+def _softmax_recomputed(x: Array, raw: Array | None) -> tuple[Array, Array, Array]:
+  """XLA:CPU's form for long rows and converted (bf16) logits: the softmax is recomputed
+  from x inside the gradient's fusion, so no float32 [N, C] buffer is kept (for bf16
+  logits a kept exp(x - m) is a float32 temporary of twice the input's size)."""
+  m, log_s = _log_normalizer(x, raw)
+  m_safe = _finite_shift(m)
+  if raw is not None:
+    # Converted again from `raw`, behind a barrier: otherwise x - m is shared
+    # with the forward's exp-sum and written out as a float32 temporary
+    # (and so would the broadcast of m_safe).
+    raw, m_safe = jax.lax.optimization_barrier((raw, m_safe))
+    x = raw.astype(x.dtype)
+  return m, log_s, jnp.exp((x - m_safe[..., None]) - log_s[..., None])
 
 
 def _pick(scores: Array, target: Array) -> Array:
@@ -264,8 +285,9 @@ def _class_index_nll(
       + " (torch: Target is out of bounds)")
   if raw_scores is None or raw_scores.dtype == scores.dtype:
     picked = _pick(scores, safe_target)
-  else:  # scores = raw_scores converted to the compute dtype: gather before converting
-    picked = _pick_converted(raw_scores, scores, safe_target)
+  else:  # scores = raw_scores converted to the compute dtype: on CPU, gather before converting
+    picked = core.on_cpu(lambda: _pick_converted(raw_scores, scores, safe_target),
+                         lambda: _pick(scores, safe_target))
   # Unchecked under jit, an out-of-range class must not yield a plausible
   # number: it gives NaN (lossjax.checked raises instead).
   picked = core.poison(picked, out_of_range)

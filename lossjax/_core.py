@@ -138,6 +138,17 @@ def hinge_strict(z: Array) -> Array:
   return _hinge(z, False)
 
 
+def on_cpu(cpu: Callable[[], Any], other: Callable[[], Any]) -> Any:
+  """``cpu()`` in a program compiled for CPU, ``other()`` in one compiled for GPU or TPU.
+
+  The one switch for XLA:CPU-specific forms (chunk sizes, optimization barriers): the choice is
+  made when the program is lowered (``jax.lax.platform_dependent``), so one jitted or exported
+  function gets each platform's branch, and a program lowered for one platform holds only
+  that platform's. Each use says which measurement on CPU justifies its branch.
+  """
+  return jax.lax.platform_dependent(cpu=cpu, default=other)
+
+
 def safe_div(num: Array, den: Array) -> Array:
   """num / den, and 0 with a zero gradient where den == 0 (double-where)."""
   zero = den == 0

@@ -31,12 +31,18 @@ Array = jax.Array
 
 __all__ = ["linear_cross_entropy"]
 
-#: Default chunk sizes. A block of logits is ``[token_chunk, vocab_chunk]``
-#: float32 (32 MiB at 4096 x 2048), small enough that the backward pass's few
-#: live blocks stay far below the naive ``[N, V]`` logits, large enough that
-#: each block is one efficient matmul on CPU and GPU.
-TOKEN_CHUNK = 4096
-VOCAB_CHUNK = 2048
+#: Default chunk sizes (token_chunk, vocab_chunk) per platform, chosen when the
+#: program is lowered. A block of logits is ``[token_chunk, vocab_chunk]``
+#: float32: small enough that the backward pass's few live blocks stay far
+#: below the naive ``[N, V]`` logits, large enough that each block is one
+#: efficient matmul.
+#: - CPU: 4096 x 2048 (32 MiB blocks), measured here: BENCHMARKS.md and
+#:   benchmarks/linear_cross_entropy.py.
+#: - GPU: 1024 x 2048, Levanter's and tokamax's blocks (1024 tokens x 2048
+#:   vocabulary entries); not yet measured by lossjax on a GPU.
+#: - TPU: 1024 x 8192, XLA's TPU vocabulary blocks of 8,192 to 16,384; not yet
+#:   measured by lossjax on a TPU.
+CHUNKS = {"cpu": (4096, 2048), "gpu": (1024, 2048), "tpu": (1024, 8192)}
 
 
 class _Config(NamedTuple):
@@ -299,8 +305,9 @@ _lce.defvjp(_lce_fwd, _lce_bwd)
 @declare(hidden=FLOAT, weight=FLOAT, labels=INDEX, bias=ArrayOption("float"),
          weight_layout=Choice(("dv", "vd")), ignore_index=IGNORE_INDEX,
          label_smoothing=LABEL_SMOOTHING, z_loss=Float(lo=0.0),
-         logit_softcap=Float(lo=0.0, lo_open=True, optional=True), token_chunk=Int(lo=1),
-         vocab_chunk=Int(lo=1), axis_name=AxisName(), return_lse=Bool())
+         logit_softcap=Float(lo=0.0, lo_open=True, optional=True),
+         token_chunk=Int(lo=1, optional=True), vocab_chunk=Int(lo=1, optional=True),
+         axis_name=AxisName(), return_lse=Bool())
 def linear_cross_entropy(
     hidden: ArrayLike,
     weight: ArrayLike,
@@ -314,8 +321,8 @@ def linear_cross_entropy(
     logit_softcap: float | None = None,
     reduction: str = "mean",
     where: ArrayLike | None = None,
-    token_chunk: int = TOKEN_CHUNK,
-    vocab_chunk: int = VOCAB_CHUNK,
+    token_chunk: int | None = None,
+    vocab_chunk: int | None = None,
     axis_name: str | None = None,
     return_lse: bool = False,
 ) -> Array | tuple[Array, Array]:
@@ -353,10 +360,11 @@ def linear_cross_entropy(
     logit_softcap: c > 0 for soft-capping (Gemma 2), or None.
     reduction: "mean" (default, over counted tokens), "sum" or "none".
     where: boolean mask broadcastable to ``labels``.
-    token_chunk: tokens per block (default 4096).
-    vocab_chunk: vocabulary entries per block (default 2048). With the
-      defaults the temporary memory is a few blocks of 32 MiB, and each block
-      is one efficient matmul on CPU and GPU.
+    token_chunk: tokens per block; None (the default): the platform's, chosen
+      when the program is lowered (CPU 4096, GPU 1024, TPU 1024).
+    vocab_chunk: vocabulary entries per block; None: the platform's (CPU
+      2048, GPU 2048, TPU 8192). With the CPU defaults the temporary memory is
+      a few blocks of 32 MiB, and each block is one efficient matmul.
     axis_name: vocabulary-parallel mode. Inside ``shard_map``, ``weight``
       (and ``bias``) hold this device's contiguous slice of the vocabulary
       along the mesh axis ``axis_name``, and the partial log-sum-exps are
@@ -409,13 +417,24 @@ def linear_cross_entropy(
       + ("" if ignore_index is None else f" or ignore_index={ignore_index}")
       + " (torch: Target is out of bounds)")
   dtype = core.compute_dtype(h, w, b)
-  cfg = _Config(weight_layout, vocab_size, float(label_smoothing), float(z_loss),
-                None if logit_softcap is None else float(logit_softcap),
-                int(token_chunk), int(vocab_chunk), axis_name, dtype.name)
+
+  def run(platform):
+    tokens, vocab = CHUNKS[platform]
+    cfg = _Config(weight_layout, vocab_size, float(label_smoothing), float(z_loss),
+                  None if logit_softcap is None else float(logit_softcap),
+                  tokens if token_chunk is None else token_chunk,
+                  vocab if vocab_chunk is None else vocab_chunk, axis_name, dtype.name)
+    return _lce(cfg, h.reshape(-1, d), w, b, safe.reshape(-1))
+
   # A masked token's hidden state is replaced by 0 before the matmuls: a NaN
   # there would otherwise reach every entry of the weight gradient.
   h = core.masked_fill(keep, h)
-  loss, lse = _lce(cfg, h.reshape(-1, d), w, b, safe.reshape(-1))
+  if token_chunk is not None and vocab_chunk is not None:
+    loss, lse = run("cpu")  # both given: the same blocks on every platform
+  else:  # the platform's blocks, chosen when the program is lowered
+    loss, lse = jax.lax.platform_dependent(
+        cpu=lambda: run("cpu"), cuda=lambda: run("gpu"), rocm=lambda: run("gpu"),
+        tpu=lambda: run("tpu"), default=lambda: run("gpu"))
   loss = core.poison(loss.reshape(y.shape), out_of_range)
   loss = core.reduce_loss(name, loss, reduction, keep,
                           valid=None if ignore_index is None else valid)
