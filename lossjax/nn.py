@@ -935,10 +935,11 @@ class LinearCrossEntropyLoss(Loss):
     label_smoothing: ε in [0, 1].
     z_loss: λ_z ≥ 0, the weight of the log-sum-exp² term.
     logit_softcap: c > 0 for soft-capping (Gemma 2), or None.
-    token_chunk: tokens per block (default 4096).
-    vocab_chunk: vocabulary entries per block (default 2048). With the
-      defaults the temporary memory is a few blocks of 32 MiB, and each block
-      is one efficient matmul on CPU and GPU.
+    token_chunk: tokens per block; None (the default): the platform's, chosen
+      when the program is lowered (CPU 4096, GPU 1024, TPU 1024).
+    vocab_chunk: vocabulary entries per block; None: the platform's (CPU
+      2048, GPU 2048, TPU 8192). With the CPU defaults the temporary memory is
+      a few blocks of 32 MiB, and each block is one efficient matmul.
     axis_name: vocabulary-parallel mode. Inside ``shard_map``, ``weight``
       (and ``bias``) hold this device's contiguous slice of the vocabulary
       along the mesh axis ``axis_name``, and the partial log-sum-exps are
@@ -950,7 +951,7 @@ class LinearCrossEntropyLoss(Loss):
 
   _loss = "linear_cross_entropy"
 
-  def __init__(self, *, bias: ArrayLike | None = None, weight_layout: str = 'dv', ignore_index: int | None = -100, label_smoothing: float = 0.0, z_loss: float = 0.0, logit_softcap: float | None = None, token_chunk: int = 4096, vocab_chunk: int = 2048, axis_name: str | None = None, return_lse: bool = False, reduction: str = 'mean') -> None:
+  def __init__(self, *, bias: ArrayLike | None = None, weight_layout: str = 'dv', ignore_index: int | None = -100, label_smoothing: float = 0.0, z_loss: float = 0.0, logit_softcap: float | None = None, token_chunk: int | None = None, vocab_chunk: int | None = None, axis_name: str | None = None, return_lse: bool = False, reduction: str = 'mean') -> None:
     super().__init__(bias=bias, weight_layout=weight_layout, ignore_index=ignore_index, label_smoothing=label_smoothing, z_loss=z_loss, logit_softcap=logit_softcap, token_chunk=token_chunk, vocab_chunk=vocab_chunk, axis_name=axis_name, return_lse=return_lse, reduction=reduction)
 
   def __call__(self, hidden: ArrayLike, weight: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array | tuple[Array, Array]:

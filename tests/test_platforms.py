@@ -90,3 +90,18 @@ def test_one_exported_program_runs_its_cpu_branch_here_with_the_same_numbers():
   np.testing.assert_allclose(lj.cross_entropy(x, y),
                              jnp.mean(-jnp.take_along_axis(jax.nn.log_softmax(x), y[:, None], -1)),
                              rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_the_accelerator_benchmark_runs_unchanged_here_at_toy_sizes():
+  import pathlib
+  import subprocess
+  import sys
+
+  root = pathlib.Path(__file__).resolve().parents[1]
+  proc = subprocess.run([sys.executable, str(root / "benchmarks" / "accelerator.py"), "--small",
+                         "--repeats", "1"], capture_output=True, text=True, timeout=600)
+  assert proc.returncode == 0, proc.stderr[-2000:]
+  rows = [line for line in proc.stdout.splitlines() if line.startswith("| ") and "---" not in line]
+  assert len(rows) == 1 + 2 * 2 * 2 * 2 + 2 * 2, proc.stdout  # header, CE cases, LCE case
+  assert "failed" not in proc.stdout and proc.stdout.startswith("device: cpu")

@@ -84,6 +84,72 @@ print("max |sharded - single device| =", float(np.max(np.abs(np.asarray(sharded_
 assert np.allclose(sharded_table, table, rtol=1e-5, atol=1e-6)
 """),
     ("md", """
+## Means over sharded data: sum, then divide by the global count
+
+A mean with `where` or `ignore_index` divides by the number of *counted* elements. Over
+sharded data (data parallelism, gradient accumulation over micro-batches) that count must be
+the global one: sum the loss on every shard (`reduction="sum"`), sum the counts, divide once.
+Under `jax.jit` on globally sharded arrays XLA does this by itself; inside `jax.shard_map` you
+write it. Averaging per-shard means instead weighs a shard with many masked or ignored rows
+as much as a full one.
+"""),
+    ("code", """
+logits, labels = x[0] @ params["w"][0], y[0]
+labels = labels.at[:700].set(-100)                 # ignored rows, all in the first shards
+keep = jnp.arange(N) % 3 != 0                      # masked rows, everywhere
+want = lj.cross_entropy(logits, labels, where=keep)
+
+def per_shard(lg, lb, m):
+  total = lj.cross_entropy(lg, lb, where=m, reduction="sum")
+  count = jnp.sum(m & (lb != -100))
+  return jax.lax.psum(total, "data") / jax.lax.psum(count, "data")
+
+def mean_of_means(lg, lb, m):                       # the mistake, for comparison
+  return jax.lax.pmean(lj.cross_entropy(lg, lb, where=m), "data")
+
+specs = (P("data", None), P("data"), P("data"))
+for name, f in (("sum, psum, divide", per_shard), ("mean of shard means", mean_of_means)):
+  got = jax.jit(jax.shard_map(f, mesh=mesh, in_specs=specs, out_specs=P()))(logits, labels, keep)
+  print(f"{name:>20}: {float(got):.6f}   single device: {float(want):.6f}")
+"""),
+    ("md", """
+## Memory and throughput against the number of devices
+
+The same evaluation, sharded over 1, 2, 4 and 8 devices. Each device holds `1/devices` of
+the data, which is what lets a batch outgrow one accelerator. The throughput is measured
+here on virtual CPU devices. **Caveat:** the 8 "devices" are threads of this machine's 2 CPU
+cores, so the throughput cannot scale here. The plot shows the program running sharded, not
+the speed-up real accelerators give.
+"""),
+    ("code", """
+import time
+import matplotlib.pyplot as plt
+
+counts, per_device_mib, throughput = [1, 2, 4, 8], [], []
+for n_dev in counts:
+  sub = jax.make_mesh((n_dev,), ("data",), devices=jax.devices()[:n_dev],
+                      axis_types=(jax.sharding.AxisType.Auto,))
+  xs = jax.device_put(x, NamedSharding(sub, P(None, "data", None)))
+  ys = jax.device_put(y, NamedSharding(sub, P(None, "data")))
+  ps = jax.device_put(params, NamedSharding(sub, P()))
+  per_device_mib.append(xs.addressable_shards[0].data.nbytes / 2**20)
+  jax.block_until_ready(evaluate_all(ps, xs, ys))  # compile
+  start = time.perf_counter()
+  for _ in range(20):
+    jax.block_until_ready(evaluate_all(ps, xs, ys))
+  throughput.append(20 * E * D_SETS * N / (time.perf_counter() - start))
+
+fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
+a.plot(counts, per_device_mib, "o-")
+a.set_xscale("log", base=2)
+a.set(xlabel="devices", ylabel="MiB of inputs per device", title="memory per device")
+b.plot(counts, np.asarray(throughput) / 1e6, "o-")
+b.set_xscale("log", base=2)
+b.set(xlabel="devices (virtual, on 2 CPU cores)", ylabel="M examples / s",
+      title="throughput (does not scale here)")
+fig.tight_layout()
+"""),
+    ("md", """
 ## On GPUs, TPUs and many hosts
 
 - **One GPU or TPU.** Nothing changes: `jax.jit` compiles the same program for the
@@ -91,9 +157,17 @@ assert np.allclose(sharded_table, table, rtol=1e-5, atol=1e-6)
 - **Several accelerators on one host.** Use a mesh of real devices,
   `jax.make_mesh((jax.device_count(),), ("data",))`, exactly as above. The virtual CPU
   devices stand in for them here.
-- **Many hosts.** Call `jax.distributed.initialize()` on every host. `jax.devices()` then
-  spans all hosts, and the same mesh code shards over all of them. Each host feeds its
-  own slice of the batch (`jax.make_array_from_process_local_data`).
+- **Many hosts.** Call `jax.distributed.initialize()` on every host (on a TPU pod or a
+  SLURM cluster it finds its peers by itself). `jax.devices()` then spans all hosts, and
+  the same mesh code shards over all of them. Each host feeds its own slice of the batch
+  (`jax.make_array_from_process_local_data`, or `jax.make_array_from_callback`). The test
+  suite runs this for real with two processes on one machine (tests/distributed_worker.py):
+  the masked mean and vocabulary-parallel `linear_cross_entropy` give the single-process
+  values and gradients.
+- **One program for every platform.** XLA:CPU-specific forms (cross-entropy's chunked
+  log-sum-exp over long rows, its optimization barriers) are chosen when the program is
+  lowered, so the same jitted or `jax.export`-ed function gets the plain fused form on GPU
+  and TPU.
 - **Large vocabularies.** `lj.linear_cross_entropy(..., axis_name="vocab")` inside
   `jax.shard_map` shards the output layer's weight over the vocabulary. It combines the
   partial log-sum-exps across devices and never gathers the weight or the logits.
