@@ -680,7 +680,7 @@ def _ex_weighted(rng):
 
 
 _OVERLAP = dict(differentiable=("input",), batched=("input", "target"), unbounded=("input",),
-                softmax_args=("input",))
+                softmax_args=("input",), classes={"input": -1})
 SPECS = [
     LossSpec(dice_loss, "segmentation", None, _ex_weighted, **_OVERLAP,
              bad_options={"mode": "ternary", "class_weights": np.ones(2)},
