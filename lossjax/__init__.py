@@ -13,6 +13,7 @@ from lossjax import (
     _classification,
     _contrastive,
     _embedding,
+    _fenchel_young,
     _large_vocab,
     _margin,
     _probabilistic,
@@ -27,6 +28,7 @@ from lossjax._classification import *  # noqa: F403
 from lossjax._contrastive import *  # noqa: F403
 from lossjax._declare import OptionTypeError
 from lossjax._embedding import *  # noqa: F403
+from lossjax._fenchel_young import *  # noqa: F403
 from lossjax._large_vocab import *  # noqa: F403
 from lossjax._margin import *  # noqa: F403
 from lossjax._probabilistic import *  # noqa: F403
@@ -48,6 +50,7 @@ __all__ = [
     *_regression.__all__,
     *_probabilistic.__all__,
     *_margin.__all__,
+    *_fenchel_young.__all__,
     *_embedding.__all__,
     *_sequence.__all__,
     *_segmentation.__all__,

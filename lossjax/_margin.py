@@ -1,4 +1,6 @@
-"""Margin losses with torch twins: margin ranking, hinge embedding, soft margin, multilabel and multi-class margins."""
+"""Margin losses: torch's (margin ranking, hinge embedding, soft margin, multilabel and
+multi-class margins) and the plain hinges of optax and Keras (binary, squared,
+Crammer-Singer, categorical)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
-from lossjax._declare import FLOAT, INDEX, REAL, WEIGHT, Float, Int, declare
+from lossjax._declare import FLOAT, INDEX, REAL, WEIGHT, Bool, Float, Int, declare
 from lossjax._spec import LossSpec
 
 Array = jax.Array
@@ -20,6 +22,9 @@ __all__ = [
     "multilabel_margin_loss",
     "multilabel_soft_margin_loss",
     "multi_margin_loss",
+    "hinge_loss",
+    "multiclass_hinge_loss",
+    "categorical_hinge_loss",
 ]
 
 
@@ -32,6 +37,25 @@ def _pm1(name: str, y: Array, keep: Array | None) -> Array:
   core.check_values(name, "target", y, lambda t: (t != 1) & (t != -1), "values in {-1, 1}",
                     where=keep)
   return (y != 1) & (y != -1)
+
+
+def _scores(name: str, arg: str, x: Array) -> Array:
+  """Scores ``[..., C]`` with at least one class (optax's and Keras's layout: any leading axes)."""
+  if x.ndim == 0:
+    raise ValueError(f"{name}: argument `{arg}` is 0-d, expected [..., C] scores")
+  core.check_classes(name, arg, x)
+  return x
+
+
+def _scores_and_labels(name: str, scores: Array, labels: Array, where) -> tuple:
+  """Scores ``[..., C]`` (C >= 1), integer labels ``[...]``, masked; returns (keep, z, safe, bad)."""
+  _scores(name, "scores", scores)
+  core.check_shape(name, "labels", labels, scores.shape[:-1], " (the scores' shape without C)")
+  c = scores.shape[-1]
+  keep = core.as_mask(name, where, scores.shape[:-1])
+  z = core.masked_fill(keep, core.to_float(scores, core.compute_dtype(scores)))
+  safe, _, bad = core.class_indices(name, "labels", labels, c, where=keep)
+  return keep, z, safe, bad
 
 
 @declare(input1=FLOAT, input2=FLOAT, target=REAL, margin=Float())
@@ -328,6 +352,127 @@ def multi_margin_loss(
   return core.reduce_loss(name, core.poison(values, out_of_range), reduction, keep)
 
 
+@declare(input=FLOAT, target=REAL, squared=Bool())
+def hinge_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    squared: bool = False,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Binary hinge: $\ell = \max(0, 1 - y x)$, or its square with ``squared=True``.
+
+  The SVM loss on ±1 labels: optax's ``hinge_loss`` (``reduction="none"``)
+  and Keras's ``Hinge`` / ``SquaredHinge`` (which also take {0, 1} labels
+  and map them to ±1: pass ``2 * y - 1`` here).
+
+  Args:
+    input: scores, any shape.
+    target: labels in {-1, 1} of the same shape (checked on concrete inputs).
+    squared: square the hinge (Keras's ``SquaredHinge``).
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the input's shape.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> x, y = jnp.array([2.0, 0.5, -0.5]), jnp.array([1.0, 1.0, 1.0])
+    >>> print(f"{lj.hinge_loss(x, y):.4f}, {lj.hinge_loss(x, y, squared=True):.4f}")
+    0.6667, 0.8333
+
+  References: Cortes & Vapnik, "Support-Vector Networks" (1995); optax
+  ``hinge_loss``; Keras ``Hinge`` and ``SquaredHinge``.
+  """
+  name = "hinge_loss"
+  keep, (x, y) = core.elementwise(name, where, ("input", input), ("target", target),
+                                  fill={"target": 1.0})
+  bad = _pm1(name, target, keep)
+  values = core.clamp_min_zero(1.0 - y * x)
+  if squared:
+    values = jnp.square(values)
+  return core.reduce_loss(name, core.poison(values, bad), reduction, keep)
+
+
+@declare(scores=FLOAT, labels=INDEX)
+def multiclass_hinge_loss(
+    scores: ArrayLike,
+    labels: ArrayLike,
+    *,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Crammer-Singer multi-class hinge: $\ell = \max_c (s_c + 1 - [c = y]) - s_y$.
+
+  The hinge on the best wrong class (torch's
+  [`multi_margin_loss`][lossjax.multi_margin_loss] averages the hinge over
+  every wrong class instead). Equal to optax's ``multiclass_hinge_loss``.
+
+  Args:
+    scores: ``[..., C]`` scores.
+    labels: integer class indices ``[...]``.
+    reduction: "mean" (default), "sum" or "none" (per score vector).
+    where: boolean mask broadcastable to the per-vector loss.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> s = jnp.array([[2.0, 1.5, -1.0]])
+    >>> print(f"{lj.multiclass_hinge_loss(s, jnp.array([1])):.4f}")
+    1.5000
+
+  References: Crammer & Singer, "On the Algorithmic Implementation of
+  Multiclass Kernel-based Vector Machines" (JMLR 2001); optax
+  ``multiclass_hinge_loss``.
+  """
+  name = "multiclass_hinge_loss"
+  keep, z, safe, bad = _scores_and_labels(name, scores, labels, where)
+  classes = jax.lax.broadcasted_iota(safe.dtype, z.shape, z.ndim - 1)
+  is_label = classes == safe[..., None]
+  z_label = jnp.sum(jnp.where(is_label, z, 0.0), axis=-1)
+  values = jnp.max(jnp.where(is_label, z, z + 1.0), axis=-1) - z_label
+  return core.reduce_loss(name, core.poison(values, bad), reduction, keep)
+
+
+@declare(input=FLOAT, target=REAL)
+def categorical_hinge_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Keras's categorical hinge: $\ell = \max(0, 1 + \max_c (1 - t_c) x_c - \sum_c t_c x_c)$.
+
+  For one-hot targets, the hinge between the target's score and the best other
+  one, where the other scores are floored at 0 by the $(1 - t_c)$ factor
+  (unlike [`multiclass_hinge_loss`][lossjax.multiclass_hinge_loss]).
+  Equal to Keras's ``CategoricalHinge``.
+
+  Args:
+    input: ``[..., C]`` scores.
+    target: ``[..., C]`` one-hot (or soft) targets.
+    reduction: "mean" (default), "sum" or "none" (per score vector).
+    where: boolean mask broadcastable to the per-vector loss.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> x, t = jnp.array([[2.0, 1.5, -1.0]]), jnp.array([[0.0, 1.0, 0.0]])
+    >>> print(f"{lj.categorical_hinge_loss(x, t):.4f}")
+    1.5000
+
+  References: Keras ``keras.losses.CategoricalHinge``.
+  """
+  name = "categorical_hinge_loss"
+  x = _scores(name, "input", input)
+  core.check_same_shape(name, "target", target, "input", x)
+  keep = core.as_mask(name, where, x.shape[:-1])
+  dtype = core.compute_dtype(x, target)
+  z, t = (core.masked_fill(keep, core.to_float(a, dtype)) for a in (x, target))
+  pos = jnp.sum(t * z, axis=-1)
+  neg = jnp.max((1.0 - t) * z, axis=-1)
+  values = core.clamp_min_zero(neg - pos + 1.0)
+  return core.reduce_loss(name, values, reduction, keep)
+
+
 # --------------------------------------------------------------------------
 # Catalogue entries
 # --------------------------------------------------------------------------
@@ -368,6 +513,14 @@ def _ex_multi_margin(rng):
       "p": 2, "margin": 0.8, "weight": rng.uniform(0.5, 2.0, size=(5,))}
 
 
+def _ex_multiclass(rng):
+  return (rng.normal(size=(6, 5)), rng.integers(0, 5, size=(6,))), {}
+
+
+def _ex_onehot(rng):
+  return (rng.normal(size=(6, 5)), np.eye(5)[rng.integers(0, 5, size=6)]), {}
+
+
 SPECS = [
     LossSpec(margin_ranking_loss, "margin", "MarginRankingLoss", _ex_ranking,
              differentiable=("input1", "input2"), batched=("input1", "input2", "target"),
@@ -387,4 +540,13 @@ SPECS = [
              differentiable=("input",), batched=("input", "target"), unbounded=("input",),
              bad_options={"p": 3, "weight": np.ones(4)},
              classes={"input": -1}),
+    LossSpec(hinge_loss, "margin", None, _ex_soft, differentiable=("input",),
+             batched=("input", "target"), unbounded=("input",), source="optax, Keras"),
+    LossSpec(multiclass_hinge_loss, "margin", None, _ex_multiclass,
+             differentiable=("scores",), batched=("scores", "labels"), unbounded=("scores",),
+             softmax_args=("scores",), source="optax (Crammer & Singer 2001)",
+             classes={"scores": -1}),
+    LossSpec(categorical_hinge_loss, "margin", None, _ex_onehot, differentiable=("input",),
+             batched=("input", "target"), unbounded=("input",), source="Keras",
+             classes={"input": -1, "target": -1}),
 ]

@@ -18,6 +18,7 @@ MODULES = (
     "_regression",
     "_probabilistic",
     "_margin",
+    "_fenchel_young",
     "_embedding",
     "_sequence",
     "_segmentation",

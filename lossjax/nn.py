@@ -544,6 +544,136 @@ class MultiMarginLoss(Loss):
     return self._call(input, target, where=where)
 
 
+class HingeLoss(Loss):
+  """[`hinge_loss`][lossjax.hinge_loss] with bound options.
+
+  Args:
+    squared: square the hinge (Keras's ``SquaredHinge``).
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "hinge_loss"
+
+  def __init__(self, *, squared: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(squared=squared, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class MulticlassHingeLoss(Loss):
+  """[`multiclass_hinge_loss`][lossjax.multiclass_hinge_loss] with bound options.
+
+  Args:
+    reduction: "mean" (default), "sum" or "none" (per score vector).
+  """
+
+  _loss = "multiclass_hinge_loss"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, scores: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(scores, labels, where=where)
+
+
+class CategoricalHingeLoss(Loss):
+  """[`categorical_hinge_loss`][lossjax.categorical_hinge_loss] with bound options.
+
+  Args:
+    reduction: "mean" (default), "sum" or "none" (per score vector).
+  """
+
+  _loss = "categorical_hinge_loss"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class FenchelYoungLoss(Loss):
+  """[`fenchel_young_loss`][lossjax.fenchel_young_loss] with bound options.
+
+  Args:
+    max_fun: ``(C,) -> ()``, convex; default the log-sum-exp.
+    reduction: "mean" (default, over score vectors), "sum" or "none".
+  """
+
+  _loss = "fenchel_young_loss"
+
+  def __init__(self, *, max_fun: Callable[[Array], Array] | None = None, reduction: str = 'mean') -> None:
+    super().__init__(max_fun=max_fun, reduction=reduction)
+
+  def __call__(self, scores: ArrayLike, targets: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(scores, targets, where=where)
+
+
+class SparsemaxLoss(Loss):
+  """[`sparsemax_loss`][lossjax.sparsemax_loss] with bound options.
+
+  Args:
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "sparsemax_loss"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, logits: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(logits, labels, where=where)
+
+
+class MulticlassSparsemaxLoss(Loss):
+  """[`multiclass_sparsemax_loss`][lossjax.multiclass_sparsemax_loss] with bound options.
+
+  Args:
+    reduction: "mean" (default), "sum" or "none" (per score vector).
+  """
+
+  _loss = "multiclass_sparsemax_loss"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, scores: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(scores, labels, where=where)
+
+
+class PerceptronLoss(Loss):
+  """[`perceptron_loss`][lossjax.perceptron_loss] with bound options.
+
+  Args:
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "perceptron_loss"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class MulticlassPerceptronLoss(Loss):
+  """[`multiclass_perceptron_loss`][lossjax.multiclass_perceptron_loss] with bound options.
+
+  Args:
+    reduction: "mean" (default), "sum" or "none" (per score vector).
+  """
+
+  _loss = "multiclass_perceptron_loss"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, scores: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(scores, labels, where=where)
+
+
 class CosineEmbeddingLoss(Loss):
   """[`cosine_embedding_loss`][lossjax.cosine_embedding_loss] with bound options: the twin of `torch.nn.CosineEmbeddingLoss`.
 
@@ -958,4 +1088,4 @@ class LinearCrossEntropyLoss(Loss):
     return self._call(hidden, weight, labels, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "ContrastiveLoss", "LinearCrossEntropyLoss"]
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "ContrastiveLoss", "LinearCrossEntropyLoss"]
