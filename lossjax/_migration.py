@@ -1,0 +1,484 @@
+"""From optax and Keras to lossjax: the mapping, as data.
+
+Each row holds one call in optax or Keras 3 and the lossjax call that gives the
+same numbers, both as code over named example inputs, and what differs. One
+list drives three things, so they cannot drift apart:
+
+* tests/test_migration.py evaluates both sides of every row on random inputs
+  (float64) and checks values and gradients (optax and Keras 3 run for real);
+* docs/migration.md, written by ``python -m lossjax._migration`` (a test
+  checks that it is current);
+* ``python -m lossjax migrate NAME``, which prints the rows for a name.
+
+The code strings use ``optax``, ``keras``, ``lj`` (lossjax), ``jax``, ``jnp``
+and the inputs of the row's input set (`INPUTS`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+  """One call in another library and its lossjax equivalent.
+
+  Attributes:
+    library: "optax" or "keras".
+    name: the other library's public name (``optax.losses.hinge_loss``,
+      ``keras.losses.Hinge``).
+    theirs: their call, as code.
+    ours: the lossjax call, as code.
+    inputs: the input set (a key of `INPUTS`) both calls read.
+    grad: the input gradients are compared with respect to.
+    note: what differs (defaults, argument order, layout, edge cases).
+    new: the lossjax loss was added for this row (it had no equivalent).
+  """
+
+  library: str
+  name: str
+  theirs: str
+  ours: str
+  inputs: str
+  grad: str
+  note: str = ""
+  new: bool = False
+
+
+def _softmax(x, axis=-1):
+  e = np.exp(x - x.max(axis=axis, keepdims=True))
+  return e / e.sum(axis=axis, keepdims=True)
+
+
+def _sigmoid(x):
+  return 1.0 / (1.0 + np.exp(-x))
+
+
+def _classes(rng):
+  logits = rng.normal(size=(6, 5)) * 2.0
+  labels = rng.integers(0, 5, size=6)
+  return {"logits": logits, "labels": labels, "onehot": np.eye(5)[labels],
+          "soft": rng.dirichlet(np.full(5, 2.0), size=6), "probs": _softmax(logits),
+          "sample_weight": rng.uniform(0.2, 2.0, size=6)}
+
+
+def _binary(rng):
+  logits = rng.normal(size=(6, 4)) * 2.0
+  labels = (rng.uniform(size=(6, 4)) < 0.5).astype(np.float64)
+  return {"logits": logits, "labels": labels, "signs": 2.0 * labels - 1.0,
+          "soft": rng.uniform(size=(6, 4)), "probs": _sigmoid(logits),
+          "sample_weight": rng.uniform(0.2, 2.0, size=6)}
+
+
+def _regression(rng):
+  return {"preds": rng.normal(size=(6, 4)) * 2.0, "targets": rng.normal(size=(6, 4)) * 2.0,
+          "positive_preds": rng.uniform(0.1, 3.0, size=(6, 4)),
+          "positive_targets": rng.uniform(0.1, 3.0, size=(6, 4)),
+          "counts": rng.poisson(2.0, size=(6, 4)).astype(np.float64),
+          "sample_weight": rng.uniform(0.2, 2.0, size=6)}
+
+
+def _distributions(rng):
+  log_preds = np.log(rng.dirichlet(np.full(5, 2.0), size=6))
+  return {"log_preds": log_preds, "preds": np.exp(log_preds),
+          "targets": rng.dirichlet(np.full(5, 2.0), size=6),
+          "log_targets": np.log(rng.dirichlet(np.full(5, 2.0), size=6)),
+          "positive_targets": rng.uniform(0.1, 2.0, size=(6, 5))}
+
+
+def _embeddings(rng):
+  group = np.array([0, 0, 0, 1, 1, 2, 2, 2, 3, 3])
+  return {"anchors": rng.normal(size=(6, 8)), "positives": rng.normal(size=(6, 8)),
+          "negatives": rng.normal(size=(6, 8)), "embeddings": rng.normal(size=(10, 4)),
+          "group": group}
+
+
+def _ranking(rng):
+  items = rng.uniform(size=(3, 6)) < 0.8
+  items[:, 0] = True
+  return {"scores": rng.normal(size=(3, 6)), "relevance": rng.integers(0, 4, size=(3, 6)) * 1.0,
+          "items": items}
+
+
+def _segmentation(rng):
+  logits = rng.normal(size=(2, 5, 5, 3)) * 2.0
+  labels = rng.integers(0, 3, size=(2, 5, 5))
+  masks = (rng.uniform(size=(2, 5, 5, 3)) < 0.4).astype(np.float64)
+  binary_logits = rng.normal(size=(2, 5, 5)) * 2.0
+  return {"logits": logits, "labels": labels, "onehot": np.eye(3)[labels],
+          "probs": _sigmoid(logits), "masks": masks, "binary_logits": binary_logits,
+          "binary_masks": masks[..., 0]}
+
+
+def _ctc(rng):
+  labels = rng.integers(1, 4, size=(2, 3))
+  label_paddings = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+  logit_paddings = np.zeros((2, 8))
+  logit_paddings[1, 6:] = 1.0
+  keras_labels = np.where(label_paddings == 1.0, 0, labels)  # Keras pads with 0, its blank
+  return {"logits": rng.normal(size=(2, 8, 4)), "logit_paddings": logit_paddings,
+          "labels": labels, "label_paddings": label_paddings, "keras_labels": keras_labels}
+
+
+#: The input sets: each builds float64 numpy inputs from a Generator.
+INPUTS = {
+    "classes": _classes, "binary": _binary, "regression": _regression,
+    "distributions": _distributions, "embeddings": _embeddings, "ranking": _ranking,
+    "segmentation": _segmentation, "ctc": _ctc,
+}
+
+_NONE = 'reduction="none"'
+_OPTAX_NONE = ("optax returns the per-element (or per-vector) loss: lossjax's "
+               '`reduction="none"`')
+_CTC_OURS = ("lj.ctc_loss(jax.nn.log_softmax(logits).swapaxes(0, 1), labels, "
+             "(1 - logit_paddings).sum(1).astype(int), (1 - label_paddings).sum(1).astype(int), "
+             'reduction="none")')
+_CTC_NOTE = ("optax takes batch-major logits with paddings; lossjax takes torch's time-major "
+             "log-probabilities with lengths. optax's `log_epsilon=-1e5` stands for log 0")
+
+OPTAX = [
+    Row("optax", "optax.losses.binary_dice_loss",
+        "optax.losses.binary_dice_loss(binary_logits, binary_masks)",
+        'lj.dice_loss(binary_logits, binary_masks, mode="binary", smooth_nr=2.0, smooth_dr=2.0, '
+        f'{_NONE}).mean(-1)',
+        "segmentation", "binary_logits",
+        "optax's `smooth` s is added as (I + s) / (mean of sums + s): lossjax's "
+        "`smooth_nr = smooth_dr = 2 s`"),
+    Row("optax", "optax.losses.convex_kl_divergence",
+        "optax.losses.convex_kl_divergence(log_preds, positive_targets)",
+        f"lj.generalized_kl_div(log_preds, positive_targets, log_input=True, {_NONE}).sum(-1)",
+        "distributions", "log_preds",
+        "optax sums over the last axis; lossjax's `none` is per element: sum it"),
+    Row("optax", "optax.losses.cosine_distance",
+        "optax.losses.cosine_distance(preds, targets, epsilon=1e-16)",
+        f"lj.cosine_similarity_loss(preds, targets, eps=1e-8, {_NONE})", "regression", "preds",
+        "optax clamps each squared norm at `epsilon`, lossjax (as torch) each norm at `eps`: "
+        "`eps = sqrt(epsilon)`; optax's default `epsilon=0` divides a zero vector by 0"),
+    Row("optax", "optax.losses.cosine_similarity",
+        "optax.losses.cosine_similarity(preds, targets, epsilon=1e-16)",
+        f"1.0 - lj.cosine_similarity_loss(preds, targets, eps=1e-8, {_NONE})",
+        "regression", "preds", "a similarity, not a loss: one minus lossjax's cosine distance"),
+    Row("optax", "optax.losses.ctc_loss",
+        "optax.losses.ctc_loss(logits, logit_paddings, labels, label_paddings)",
+        _CTC_OURS, "ctc", "logits", _CTC_NOTE),
+    Row("optax", "optax.losses.ctc_loss_with_forward_probs",
+        "optax.losses.ctc_loss_with_forward_probs(logits, logit_paddings, labels, "
+        "label_paddings)[0]", _CTC_OURS, "ctc", "logits",
+        _CTC_NOTE + "; lossjax returns the loss only, not the forward probabilities"),
+    Row("optax", "optax.losses.dice_loss",
+        "optax.losses.dice_loss(logits, onehot)",
+        f"lj.dice_loss(logits, labels, smooth_nr=2.0, smooth_dr=2.0, {_NONE}).mean(-1)",
+        "segmentation", "logits",
+        "optax's `mean` is over classes, one loss per image: average lossjax's per image and "
+        "class losses over the last axis; lossjax takes the class map, optax its one-hot; "
+        "`smooth` s is `smooth_nr = smooth_dr = 2 s` (optax's default s = 1)"),
+    Row("optax", "optax.losses.dice_loss",
+        "optax.losses.dice_loss(logits, onehot, alpha=0.3, beta=0.7, smooth=0.5, "
+        "ignore_background=True)",
+        "lj.tversky_loss(logits, labels, alpha=0.3, beta=0.7, smooth_nr=0.5, smooth_dr=0.5, "
+        f"include_background=False, {_NONE}).mean(-1)", "segmentation", "logits",
+        "optax's `alpha`/`beta` make it a Tversky loss: lossjax's `tversky_loss` (the "
+        "same convention: alpha weighs false positives)"),
+    Row("optax", "optax.losses.generalized_kl_divergence",
+        "optax.losses.generalized_kl_divergence(log_preds, positive_targets)",
+        f"lj.generalized_kl_div(log_preds, positive_targets, log_input=True, {_NONE}).sum(-1)",
+        "distributions", "log_preds", "optax sums over the last axis"),
+    Row("optax", "optax.losses.hinge_loss", "optax.losses.hinge_loss(logits, signs)",
+        f"lj.hinge_loss(logits, signs, {_NONE})", "binary", "logits", _OPTAX_NONE, new=True),
+    Row("optax", "optax.losses.huber_loss", "optax.losses.huber_loss(preds, targets, delta=1.5)",
+        f"lj.huber_loss(preds, targets, delta=1.5, {_NONE})", "regression", "preds",
+        _OPTAX_NONE),
+    Row("optax", "optax.losses.kl_divergence", "optax.losses.kl_divergence(log_preds, targets)",
+        f"lj.kl_div(log_preds, targets, {_NONE}).sum(-1)", "distributions", "log_preds",
+        "optax sums over the last axis (lossjax's `batchmean` is its mean over rows)"),
+    Row("optax", "optax.losses.kl_divergence_with_log_targets",
+        "optax.losses.kl_divergence_with_log_targets(log_preds, log_targets)",
+        f"lj.kl_div(log_preds, log_targets, log_target=True, {_NONE}).sum(-1)",
+        "distributions", "log_preds", "optax sums over the last axis"),
+    Row("optax", "optax.losses.l2_loss", "optax.losses.l2_loss(preds, targets)",
+        f"0.5 * lj.mse_loss(preds, targets, {_NONE})", "regression", "preds",
+        "optax's l2_loss is half the squared error"),
+    Row("optax", "optax.losses.log_cosh", "optax.losses.log_cosh(preds, targets)",
+        f"lj.log_cosh_loss(preds, targets, {_NONE})", "regression", "preds", _OPTAX_NONE),
+    Row("optax", "optax.losses.make_fenchel_young_loss",
+        "optax.losses.make_fenchel_young_loss(jax.nn.logsumexp)(logits, soft)",
+        f"lj.fenchel_young_loss(logits, soft, max_fun=jax.nn.logsumexp, {_NONE})",
+        "classes", "logits", "a loss with the max function as an option, not a factory",
+        new=True),
+    Row("optax", "optax.losses.multiclass_generalized_dice_loss",
+        "optax.losses.multiclass_generalized_dice_loss(logits, onehot)",
+        "lj.dice_loss(logits, labels, smooth_nr=2.0, smooth_dr=2.0, class_weights="
+        "(w := 1.0 / (onehot.sum((0, 1, 2)) ** 2 + 1e-7)) / w.mean())",
+        "segmentation", "logits",
+        "optax weighs each class's dice loss by 1 / (volume² + 1e-7) over the whole batch, "
+        "normalised to mean 1; lossjax's `generalized_dice_loss` is MONAI's (weights per "
+        "image, inside one ratio): pass optax's weights as `class_weights`"),
+    Row("optax", "optax.losses.multiclass_hinge_loss",
+        "optax.losses.multiclass_hinge_loss(logits, labels)",
+        f"lj.multiclass_hinge_loss(logits, labels, {_NONE})", "classes", "logits", _OPTAX_NONE,
+        new=True),
+    Row("optax", "optax.losses.multiclass_perceptron_loss",
+        "optax.losses.multiclass_perceptron_loss(logits, labels)",
+        f"lj.multiclass_perceptron_loss(logits, labels, {_NONE})", "classes", "logits",
+        _OPTAX_NONE, new=True),
+    Row("optax", "optax.losses.multiclass_sparsemax_loss",
+        "optax.losses.multiclass_sparsemax_loss(logits, labels)",
+        f"lj.multiclass_sparsemax_loss(logits, labels, {_NONE})", "classes", "logits",
+        _OPTAX_NONE + "; lossjax takes any number of leading axes (optax: exactly one)",
+        new=True),
+    Row("optax", "optax.losses.ntxent", "optax.losses.ntxent(embeddings, group, temperature=0.07)",
+        "lj.info_nce_loss(embeddings, labels=group, temperature=0.07)", "embeddings",
+        "embeddings", "the default temperature differs: optax 0.07, lossjax 0.1"),
+    Row("optax", "optax.losses.perceptron_loss", "optax.losses.perceptron_loss(logits, signs)",
+        f"lj.perceptron_loss(logits, signs, {_NONE})", "binary", "logits", _OPTAX_NONE, new=True),
+    Row("optax", "optax.losses.poly_loss_cross_entropy",
+        "optax.losses.poly_loss_cross_entropy(logits, soft)",
+        f"lj.poly1_cross_entropy(logits, soft, epsilon=2.0, {_NONE})", "classes", "logits",
+        "the default `epsilon` differs: optax 2, lossjax 1 (the paper's)"),
+    Row("optax", "optax.losses.ranking_softmax_loss",
+        "optax.losses.ranking_softmax_loss(scores, relevance, where=items)",
+        "lj.softmax_ranking_loss(scores, relevance, where=items)", "ranking", "scores",
+        "optax reduces with `reduce_fn=jnp.mean`: lossjax's `reduction`"),
+    Row("optax", "optax.losses.safe_softmax_cross_entropy",
+        "optax.losses.safe_softmax_cross_entropy(logits, soft)",
+        f"lj.cross_entropy(logits, soft, {_NONE})", "classes", "logits",
+        "lossjax's cross-entropy is always safe at -inf logits with zero target"),
+    Row("optax", "optax.losses.sigmoid_binary_cross_entropy",
+        "optax.losses.sigmoid_binary_cross_entropy(logits, soft)",
+        f"lj.binary_cross_entropy_with_logits(logits, soft, {_NONE})", "binary", "logits",
+        _OPTAX_NONE),
+    Row("optax", "optax.losses.sigmoid_focal_loss", "optax.losses.sigmoid_focal_loss(logits, soft)",
+        f"lj.sigmoid_focal_loss(logits, soft, alpha=-1.0, {_NONE})", "binary", "logits",
+        "optax's default is no alpha weighting (`alpha=None`), lossjax's (torchvision's) "
+        "alpha = 0.25: `alpha=-1` turns it off"),
+    Row("optax", "optax.losses.sigmoid_focal_loss",
+        "optax.losses.sigmoid_focal_loss(logits, soft, alpha=0.25, gamma=1.5)",
+        f"lj.sigmoid_focal_loss(logits, soft, alpha=0.25, gamma=1.5, {_NONE})", "binary",
+        "logits", _OPTAX_NONE),
+    Row("optax", "optax.losses.smooth_labels",
+        "optax.losses.softmax_cross_entropy(logits, optax.losses.smooth_labels(onehot, 0.1))",
+        f"lj.cross_entropy(logits, labels, label_smoothing=0.1, {_NONE})", "classes", "logits",
+        "label smoothing is cross_entropy's `label_smoothing` option (torch's), also with "
+        "class indices"),
+    Row("optax", "optax.losses.softmax_cross_entropy",
+        "optax.losses.softmax_cross_entropy(logits, soft)",
+        f"lj.cross_entropy(logits, soft, {_NONE})", "classes", "logits",
+        "optax's `where` masks classes, lossjax's masks elements of the loss"),
+    Row("optax", "optax.losses.softmax_cross_entropy_with_integer_labels",
+        "optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels)",
+        f"lj.cross_entropy(logits, labels, {_NONE})", "classes", "logits",
+        "one function for class indices and probabilities; an out-of-range label gives NaN "
+        "(optax: a clipped gather)"),
+    Row("optax", "optax.losses.sparsemax_loss", "optax.losses.sparsemax_loss(logits, labels)",
+        f"lj.sparsemax_loss(logits, labels, {_NONE})", "binary", "logits",
+        _OPTAX_NONE + "; labels must be 0 or 1 (optax takes any nonzero as 1)", new=True),
+    Row("optax", "optax.losses.squared_error", "optax.losses.squared_error(preds, targets)",
+        f"lj.mse_loss(preds, targets, {_NONE})", "regression", "preds", _OPTAX_NONE),
+    Row("optax", "optax.losses.triplet_margin_loss",
+        "optax.losses.triplet_margin_loss(anchors, positives, negatives)",
+        "lj.triplet_margin_with_distance_loss(anchors, positives, negatives, distance_function="
+        f"lambda x, y: jnp.sqrt(jnp.sum((x - y) ** 2, -1) + 1e-6), {_NONE})",
+        "embeddings", "anchors",
+        "optax adds `eps` to the sum of powers, torch (and lossjax's triplet_margin_loss) to "
+        "the difference: the same distance needs triplet_margin_with_distance_loss"),
+]
+
+_MEAN = ("Keras's default reduction, `sum_over_batch_size`, is the mean over samples of the "
+         "mean over the last axis: lossjax's `mean` over elements")
+_ORDER = "Keras takes `(y_true, y_pred)`, lossjax `(input, target)`"
+
+KERAS = [
+    Row("keras", "keras.losses.BinaryCrossentropy",
+        "keras.losses.BinaryCrossentropy()(labels, probs)",
+        "lj.binary_cross_entropy(probs, labels)", "binary", "probs",
+        _ORDER + "; Keras clips probabilities to [1e-7, 1 - 1e-7], torch (and lossjax) "
+        "clamp the log at -100"),
+    Row("keras", "keras.losses.BinaryCrossentropy",
+        "keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.1)(labels, logits)",
+        "lj.binary_cross_entropy_with_logits(logits, labels * 0.9 + 0.05)", "binary", "logits",
+        "Keras's `label_smoothing` ε moves the targets to t (1 - ε) + ε / 2"),
+    Row("keras", "keras.losses.BinaryFocalCrossentropy",
+        "keras.losses.BinaryFocalCrossentropy(from_logits=True, gamma=2.0)(labels, logits)",
+        "lj.sigmoid_focal_loss(logits, labels, alpha=-1.0, gamma=2.0)", "binary", "logits",
+        "Keras weighs by alpha only with `apply_class_balancing=True`"),
+    Row("keras", "keras.losses.BinaryFocalCrossentropy",
+        "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.25, "
+        "from_logits=True, label_smoothing=0.1)(labels, logits)",
+        "lj.sigmoid_focal_loss(logits, labels * 0.9 + 0.05, alpha=0.25)", "binary", "logits",
+        "label smoothing as for BinaryCrossentropy: smooth the targets"),
+    Row("keras", "keras.losses.CTC", "keras.losses.CTC()(keras_labels, logits)",
+        "lj.ctc_loss(jax.nn.log_softmax(logits).swapaxes(0, 1), keras_labels, jnp.full(2, 8), "
+        '(keras_labels != 0).sum(1), reduction="none").mean()', "ctc", "logits",
+        "Keras's blank is class 0 and also pads the labels; every frame counts; its mean is "
+        "over sequences, not divided by target lengths as torch's `mean`"),
+    Row("keras", "keras.losses.CategoricalCrossentropy",
+        "keras.losses.CategoricalCrossentropy()(soft, probs)",
+        "lj.cross_entropy(jnp.log(probs), soft)", "classes", "probs",
+        "Keras takes probabilities by default (`from_logits=False`): pass their log; Keras "
+        "renormalises and clips them to [1e-7, 1 - 1e-7]"),
+    Row("keras", "keras.losses.CategoricalCrossentropy",
+        "keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)"
+        "(onehot, logits)", "lj.cross_entropy(logits, labels, label_smoothing=0.1)", "classes",
+        "logits", "the same label smoothing as torch's"),
+    Row("keras", "keras.losses.CategoricalFocalCrossentropy",
+        "keras.losses.CategoricalFocalCrossentropy(from_logits=True)(onehot, logits)",
+        "lj.softmax_focal_loss(logits, labels, alpha=0.25, gamma=2.0)", "classes", "logits",
+        "Keras's defaults alpha = 0.25, gamma = 2; lossjax's default alpha is none; one-hot "
+        "targets as class indices"),
+    Row("keras", "keras.losses.CategoricalGeneralizedCrossEntropy",
+        "keras.losses.CategoricalGeneralizedCrossEntropy(q=0.5)(labels, jax.nn.softmax(logits))",
+        "lj.generalized_cross_entropy(logits, labels, q=0.5)", "classes", "logits",
+        "Keras takes the softmax's probabilities, lossjax the logits before it; default q: "
+        "Keras 0.5, lossjax 0.7 (the paper's)"),
+    Row("keras", "keras.losses.CategoricalHinge",
+        "keras.losses.CategoricalHinge()(onehot, logits)",
+        "lj.categorical_hinge_loss(logits, onehot)", "classes", "logits", _ORDER, new=True),
+    Row("keras", "keras.losses.CosineSimilarity",
+        "keras.losses.CosineSimilarity()(targets, preds)",
+        "lj.cosine_similarity_loss(preds, targets) - 1.0", "regression", "preds",
+        "Keras's loss is the negative similarity (-1 is best), lossjax's one minus it (0 is "
+        "best): they differ by the constant 1"),
+    Row("keras", "keras.losses.Dice", "keras.losses.Dice()(masks, probs)",
+        "lj.dice_loss(probs.reshape(1, -1), masks.reshape(1, -1), mode=\"binary\", "
+        "from_logits=False, smooth_nr=0.0, smooth_dr=1e-7)", "segmentation", "probs",
+        "Keras's default `axis=None` pools every element of the batch into one dice, with 1e-7 "
+        "in the denominator only: one binary image in lossjax"),
+    Row("keras", "keras.losses.Dice", "keras.losses.Dice(axis=(1, 2))(masks, probs)",
+        "lj.dice_loss(probs, masks, mode=\"multilabel\", from_logits=False, smooth_nr=0.0, "
+        "smooth_dr=1e-7)", "segmentation", "probs",
+        "`axis=(1, 2)`: one dice per image and channel, as lossjax's per-image dice"),
+    Row("keras", "keras.losses.Hinge", "keras.losses.Hinge()(labels, logits)",
+        "lj.hinge_loss(logits, 2.0 * labels - 1.0)", "binary", "logits",
+        "Keras maps {0, 1} labels to ±1 when every label is 0 or 1; lossjax takes ±1 labels",
+        new=True),
+    Row("keras", "keras.losses.Huber", "keras.losses.Huber(delta=1.5)(targets, preds)",
+        "lj.huber_loss(preds, targets, delta=1.5)", "regression", "preds", _MEAN),
+    Row("keras", "keras.losses.KLDivergence", "keras.losses.KLDivergence()(targets, preds)",
+        'lj.kl_div(jnp.log(preds), targets, reduction="batchmean")', "distributions", "preds",
+        "Keras takes probabilities and clips both to [1e-7, 1] (a zero target then costs "
+        "1e-7 log(1e-7 / p)); lossjax (as torch) takes log-probabilities and sums each row "
+        "(`batchmean`)"),
+    Row("keras", "keras.losses.LogCosh", "keras.losses.LogCosh()(targets, preds)",
+        "lj.log_cosh_loss(preds, targets)", "regression", "preds", _MEAN),
+    Row("keras", "keras.losses.MeanAbsoluteError",
+        "keras.losses.MeanAbsoluteError()(targets, preds)", "lj.l1_loss(preds, targets)",
+        "regression", "preds", _MEAN),
+    Row("keras", "keras.losses.MeanAbsolutePercentageError",
+        "keras.losses.MeanAbsolutePercentageError()(targets, preds)",
+        "100.0 * lj.mape_loss(preds, targets, eps=1e-7)", "regression", "preds",
+        "Keras's is a percentage with a 1e-7 floor; lossjax's (scikit-learn's) a fraction"),
+    Row("keras", "keras.losses.MeanSquaredError",
+        "keras.losses.MeanSquaredError()(targets, preds)", "lj.mse_loss(preds, targets)",
+        "regression", "preds", _MEAN),
+    Row("keras", "keras.losses.MeanSquaredError",
+        "keras.losses.MeanSquaredError()(targets, preds, sample_weight=sample_weight)",
+        'jnp.mean(lj.mse_loss(preds, targets, reduction="none").mean(-1) * sample_weight)',
+        "regression", "preds",
+        "Keras's `sample_weight` scales each sample's mean and still divides by the batch "
+        "size: average over the last axis, weight, then average"),
+    Row("keras", "keras.losses.MeanSquaredError",
+        'keras.losses.MeanSquaredError(reduction="sum")(targets, preds)',
+        'lj.mse_loss(preds, targets, reduction="none").mean(-1).sum()', "regression", "preds",
+        "Keras's `sum` adds the samples' means over the last axis"),
+    Row("keras", "keras.losses.MeanSquaredError",
+        "keras.losses.MeanSquaredError(reduction=None)(targets, preds)",
+        'lj.mse_loss(preds, targets, reduction="none").mean(-1)', "regression", "preds",
+        "Keras's `None` is per sample (the last axis averaged); lossjax's `none` per element"),
+    Row("keras", "keras.losses.MeanSquaredError",
+        'keras.losses.MeanSquaredError(reduction="mean_with_sample_weight")'
+        "(targets, preds, sample_weight=sample_weight)",
+        "lj.mse_loss(preds, targets, weight=jnp.broadcast_to(sample_weight[:, None], "
+        "preds.shape))", "regression", "preds",
+        "a weighted mean (divided by the summed weights) is lossjax's `weight`"),
+    Row("keras", "keras.losses.MeanSquaredLogarithmicError",
+        "keras.losses.MeanSquaredLogarithmicError()(positive_targets, positive_preds)",
+        "lj.msle_loss(positive_preds, positive_targets)", "regression", "positive_preds",
+        "Keras clips both sides at 1e-7 first, so values below it (negative ones too) differ; "
+        "lossjax (scikit-learn) takes any value above -1"),
+    Row("keras", "keras.losses.Poisson", "keras.losses.Poisson()(counts, positive_preds)",
+        "lj.poisson_nll_loss(positive_preds, counts, log_input=False, eps=1e-7)", "regression",
+        "positive_preds", "Keras takes the rate; lossjax's default (torch's) is its log"),
+    Row("keras", "keras.losses.SparseCategoricalCrossentropy",
+        "keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, logits)",
+        "lj.cross_entropy(logits, labels)", "classes", "logits",
+        "Keras's default `from_logits=False` takes probabilities: `lj.nll_loss(jnp.log(p), y)`"),
+    Row("keras", "keras.losses.SparseCategoricalCrossentropy",
+        "keras.losses.SparseCategoricalCrossentropy(ignore_class=0)(labels, jax.nn.softmax(logits))",
+        "lj.cross_entropy(logits, labels, ignore_index=0)", "classes", "logits",
+        "`ignore_class` is `ignore_index`; both average over the counted labels. Keras's default "
+        "takes the softmax's probabilities, lossjax the logits before it"),
+    Row("keras", "keras.losses.SquaredHinge", "keras.losses.SquaredHinge()(signs, logits)",
+        "lj.hinge_loss(logits, signs, squared=True)", "binary", "logits",
+        "the squared hinge is `hinge_loss(..., squared=True)`", new=True),
+    Row("keras", "keras.losses.Tversky",
+        "keras.losses.Tversky(alpha=0.3, beta=0.7)(masks, probs)",
+        "lj.tversky_loss(probs.reshape(1, -1), masks.reshape(1, -1), mode=\"binary\", "
+        "from_logits=False, alpha=0.7, beta=0.3, smooth_nr=0.0, smooth_dr=1e-7)",
+        "segmentation", "probs",
+        "Keras's `alpha` weighs the false negatives and `beta` the false positives, lossjax's "
+        "(MONAI's, optax's) the other way round: swap them; pooled as Keras's Dice"),
+]
+
+ROWS = OPTAX + KERAS
+
+
+def find(name: str) -> list[Row]:
+  """The rows whose other-library name contains `name` (case-insensitive; `.` or last part)."""
+  key = name.lower()
+  return [r for r in ROWS if key in r.name.lower()]
+
+
+def _table(rows: list[Row]) -> list[str]:
+  out = ["| theirs | lossjax | what differs |", "| --- | --- | --- |"]
+  for r in rows:
+    note = r.note + (" (**new in lossjax for this row**)" if r.new else "")
+    note = note.replace("|", "\\|")
+    out.append(f"| `{r.theirs}` | `{r.ours}` | {note} |")
+  return out
+
+
+def markdown() -> str:
+  """The text of docs/migration.md."""
+  lines = [
+      "# From optax and Keras",
+      "",
+      "<!-- Generated by `python -m lossjax._migration` from lossjax/_migration.py; "
+      "tests/test_migration.py checks every row against optax and Keras 3 (JAX backend). -->",
+      "",
+      "Every loss in `optax.losses` and every loss class in `keras.losses` has a lossjax "
+      "call that gives the same numbers: each row below is a test that runs both (float64, "
+      "random inputs, values and gradients). `python -m lossjax migrate NAME` prints the "
+      "rows for one name.",
+      "",
+      "What differs everywhere:",
+      "",
+      "- **Reduction.** optax returns the per-element (or per-vector) loss: lossjax's "
+      '`reduction="none"`. Keras reduces in two steps, a mean over the last axis per '
+      "sample and then `sum_over_batch_size` (the mean over samples): for inputs of one "
+      'shape that is lossjax\'s `"mean"` over elements. Keras\'s `"sum"` and `None` are over '
+      "the per-sample means; the rows show each.",
+      "- **Argument order.** Keras calls are `(y_true, y_pred)`; lossjax's (as torch's) "
+      "`(input, target)`.",
+      "- **Logits or probabilities.** Keras's cross-entropies default to probabilities "
+      "(`from_logits=False`) and clip them to [1e-7, 1 - 1e-7]; lossjax's take logits (or "
+      "log-probabilities for `nll_loss`, `kl_div`) and never clip.",
+      "- **Masks and weights.** lossjax's `where` is a boolean mask over the elements of the "
+      "loss (optax's `where` masks classes); Keras's `sample_weight` multiplies each sample's "
+      "loss and still divides by the batch size.",
+      "",
+  ]
+  for _library, rows, title in (("optax", OPTAX, "optax.losses"),
+                               ("keras", KERAS, "keras.losses (Keras 3)")):
+    lines += [f"## {title}", ""]
+    lines += _table(rows)
+    lines.append("")
+  return "\n".join(lines)
+
+
+if __name__ == "__main__":
+  path = pathlib.Path(__file__).resolve().parent.parent / "docs" / "migration.md"
+  path.write_text(markdown())
+  print(f"wrote {path}")
