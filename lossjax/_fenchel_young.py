@@ -19,8 +19,9 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
+from lossjax._classification import _pick  # scores[..., label], a gather
 from lossjax._declare import FLOAT, INDEX, REAL, Function, declare
-from lossjax._margin import _pm1, _scores, _scores_and_labels  # shared with the hinges
+from lossjax._margin import _pm1_hinge, _scores, _scores_and_labels  # shared with the hinges
 from lossjax._spec import LossSpec
 
 Array = jax.Array
@@ -32,10 +33,6 @@ __all__ = [
     "perceptron_loss",
     "multiclass_perceptron_loss",
 ]
-
-
-def _picked(z: Array, safe: Array) -> Array:
-  return jnp.take_along_axis(z, safe[..., None], axis=-1)[..., 0]
 
 
 def _binary_labels(name: str, labels: Array, keep: Array | None) -> Array:
@@ -171,7 +168,7 @@ def multiclass_sparsemax_loss(
   keep, z, safe, bad = _scores_and_labels(name, scores, labels, where)
   p = _sparsemax(z)
   values = (jnp.sum(p * z, axis=-1) + 0.5 * (1.0 - jnp.sum(p * p, axis=-1))
-            - _picked(z, safe))
+            - _pick(z, safe))
   return core.reduce_loss(name, core.poison(values, bad), reduction, keep)
 
 
@@ -201,12 +198,8 @@ def perceptron_loss(
 
   References: Rosenblatt (1958); optax ``perceptron_loss``.
   """
-  name = "perceptron_loss"
-  keep, (x, y) = core.elementwise(name, where, ("input", input), ("target", target),
-                                  fill={"target": 1.0})
-  bad = _pm1(name, target, keep)
-  values = core.clamp_min_zero(-y * x)
-  return core.reduce_loss(name, core.poison(values, bad), reduction, keep)
+  # The hinge with no margin.
+  return _pm1_hinge("perceptron_loss", input, target, 0.0, False, reduction, where)
 
 
 @declare(scores=FLOAT, labels=INDEX)
@@ -239,7 +232,7 @@ def multiclass_perceptron_loss(
   """
   name = "multiclass_perceptron_loss"
   keep, z, safe, bad = _scores_and_labels(name, scores, labels, where)
-  values = jnp.max(z, axis=-1) - _picked(z, safe)
+  values = jnp.max(z, axis=-1) - _pick(z, safe)
   return core.reduce_loss(name, core.poison(values, bad), reduction, keep)
 
 

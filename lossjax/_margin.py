@@ -10,6 +10,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
+from lossjax._classification import _pick  # scores[..., label], a gather
 from lossjax._declare import FLOAT, INDEX, REAL, WEIGHT, Bool, Float, Int, declare
 from lossjax._spec import LossSpec
 
@@ -352,6 +353,18 @@ def multi_margin_loss(
   return core.reduce_loss(name, core.poison(values, out_of_range), reduction, keep)
 
 
+def _pm1_hinge(name: str, input: Array, target: Array, margin: float, squared: bool,
+               reduction: str, where) -> Array:
+  """max(0, margin - y x) on ±1 labels (squared when asked); other labels poison their element."""
+  keep, (x, y) = core.elementwise(name, where, ("input", input), ("target", target),
+                                  fill={"target": 1.0})
+  bad = _pm1(name, target, keep)
+  values = core.clamp_min_zero(margin - y * x)
+  if squared:
+    values = jnp.square(values)
+  return core.reduce_loss(name, core.poison(values, bad), reduction, keep)
+
+
 @declare(input=FLOAT, target=REAL, squared=Bool())
 def hinge_loss(
     input: ArrayLike,
@@ -383,14 +396,7 @@ def hinge_loss(
   References: Cortes & Vapnik, "Support-Vector Networks" (1995); optax
   ``hinge_loss``; Keras ``Hinge`` and ``SquaredHinge``.
   """
-  name = "hinge_loss"
-  keep, (x, y) = core.elementwise(name, where, ("input", input), ("target", target),
-                                  fill={"target": 1.0})
-  bad = _pm1(name, target, keep)
-  values = core.clamp_min_zero(1.0 - y * x)
-  if squared:
-    values = jnp.square(values)
-  return core.reduce_loss(name, core.poison(values, bad), reduction, keep)
+  return _pm1_hinge("hinge_loss", input, target, 1.0, squared, reduction, where)
 
 
 @declare(scores=FLOAT, labels=INDEX)
@@ -427,8 +433,7 @@ def multiclass_hinge_loss(
   keep, z, safe, bad = _scores_and_labels(name, scores, labels, where)
   classes = jax.lax.broadcasted_iota(safe.dtype, z.shape, z.ndim - 1)
   is_label = classes == safe[..., None]
-  z_label = jnp.sum(jnp.where(is_label, z, 0.0), axis=-1)
-  values = jnp.max(jnp.where(is_label, z, z + 1.0), axis=-1) - z_label
+  values = jnp.max(jnp.where(is_label, z, z + 1.0), axis=-1) - _pick(z, safe)
   return core.reduce_loss(name, core.poison(values, bad), reduction, keep)
 
 
