@@ -4,6 +4,7 @@
     python -m lossjax verify --loss cross_entropy --dtype float32
     python -m lossjax list [--family margin] [--markdown]
     python -m lossjax bench           # quick timing against optax (and PyTorch if installed)
+    python -m lossjax migrate Huber   # the lossjax call for an optax or Keras loss
 
 Every command takes --json for machine-readable output.
 
@@ -46,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
   listing.add_argument("--family", help="only this family")
   listing.add_argument("--markdown", action="store_true", help="the README table")
   listing.add_argument("--json", action="store_true", help="machine-readable output")
+  migrate = sub.add_parser(
+      "migrate", help="the lossjax call for an optax or Keras 3 loss (docs/migration.md)")
+  migrate.add_argument("name", help="an optax or Keras name, or part of one: "
+                       "optax.losses.hinge_loss, keras.losses.Huber, SparseCategorical")
+  migrate.add_argument("--json", action="store_true", help="machine-readable output")
   bench = sub.add_parser(
       "bench", help="a quick side-by-side timing against optax (and PyTorch when installed)")
   bench.add_argument("--repeats", type=int, default=5, help="timed runs per library (median)")
@@ -167,6 +173,36 @@ def _verify(args) -> int:
   return 1 if failed else 0
 
 
+def _migrate(args) -> int:
+  import dataclasses
+  import difflib
+
+  from lossjax import _migration
+
+  rows = _migration.find(args.name)
+  if args.json:
+    print(json.dumps([dataclasses.asdict(r) for r in rows], indent=2))
+    return 0 if rows else 1
+  if not rows:
+    names = sorted({r.name for r in _migration.ROWS})
+    short = {n.rsplit(".", 1)[-1]: n for n in names}
+    close = difflib.get_close_matches(args.name.rsplit(".", 1)[-1], list(short), n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(short[c] for c in close)}?" if close else ""
+    print(f"no optax or Keras loss matches {args.name!r}.{hint} "
+          f"(`python -m lossjax migrate .` lists all {len(names)})", file=sys.stderr)
+    return 1
+  for r in rows:
+    print(r.name + ("  (a loss lossjax added for it)" if r.new else ""))
+    print(f"  theirs:  {r.theirs}")
+    print(f"  lossjax: {r.ours}")
+    print(f"  inputs:  {_migration.input_shapes(r)}")
+    if r.note:
+      print(f"  differs: {r.note}")
+    print()
+  print("`lj` is `import lossjax as lj`; each row is an equality test (tests/test_migration.py).")
+  return 0
+
+
 def _bench(args) -> int:
   import dataclasses
 
@@ -204,7 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
   if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
     argv = ["verify", *argv]  # verify is the default command (also with only its options)
   args = _parser().parse_args(argv)
-  return {"list": _list, "bench": _bench, "verify": _verify}[args.command](args)
+  return {"list": _list, "bench": _bench, "verify": _verify,
+          "migrate": _migrate}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Contrastive embedding losses: InfoNCE (NT-Xent), supervised contrastive, pair margins."""
+"""Contrastive embedding losses: InfoNCE (NT-Xent), supervised contrastive, circle, pair margins."""
 
 from __future__ import annotations
 
@@ -9,18 +9,32 @@ from jax import lax
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
-from lossjax._declare import FLOAT, REAL, ArrayOption, Choice, Float, Role, declare
+from lossjax._declare import FLOAT, INT, REAL, ArrayOption, Bool, Choice, Float, Role, declare
 from lossjax._spec import LossSpec
 
 Array = jax.Array
 
-__all__ = ["info_nce_loss", "supcon_loss", "contrastive_loss"]
+__all__ = ["info_nce_loss", "supcon_loss", "circle_loss", "contrastive_loss"]
 
 
 def _cosine_matrix(x: Array, eps: float) -> Array:
   """Pairwise cosine similarities of the rows of x; zero rows give 0, finitely."""
   unit = x / jnp.maximum(core.safe_norm(x), eps)[:, None]
   return unit @ unit.T
+
+
+def _masked_logsumexp(s: Array, mask: Array) -> tuple[Array, Array]:
+  """Row-wise log-sum-exp of ``s`` over ``mask``, and whether each row has an entry.
+
+  An empty row gives 0 (and False), with a zero gradient. The masked entries
+  go through ``exp(-inf) = 0``, never through ``exp`` of a large value, so
+  they reach no gradient either (stop-gradient max, as jax.nn does).
+  """
+  m = lax.stop_gradient(jnp.max(jnp.where(mask, s, -jnp.inf), axis=1, initial=-jnp.inf))
+  m = jnp.where(jnp.isneginf(m), jnp.zeros_like(m), m)
+  total = jnp.sum(jnp.exp(jnp.where(mask, s - m[:, None], -jnp.inf)), axis=1)
+  has = core.above_zero(total)
+  return jnp.log(jnp.where(has, total, jnp.ones_like(total))) + m, has
 
 
 def _embeddings(name: str, arg: str, e: Array) -> Array:
@@ -111,14 +125,9 @@ def info_nce_loss(
   # A masked sample is neither a positive nor a negative of any anchor.
   positives = same & ~jnp.eye(z.shape[0], dtype=bool) & present[None, :]
   negatives = ~same & present[None, :]
-  m = lax.stop_gradient(jnp.max(jnp.where(negatives, s, -jnp.inf), axis=1, keepdims=True,
-                                initial=-jnp.inf))
-  m = jnp.where(jnp.isneginf(m), jnp.zeros_like(m), m)
-  neg_sum = jnp.sum(jnp.where(negatives, jnp.exp(s - m), 0.0), axis=1, keepdims=True)
   # -log(e^s_ij / (e^s_ij + Σ_neg e^s_ik)) = softplus(log Σ_neg e^s_ik - s_ij); no negatives: 0.
-  has_neg = core.above_zero(neg_sum)
-  neg_lse = jnp.log(jnp.where(has_neg, neg_sum, jnp.ones_like(neg_sum))) + m
-  pair = jnp.where(has_neg, core.softplus(neg_lse - s), 0.0)
+  neg_lse, has_neg = _masked_logsumexp(s, negatives)
+  pair = jnp.where(has_neg[:, None], core.softplus(neg_lse[:, None] - s), 0.0)
   n_pos = jnp.sum(positives, axis=1).astype(s.dtype)
   per_anchor = jnp.sum(jnp.where(positives, pair, 0.0), axis=1)
   if average == "pairs":
@@ -212,6 +221,115 @@ def supcon_loss(
   return core.reduce_loss(name, per_anchor, reduction, keep)
 
 
+@declare(embeddings=FLOAT, labels=INT, ref_embeddings=Role("float", optional=True),
+         ref_labels=Role("int", optional=True), gamma=_TEMPERATURE, margin=Float(),
+         remove_diagonal=Bool(), normalize=Bool(), detach_weights=Bool())
+def circle_loss(
+    embeddings: ArrayLike,
+    labels: ArrayLike,
+    ref_embeddings: ArrayLike | None = None,
+    ref_labels: ArrayLike | None = None,
+    *,
+    gamma: float = 80.0,
+    margin: float = 0.4,
+    remove_diagonal: bool = True,
+    normalize: bool = False,
+    detach_weights: bool = False,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Circle loss (Sun et al. 2020) over cosine distances, Keras 3's ``circle`` semantics.
+
+  Each anchor $i$ is compared with every reference $j$ through the cosine
+  distance $d_{ij} = \max(0, 1 - x_i \cdot r_j)$ (the embeddings are used as
+  given: L2-normalise them first, as Keras expects, or pass
+  ``normalize=True``, as pytorch-metric-learning's ``CircleLoss`` does). With
+  $m$ the margin and $\gamma$ the scale, positives $P(i)$ (same label; not
+  $j = i$ with ``remove_diagonal``) and negatives $N(i)$ (other labels) give
+
+  $$
+  \ell_i = \operatorname{softplus}\Big(
+  \log \sum_{p \in P(i)} e^{-\gamma\,[m + d_{ip}]_+ (m - d_{ip})}
+  + \log \sum_{n \in N(i)} e^{\gamma\,[1 + m - d_{in}]_+ (1 - m - d_{in})}\Big).
+  $$
+
+  The weights $[m + d]_+$ and $[1 + m - d]_+$ are differentiated through, as
+  in Keras; ``detach_weights=True`` treats them as constants, as the paper's
+  code and pytorch-metric-learning do (``normalize=True, detach_weights=True``
+  is pytorch-metric-learning's ``CircleLoss(m, gamma)``: the values agree
+  either way, the gradients only so).
+
+  An anchor without a positive or without a negative costs 0. "mean"
+  averages over the anchors whose loss is not 0, as Keras (which masks
+  ``loss > 0``) and pytorch-metric-learning (``AvgNonZeroReducer``) both do;
+  the mean over no such anchor is 0. ``where`` removes anchors; when there are
+  no separate references it removes the masked samples from every anchor's
+  positives and negatives too, and a NaN in a masked embedding reaches neither
+  the value nor a gradient.
+
+  Args:
+    embeddings: ``(N, D)`` anchor embeddings (L2-normalised unless ``normalize``).
+    labels: ``(N,)`` integer labels.
+    ref_embeddings: optional ``(M, D)`` reference embeddings (default: the anchors).
+    ref_labels: optional ``(M,)`` reference labels (default: ``labels``).
+    gamma: the scale γ > 0 (Keras's default 80).
+    margin: the relaxation m (Keras's default 0.4).
+    remove_diagonal: whether pair ``(i, i)`` is left out of the positives.
+    normalize: L2-normalise both sets of embeddings first.
+    detach_weights: stop the gradient through the pair weights.
+    reduction: "mean" (default, over anchors with a non-zero loss), "sum" or
+      "none" (per anchor).
+    where: boolean mask over the anchors.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> x = jnp.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [-0.6, 0.8]])
+    >>> print(f"{lj.circle_loss(x, jnp.array([0, 0, 1, 1]), gamma=4.0):.4f}")
+    0.8299
+
+  References: Sun et al., "Circle Loss: A Unified Perspective of Pair
+  Similarity Optimization" (CVPR 2020); Keras 3 ``keras.losses.Circle``;
+  pytorch-metric-learning ``CircleLoss``.
+  """
+  name = "circle_loss"
+  x = _embeddings(name, "embeddings", embeddings)
+  core.check_shape(name, "labels", labels, x.shape[:1], " (one label per embedding)")
+  keep = core.as_mask(name, where, x.shape[:1])
+  if ref_embeddings is None:
+    dtype = core.compute_dtype(x)
+    r = xf = core.masked_fill(keep, core.to_float(x, dtype))
+    present = keep  # the masked samples are nobody's references either
+  else:
+    r = _embeddings(name, "ref_embeddings", ref_embeddings)
+    if r.shape[1] != x.shape[1]:
+      raise core.option_error(name, "ref_embeddings",
+                              f"expected {x.shape[1]} features per row (as embeddings), "
+                              f"got shape {tuple(r.shape)}")
+    dtype = core.compute_dtype(x, r)
+    xf = core.masked_fill(keep, core.to_float(x, dtype))
+    r, present = core.to_float(r, dtype), None
+  ry = labels if ref_labels is None else ref_labels
+  core.check_shape(name, "ref_labels", ry, r.shape[:1], " (one label per reference)")
+  if normalize:
+    xf = xf / jnp.maximum(core.safe_norm(xf), 1e-12)[:, None]
+    r = xf if ref_embeddings is None else r / jnp.maximum(core.safe_norm(r), 1e-12)[:, None]
+  d = jnp.maximum(1.0 - xf @ r.T, 0.0)
+  same = labels[:, None] == ry[None, :]
+  positives, negatives = same, ~same
+  if remove_diagonal:
+    positives = positives & ~jnp.eye(*same.shape, dtype=bool)
+  if present is not None:
+    positives, negatives = positives & present[None, :], negatives & present[None, :]
+  dw = lax.stop_gradient(d) if detach_weights else d
+  pos_logits = -gamma * jnp.maximum(margin + dw, 0.0) * (margin - d)
+  neg_logits = gamma * jnp.maximum(1.0 + margin - dw, 0.0) * (1.0 - margin - d)
+  pos_lse, has_pos = _masked_logsumexp(pos_logits, positives)
+  neg_lse, has_neg = _masked_logsumexp(neg_logits, negatives)
+  per_anchor = jnp.where(has_pos & has_neg, core.softplus(pos_lse + neg_lse), 0.0)
+  # The references average the non-zero losses; `!= 0` (not `> 0`) keeps a NaN in.
+  return core.reduce_loss(name, per_anchor, reduction, keep, valid=per_anchor != 0)
+
+
 @declare(input1=FLOAT, input2=FLOAT, same=REAL, pos_margin=Float(), neg_margin=Float(),
          distance=Choice(("euclidean", "cosine")))
 def contrastive_loss(
@@ -289,6 +407,11 @@ def _ex_supcon(rng):
       "temperature": 0.5, "base_temperature": 0.07, "contrast_mode": "one"}
 
 
+def _ex_circle(rng):
+  x = rng.normal(size=(6, 4))
+  return (x / np.linalg.norm(x, axis=-1, keepdims=True), np.array([0, 1, 2, 0, 1, 2])), {
+      "gamma": 8.0, "margin": 0.25}
+
 def _ex_contrastive(rng):
   return (rng.normal(size=(6, 4)), rng.normal(size=(6, 4)), rng.uniform(size=(6,)) < 0.5), {
       "pos_margin": 0.2, "neg_margin": 3.0}
@@ -304,6 +427,9 @@ SPECS = [
              batched=("features", "labels"), in_batch=True,
              bad_options={"contrast_mode": "some"},
              source="Khosla et al. 2020 (SupContrast reference code)"),
+    LossSpec(circle_loss, "embedding", None, _ex_circle, differentiable=("embeddings",),
+             batched=("embeddings", "labels"), in_batch=True, bad_options={"gamma": 0.0},
+             source="Sun et al. 2020; Keras 3 Circle, pytorch-metric-learning CircleLoss"),
     LossSpec(contrastive_loss, "embedding", None, _ex_contrastive,
              differentiable=("input1", "input2"), batched=("input1", "input2", "same"),
              unbounded=("input1", "input2"), bad_options={"distance": "manhattan"},

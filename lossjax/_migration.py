@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import pathlib
+import re
 
 import numpy as np
 
@@ -96,6 +97,16 @@ def _embeddings(rng):
           "group": group}
 
 
+def _unit(x):
+  return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+
+def _pairs(rng):
+  # Labels 2 and 4 have one sample each: those anchors have no positive (loss 0).
+  return {"unit": _unit(rng.normal(size=(10, 4))), "group": np.array([0, 0, 0, 1, 1, 2, 3, 3, 3, 4]),
+          "refs": _unit(rng.normal(size=(7, 4))), "ref_group": np.array([0, 1, 1, 3, 4, 4, 5])}
+
+
 def _ranking(rng):
   items = rng.uniform(size=(3, 6)) < 0.8
   items[:, 0] = True
@@ -126,7 +137,8 @@ def _ctc(rng):
 #: The input sets: each builds float64 numpy inputs from a Generator.
 INPUTS = {
     "classes": _classes, "binary": _binary, "regression": _regression,
-    "distributions": _distributions, "embeddings": _embeddings, "ranking": _ranking,
+    "distributions": _distributions, "embeddings": _embeddings, "pairs": _pairs,
+    "ranking": _ranking,
     "segmentation": _segmentation, "ctc": _ctc,
 }
 
@@ -336,6 +348,21 @@ KERAS = [
     Row("keras", "keras.losses.CategoricalHinge",
         "keras.losses.CategoricalHinge()(onehot, logits)",
         "lj.categorical_hinge_loss(logits, onehot)", "classes", "logits", _ORDER, new=True),
+    Row("keras", "keras.losses.Circle", "keras.losses.Circle()(group, unit)",
+        "lj.circle_loss(unit, group)", "pairs", "unit",
+        "both average over the anchors whose loss is not 0 (Keras masks `loss > 0`), so "
+        "anchors without a positive or a negative are left out; both take the embeddings "
+        "as given (L2-normalise them, or pass lossjax's `normalize=True`)", new=True),
+    Row("keras", "keras.losses.Circle",
+        'keras.losses.Circle(gamma=16.0, margin=0.25, remove_diagonal=False, reduction="sum")'
+        "(group, unit)",
+        'lj.circle_loss(unit, group, gamma=16.0, margin=0.25, remove_diagonal=False, '
+        'reduction="sum")', "pairs", "unit",
+        "with `remove_diagonal=False` each anchor is its own positive (distance 0)", new=True),
+    Row("keras", "keras.losses.circle", "keras.losses.circle(group, unit, ref_group, refs)",
+        f"lj.circle_loss(unit, group, refs, ref_group, {_NONE})", "pairs", "unit",
+        "Keras's function takes `(y_true, y_pred, ref_labels, ref_embeddings)`, lossjax "
+        "`(embeddings, labels, ref_embeddings, ref_labels)`; the per-anchor loss", new=True),
     Row("keras", "keras.losses.CosineSimilarity",
         "keras.losses.CosineSimilarity()(targets, preds)",
         "lj.cosine_similarity_loss(preds, targets) - 1.0", "regression", "preds",
@@ -431,12 +458,19 @@ def find(name: str) -> list[Row]:
   return [r for r in ROWS if key in r.name.lower()]
 
 
+def input_shapes(row: Row) -> str:
+  """The example inputs a row's code reads, with their shapes: ``preds (6, 4), ...``."""
+  example = INPUTS[row.inputs](np.random.default_rng(0))
+  used = set(re.findall(r"[A-Za-z_]\w*", row.theirs + " " + row.ours))
+  return ", ".join(f"{k} {np.shape(v)}" for k, v in example.items() if k in used)
+
+
 def _table(rows: list[Row]) -> list[str]:
-  out = ["| theirs | lossjax | what differs |", "| --- | --- | --- |"]
+  out = ["| theirs | lossjax | inputs | what differs |", "| --- | --- | --- | --- |"]
   for r in rows:
     note = r.note + (" (**new in lossjax for this row**)" if r.new else "")
     note = note.replace("|", "\\|")
-    out.append(f"| `{r.theirs}` | `{r.ours}` | {note} |")
+    out.append(f"| `{r.theirs}` | `{r.ours}` | {input_shapes(r)} | {note} |")
   return out
 
 

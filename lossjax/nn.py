@@ -1036,6 +1036,28 @@ class SupconLoss(Loss):
     return self._call(features, labels, where=where)
 
 
+class CircleLoss(Loss):
+  """[`circle_loss`][lossjax.circle_loss] with bound options.
+
+  Args:
+    gamma: the scale γ > 0 (Keras's default 80).
+    margin: the relaxation m (Keras's default 0.4).
+    remove_diagonal: whether pair ``(i, i)`` is left out of the positives.
+    normalize: L2-normalise both sets of embeddings first.
+    detach_weights: stop the gradient through the pair weights.
+    reduction: "mean" (default, over anchors with a non-zero loss), "sum" or
+      "none" (per anchor).
+  """
+
+  _loss = "circle_loss"
+
+  def __init__(self, *, gamma: float = 80.0, margin: float = 0.4, remove_diagonal: bool = True, normalize: bool = False, detach_weights: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(gamma=gamma, margin=margin, remove_diagonal=remove_diagonal, normalize=normalize, detach_weights=detach_weights, reduction=reduction)
+
+  def __call__(self, embeddings: ArrayLike, labels: ArrayLike, ref_embeddings: ArrayLike | None = None, ref_labels: ArrayLike | None = None, *, where: ArrayLike | None = None) -> Array:
+    return self._call(embeddings, labels, ref_embeddings, ref_labels, where=where)
+
+
 class ContrastiveLoss(Loss):
   """[`contrastive_loss`][lossjax.contrastive_loss] with bound options.
 
@@ -1088,4 +1110,4 @@ class LinearCrossEntropyLoss(Loss):
     return self._call(hidden, weight, labels, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "ContrastiveLoss", "LinearCrossEntropyLoss"]
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "LinearCrossEntropyLoss"]

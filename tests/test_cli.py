@@ -114,3 +114,26 @@ def test_verify_says_what_it_checked_its_coverage_and_tolerances(capsys):
 def test_verify_prints_no_runtime_warning_for_infinite_fixtures():
   proc = _run("--loss", "ctc_loss", "--dtype", "float32")
   assert proc.returncode == 0 and "RuntimeWarning" not in proc.stdout + proc.stderr
+
+
+def test_migrate_prints_the_lossjax_call_for_an_optax_or_keras_name(capsys):
+  from lossjax import _migration
+
+  assert cli.main(["migrate", "keras.losses.Huber"]) == 0
+  out = capsys.readouterr().out
+  row = _migration.find("keras.losses.Huber")[0]
+  assert row.theirs in out and row.ours in out and "inputs:  preds (6, 4)" in out
+  # Part of a name finds every row that contains it, in either library.
+  assert cli.main(["migrate", "hinge"]) == 0
+  out = capsys.readouterr().out
+  assert "optax.losses.hinge_loss" in out and "keras.losses.SquaredHinge" in out
+
+
+def test_migrate_an_unknown_name_exits_1_with_a_suggestion(capsys):
+  assert cli.main(["migrate", "Hubr"]) == 1
+  err = capsys.readouterr().err
+  assert "no optax or Keras loss matches 'Hubr'" in err and "keras.losses.Huber" in err
+  assert cli.main(["migrate", "--json", "sparsemax"]) == 0
+  rows = json.loads(capsys.readouterr().out)
+  assert {r["name"] for r in rows} >= {"optax.losses.sparsemax_loss"}
+  assert all(r["ours"].startswith("lj.") or "lj." in r["ours"] for r in rows)

@@ -69,3 +69,41 @@ def test_zero_vectors_are_finite():
 def test_positives_are_required():
   with pytest.raises(ValueError, match="info_nce_loss: argument `labels`"):
     lj.info_nce_loss(jnp.ones((3, 2)))
+
+
+@pytest.mark.parametrize("kw", [{}, {"m": 0.25, "gamma": 16.0}])
+def test_circle_loss_equals_pytorch_metric_learning(kw):
+  # The peer run for real where it is installed (it needs torch, so it is not in the test
+  # extra: `pip install --no-deps pytorch-metric-learning==2.9.0` beside torch==2.13.0).
+  # CI checks the same formula through the circle_loss fixtures and Keras 3's Circle.
+  torch = pytest.importorskip("torch")
+  pml = pytest.importorskip("pytorch_metric_learning.losses")
+  rng = np.random.default_rng(0)
+  x, y = rng.normal(size=(12, 5)), np.array([0, 0, 1, 1, 1, 2, 2, 3, 3, 3, 3, 4])
+  t = torch.tensor(x, requires_grad=True)
+  want = pml.CircleLoss(**kw)(t, torch.tensor(y))
+  want.backward()
+  ours = {"margin": kw["m"], "gamma": kw["gamma"]} if kw else {}
+  got, grad = jax.value_and_grad(lambda e: lj.circle_loss(
+      e, y, normalize=True, detach_weights=True, **ours))(jnp.asarray(x))
+  np.testing.assert_allclose(got, want.item(), rtol=1e-9)
+  np.testing.assert_allclose(grad, t.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+def test_circle_loss_means_over_anchors_with_a_positive_and_a_negative():
+  x = _unit_rows(8)
+  y = jnp.array([0, 0, 1, 1, 2, 3, 3, 3])  # anchor 4 has no positive
+  per = lj.circle_loss(x, y, gamma=4.0, reduction="none")
+  assert per[4] == 0 and jnp.all(jnp.delete(per, 4) > 0)
+  np.testing.assert_allclose(lj.circle_loss(x, y, gamma=4.0), jnp.sum(per) / 7, rtol=1e-13)
+  # Masking anchor 0 removes it as an anchor and as anchor 1's only positive.
+  keep = jnp.arange(8) != 0
+  per_masked = lj.circle_loss(x, y, gamma=4.0, reduction="none", where=keep)
+  assert per_masked[0] == 0 and per_masked[1] == 0
+  np.testing.assert_allclose(per_masked[2:], lj.circle_loss(x[1:], y[1:], gamma=4.0,
+                                                            reduction="none")[1:], rtol=1e-13)
+
+
+def _unit_rows(n):
+  x = np.random.default_rng(5).normal(size=(n, 4))
+  return jnp.asarray(x / np.linalg.norm(x, axis=1, keepdims=True))

@@ -94,7 +94,6 @@ def test_every_optax_loss_has_a_row():
   assert public <= mapped, sorted(public - mapped)
 
 
-@pytest.mark.xfail(strict=True, reason="keras.losses.Circle has no lossjax equivalent yet (#19)")
 def test_every_keras_loss_class_has_a_row(keras):
   import inspect
 

@@ -1,8 +1,10 @@
-"""Fixture cases for supcon_loss and contrastive_loss: their sources' formulas in torch.
+"""Fixture cases for supcon_loss, circle_loss and contrastive_loss: their sources' formulas in torch.
 
 supcon follows the paper's reference code (SupContrast/losses.py) step by step;
-contrastive_loss is Hadsell et al.'s pair loss with pytorch-metric-learning's
-two margins. info_nce_loss is checked against optax.ntxent in test_contrastive.py.
+circle_loss follows pytorch-metric-learning 2.9.0 (its Keras 3 twin is run for
+real in test_migration.py); contrastive_loss is Hadsell et al.'s pair loss with
+pytorch-metric-learning's two margins. info_nce_loss is checked against
+optax.ntxent in test_contrastive.py.
 """
 
 from __future__ import annotations
@@ -56,7 +58,49 @@ def _torch_contrastive(input1, input2, same, *, pos_margin=0.0, neg_margin=1.0,
   return {"none": loss, "sum": loss.sum(), "mean": loss.mean()}[reduction]
 
 
+def _torch_circle(embeddings, labels, ref_embeddings=None, ref_labels=None, *, gamma=80.0,
+                  margin=0.4, remove_diagonal=True, normalize=False, detach_weights=False,
+                  reduction="mean"):
+  """pytorch-metric-learning 2.9.0, pytorch_metric_learning/losses/circle_loss.py lines 42-75
+  (`_compute_loss`), with its CosineSimilarity distance (distances/base_distance.py line 29-38:
+  normalise, then the dot products) made optional and its `.detach()` of the pair weights
+  (lines 51 and 56) made optional; the masked log-sum-exp is utils/loss_and_miner_utils.py
+  lines 10-22, the mean is AvgNonZeroReducer (reducers/avg_non_zero_reducer.py: the mean of the
+  losses above 0). Without normalisation the dot products are clamped at 1, as Keras 3's
+  `circle` clamps the distance 1 - x.r at 0 (keras/src/losses/losses.py lines 2701-2705)."""
+  import torch
+  import torch.nn.functional as F
+
+  x = embeddings
+  r = x if ref_embeddings is None else ref_embeddings
+  ry = labels if ref_labels is None else ref_labels
+  if normalize:
+    x, r = F.normalize(x, dim=1), F.normalize(r, dim=1)
+  mat = torch.clamp(x @ r.T, max=1.0)
+  pos = labels[:, None] == ry[None, :]
+  neg = ~pos
+  if remove_diagonal:
+    pos = pos & ~torch.eye(*pos.shape, dtype=torch.bool)
+  w = mat.detach() if detach_weights else mat
+  op, on, delta_p, delta_n = 1 + margin, -margin, 1 - margin, margin
+  new_mat = torch.where(pos, -gamma * torch.relu(op - w) * (mat - delta_p),
+                        gamma * torch.relu(w - on) * (mat - delta_n))
+
+  def lse(keep):
+    out = torch.logsumexp(new_mat.masked_fill(~keep, torch.finfo(mat.dtype).min), dim=1)
+    return out.masked_fill(~keep.any(dim=1), 0)
+
+  # threshold=50, not torch.nn.Softplus's 20 (circle_loss.py line 32): above 20 torch takes the
+  # gradient as 1, off sigmoid(z) by up to e^-20 = 2.1e-9 relative (measured: 6e-10 on the
+  # refs/float64 case); Keras's softplus is exact, and so is this one to e^-50.
+  losses = F.softplus(lse(pos) + lse(neg), threshold=50.0) * (pos.any(1) & neg.any(1))
+  nonzero = losses > 0
+  mean = losses[nonzero].mean() if nonzero.any() else losses.sum() * 0
+  return {"none": losses, "sum": losses.sum(), "mean": mean}[reduction]
+
+
 TORCH_REFERENCES["supcon_loss"] = _torch_supcon
+TORCH_REFERENCES["circle_loss"] = _torch_circle
 TORCH_REFERENCES["contrastive_loss"] = _torch_contrastive
 
 
@@ -67,6 +111,21 @@ def _supcon(n, v, d, labels=True, **kw):
     args = [("features", f)]
     if labels:
       args.append(("labels", rng.integers(0, 3, size=(n,))))
+    return args, dict(kw)
+  return build
+
+
+def _circle(n, d, refs=0, **kw):
+  def build(rng):
+    x = rng.normal(size=(n, d))
+    x = x / np.linalg.norm(x, axis=-1, keepdims=True)
+    # Label n - 1 appears once: that anchor has no positive (loss 0, left out of the mean).
+    labels = np.concatenate([rng.integers(0, 3, size=(n - 1,)), [9]])
+    args = [("embeddings", x), ("labels", labels)]
+    if refs:
+      r = rng.normal(size=(refs, d))
+      args += [("ref_embeddings", r / np.linalg.norm(r, axis=-1, keepdims=True)),
+               ("ref_labels", rng.integers(0, 4, size=(refs,)))]
     return args, dict(kw)
   return build
 
@@ -84,6 +143,13 @@ CASES = {
         Case("one", _supcon(6, 3, 4, contrast_mode="one", temperature=0.2, base_temperature=0.1),
              grad_args=("features",)),
         Case("unsupervised", _supcon(5, 2, 3, labels=False), grad_args=("features",)),
+    ],
+    "circle_loss": [
+        Case("keras", _circle(8, 4), grad_args=("embeddings",)),
+        Case("pml", _circle(9, 5, gamma=16.0, margin=0.25, normalize=True, detach_weights=True),
+             grad_args=("embeddings",)),
+        Case("refs", _circle(7, 4, refs=6, gamma=32.0, remove_diagonal=False),
+             grad_args=("embeddings", "ref_embeddings")),
     ],
     "contrastive_loss": [
         Case("euclidean", _pairs(8, 4, pos_margin=0.1, neg_margin=2.0), grad_args=("input1", "input2")),
