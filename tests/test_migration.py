@@ -53,7 +53,8 @@ def _ids(rows):
   return out
 
 
-@pytest.mark.parametrize("seed", [0, 1])
+# A second seed runs with the slow tests (CI runs both; README's command the first).
+@pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("row", _migration.ROWS, ids=_ids(_migration.ROWS))
 def test_row_equals_the_other_library(row, seed, request):
   keras = request.getfixturevalue("keras") if row.library == "keras" else None
