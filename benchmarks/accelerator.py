@@ -77,7 +77,7 @@ def cases(small: bool):
     w = jnp.asarray(rng.standard_normal((v, d), dtype=np.float32) / np.sqrt(d), jnp.bfloat16)
     y = jnp.asarray(rng.integers(0, v, size=n), jnp.int32)
     yield (f"linear_cross_entropy N={n} D={d} V={v} bf16", (h, w, y), {
-        "lossjax": lambda h, w, y: lj.linear_cross_entropy(h, w, y, weight_layout="vd"),
+        "lossjax": lambda h, w, y: lj.linear_cross_entropy(h, w, y),
         "naive h @ W.T": lambda h, w, y: lj.cross_entropy(h @ w.T, y),
     })
 

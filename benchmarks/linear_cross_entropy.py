@@ -41,7 +41,7 @@ def main() -> None:
     return lj.cross_entropy(h @ w.T, y)
 
   def ours(h, w, y):
-    return lj.linear_cross_entropy(h, w, y, weight_layout="vd")
+    return lj.linear_cross_entropy(h, w, y)
 
   runners, compile_s = {}, {}
   for name, f in (("naive jit", naive), ("lossjax.linear_cross_entropy", ours)):

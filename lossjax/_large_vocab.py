@@ -15,8 +15,9 @@ from lossjax import _core as core
 from lossjax._declare import (
     FLOAT,
     IGNORE_INDEX,
-    INDEX,
     LABEL_SMOOTHING,
+    TARGET,
+    WEIGHT,
     ArrayOption,
     AxisName,
     Bool,
@@ -46,15 +47,30 @@ CHUNKS = {"cpu": (4096, 2048), "gpu": (1024, 2048), "tpu": (1024, 8192)}
 
 
 class _Config(NamedTuple):
-  layout: str  # "dv" ([D, V]) or "vd" ([V, D])
+  layout: str  # "vd" ([V, D], torch's) or "dv" ([D, V])
   vocab_size: int  # the full vocabulary (all shards)
-  label_smoothing: float
+  smooth: float  # class-index targets: ε / V, the uniform part of every class's coefficient
   z_loss: float
   softcap: float | None
   token_chunk: int
   vocab_chunk: int
   axis_name: str | None  # vocabulary-parallel mesh axis, inside shard_map
   dtype: str  # compute dtype
+
+
+class _Target(NamedTuple):
+  """A token's loss is ``total * lse - Σ_c a_c z_c`` (+ the z-loss); this holds the a_c.
+
+  Class indices: ``a_c = coef 1[c = y] + smooth w_c`` (w_c = 1 without class
+  weights), so nothing of size [N, V] exists. Probabilities: ``a_c = dense_c``
+  (``w_c t'_c``, computed by the caller). ``total = Σ_c a_c``.
+  """
+
+  labels: Array  # [N] safe class indices (zeros for probability targets)
+  coef: Array  # [N] the label's coefficient (1 - ε) w_y; zeros for probability targets
+  total: Array  # [N]
+  dense: Array | None  # [N, V_local] probability coefficients, or None
+  class_weight: Array | None  # [V_local] w_c of the uniform part, or None
 
 
 def _varying_axes(x) -> set[str]:
@@ -122,31 +138,48 @@ def _vocab_offset(cfg: _Config, local_v: int):
   return 0 if cfg.axis_name is None else lax.axis_index(cfg.axis_name) * local_v
 
 
-def _token_stats(h: Array, w: Array, b: Array | None, labels: Array, cfg: _Config):
+def _local_vocab(w: Array, cfg: _Config) -> int:
+  return w.shape[1] if cfg.layout == "dv" else w.shape[0]
+
+
+def _uniform_block(t: _Target, start, size: int, cfg: _Config, dtype) -> Array | float:
+  """smooth * w_c over one vocabulary block ([1, size], or a scalar without class weights)."""
+  if t.class_weight is None:
+    return cfg.smooth
+  return cfg.smooth * lax.dynamic_slice_in_dim(t.class_weight, start, size).astype(dtype)[None, :]
+
+
+def _token_stats(h: Array, w: Array, b: Array | None, t: _Target, cfg: _Config):
   """Online log-sum-exp over vocabulary chunks for one block of tokens.
 
-  Returns per token: running max m, sum of exp(z - m), the label's logit and
-  the sum of all logits (for label smoothing), all over the local vocabulary.
+  Returns per token: the running max m, the sum of exp(z - m), the label's
+  logit z_y and the rest of Σ_c a_c z_c (the uniform or dense part), all over
+  the local vocabulary.
   """
   dtype = jnp.dtype(cfg.dtype)
-  local_v = w.shape[1] if cfg.layout == "dv" else w.shape[0]
+  local_v = _local_vocab(w, cfg)
   offset = _vocab_offset(cfg, local_v)
   n = h.shape[0]
   init = tuple(_varying_like(
-      (h, w, b, labels), jnp.full((n,), -jnp.inf, dtype), jnp.zeros((n,), dtype),
+      (h, w, b, *t), jnp.full((n,), -jnp.inf, dtype), jnp.zeros((n,), dtype),
       jnp.zeros((n,), dtype), jnp.zeros((n,), dtype)))
 
   def step(carry, start, size):
-    m, s, zy, zsum = carry
+    m, s, zy, zrest = carry
     z, _ = _logits(h, _weight_block(w, start, size, cfg.layout),
                    None if b is None else lax.dynamic_slice_in_dim(b, start, size), cfg)
     m_new = jnp.maximum(m, jnp.max(z, axis=1))
     # Online log-sum-exp: rescale the running sum to the new max (exp(-inf) = 0 at the start).
     s = s * jnp.exp(m - m_new) + jnp.sum(jnp.exp(z - m_new[:, None]), axis=1)
+    if t.dense is not None:
+      a = lax.dynamic_slice_in_dim(t.dense, start, size, axis=1).astype(dtype)
+      return (m_new, s, zy, zrest + jnp.sum(a * z, axis=1))
     # The label's logit by a one-hot compare (fuses into the block; no gather).
-    cols = (offset + start + jnp.arange(size)).astype(labels.dtype)
-    zy = zy + jnp.sum(jnp.where(labels[:, None] == cols[None, :], z, 0.0), axis=1)
-    return (m_new, s, zy, zsum + jnp.sum(z, axis=1))
+    cols = (offset + start + jnp.arange(size)).astype(t.labels.dtype)
+    zy = zy + jnp.sum(jnp.where(t.labels[:, None] == cols[None, :], z, 0.0), axis=1)
+    if cfg.smooth:
+      zrest = zrest + jnp.sum(_uniform_block(t, start, size, cfg, dtype) * z, axis=1)
+    return (m_new, s, zy, zrest)
 
   carry = init
   for start, size, count in _chunks(local_v, cfg.vocab_chunk):
@@ -158,93 +191,111 @@ def _token_stats(h: Array, w: Array, b: Array | None, labels: Array, cfg: _Confi
   return carry
 
 
-def _forward_tokens(h, w, b, labels, cfg: _Config):
-  """Per-token (loss, lse) for a block of tokens, combining vocabulary shards if any."""
-  m, s, zy, zsum = _token_stats(h, w, b, labels, cfg)
+def _forward_tokens(h, w, b, t: _Target, cfg: _Config):
+  """Per-token (loss, lse, z_y) for a block of tokens, combining vocabulary shards if any."""
+  m, s, zy, zrest = _token_stats(h, w, b, t, cfg)
   if cfg.axis_name is not None:
     # Vocabulary-parallel: combine partial log-sum-exps across shards; the
     # label's logit lives on exactly one shard, the others contribute 0.
     m_all = lax.pmax(m, cfg.axis_name)
     s = lax.psum(s * jnp.exp(m - m_all), cfg.axis_name)
     m = m_all
-    zy, zsum = lax.psum(zy, cfg.axis_name), lax.psum(zsum, cfg.axis_name)
+    zy, zrest = lax.psum(zy, cfg.axis_name), lax.psum(zrest, cfg.axis_name)
   lse = m + jnp.log(s)
-  eps = cfg.label_smoothing
-  # CE with label smoothing: (1 - ε)(lse - z_y) + ε/V Σ_c (lse - z_c).
-  loss = lse - (1.0 - eps) * zy - (eps / cfg.vocab_size) * zsum
+  # Σ_c a_c (lse - z_c): with class indices (1 - ε) w_y (lse - z_y) + ε/V Σ_c w_c (lse - z_c).
+  loss = t.total * lse - t.coef * zy - zrest
   if cfg.z_loss:
     loss = loss + cfg.z_loss * jnp.square(lse)
-  return loss, lse
+  return loss, lse, zy
 
 
 def _over_token_chunks(fn, n: int, size: int, *arrays):
-  """Applies fn to token blocks (leading axis) and concatenates the results."""
+  """Applies fn to token blocks (leading axis; None passes through) and concatenates."""
   outs = []
   for start, sz, count in _chunks(n, size):
-    blocks = [lax.slice_in_dim(a, start, start + sz * count) for a in arrays]
+    blocks = [None if a is None else lax.slice_in_dim(a, start, start + sz * count) for a in arrays]
     if count == 1:
       outs.append(fn(*blocks))
     else:
-      reshaped = [a.reshape((count, sz) + a.shape[1:]) for a in blocks]
-      res = lax.map(lambda xs: fn(*xs), reshaped)
+      live = [i for i, a in enumerate(blocks) if a is not None]
+
+      def one(xs, live=live):
+        full = [None] * len(arrays)
+        for i, x in zip(live, xs):
+          full[i] = x
+        return fn(*full)
+
+      res = lax.map(one, [blocks[i].reshape((count, sz) + blocks[i].shape[1:]) for i in live])
       outs.append(jax.tree.map(lambda r, n=count * sz: r.reshape((n,) + r.shape[2:]), res))
   return jax.tree.map(lambda *rs: jnp.concatenate(rs) if len(rs) > 1 else rs[0], *outs)
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
-def _lce(cfg: _Config, h, w, b, labels):
+def _lce(cfg: _Config, h, w, b, t: _Target):
+  """Per-token (loss, lse); see `_Target` for the loss."""
+  return _lce_fwd(cfg, h, w, b, t)[0]
+
+
+def _lce_fwd(cfg, h, w, b, t):
   if h.shape[0] == 0:  # no tokens: nothing to compute (an empty batch's mean is 0)
     empty = jnp.zeros((0,), cfg.dtype)
-    return empty, empty
-  return _over_token_chunks(
-      lambda hh, ll: _forward_tokens(hh, w, b, ll, cfg), h.shape[0], cfg.token_chunk, h, labels)
+    return (empty, empty), (h, w, b, t, empty, empty)
 
+  def block(hh, ll, cc, tt, dd):
+    return _forward_tokens(hh, w, b, _Target(ll, cc, tt, dd, t.class_weight), cfg)
 
-def _lce_fwd(cfg, h, w, b, labels):
-  loss, lse = _lce(cfg, h, w, b, labels)
-  # Residuals are O(N): the per-token log-sum-exp, never the logits.
-  return (loss, lse), (h, w, b, labels, lse)
+  loss, lse, zy = _over_token_chunks(block, h.shape[0], cfg.token_chunk, h, t.labels, t.coef,
+                                     t.total, t.dense)
+  # Residuals are O(N) (the per-token log-sum-exp and label logit), never the logits.
+  return (loss, lse), (h, w, b, t, lse, zy)
 
 
 def _lce_bwd(cfg, res, cts):
-  h, w, b, labels, lse = res
+  h, w, b, t, lse, zy = res
   g_loss, g_lse = cts
   dtype = jnp.dtype(cfg.dtype)
-  eps = cfg.label_smoothing
   n, d = h.shape
-  local_v = w.shape[1] if cfg.layout == "dv" else w.shape[0]
+  local_v = _local_vocab(w, cfg)
   offset = _vocab_offset(cfg, local_v)
-  # dloss/dz_c = p_c (1 + 2 zl lse) - (1 - ε) 1[c = y] - ε/V; dlse/dz_c = p_c.
-  p_scale = (g_loss * (1.0 + 2.0 * cfg.z_loss * lse) + g_lse).astype(dtype)
+  # dloss/dz_c = p_c (total + 2 zl lse) - a_c; dlse/dz_c = p_c.
+  p_scale = (g_loss * (t.total + 2.0 * cfg.z_loss * lse) + g_lse).astype(dtype)
   g = g_loss.astype(dtype)
-  refs = (h, w, b, labels, lse, g_loss, g_lse)
+  refs = (h, w, b, *t, lse, g_loss, g_lse)
+  want_dcw = t.class_weight is not None and bool(cfg.smooth)
 
-  def block_grad(hh, ll, lse_t, ps_t, g_t, start, size):
+  def block_grad(hh, ll, cc, lse_t, ps_t, g_t, dense_t, start, size):
     """dz for one [tokens, vocab] block, recomputed from the same logits as the forward."""
     w_blk = _weight_block(w, start, size, cfg.layout)
     b_blk = None if b is None else lax.dynamic_slice_in_dim(b, start, size)
     z, x = _logits(hh, w_blk, b_blk, cfg)
-    cols = (offset + start + jnp.arange(size)).astype(ll.dtype)
-    onehot = ll[:, None] == cols[None, :]
-    dz = jnp.exp(z - lse_t[:, None]) * ps_t[:, None] - g_t[:, None] * (
-        jnp.where(onehot, 1.0 - eps, 0.0) + eps / cfg.vocab_size)
+    if dense_t is not None:
+      a = dense_t.astype(dtype)
+    else:
+      cols = (offset + start + jnp.arange(size)).astype(ll.dtype)
+      a = jnp.where(ll[:, None] == cols[None, :], cc.astype(dtype)[:, None], 0.0)
+      if cfg.smooth:
+        a = a + _uniform_block(t, start, size, cfg, dtype)
+    dz = jnp.exp(z - lse_t[:, None]) * ps_t[:, None] - g_t[:, None] * a
     if cfg.softcap is not None:
       dz = dz * (1.0 - jnp.square(jnp.tanh(x / cfg.softcap)))  # d softcap / dx
-    return dz, w_blk
+    return dz, z, w_blk
 
   def vocab_block(dh, start, size):
     """Gradients of one vocabulary block: its dW/db rows, and its share of dh."""
-    dw_blk, db_blk = _varying_like(
+    dw_blk, db_blk, dcw_blk = _varying_like(
         refs, jnp.zeros((d, size) if cfg.layout == "dv" else (size, d), dtype),
-        jnp.zeros((size,), dtype))
+        jnp.zeros((size,), dtype), jnp.zeros((size,), dtype))
+    ddense_blk = None if t.dense is None else _varying_like(refs, jnp.zeros((n, size), dtype))[0]
     for t0, tsz, tcount in _chunks(n, cfg.token_chunk):
 
       def token_block(carry, j, t0=t0, tsz=tsz):
-        dh, dw_blk, db_blk = carry
+        dh, dw_blk, db_blk, dcw_blk, ddense_blk = carry
         ts = t0 + j * tsz
         sl = functools.partial(lax.dynamic_slice_in_dim, start_index=ts, slice_size=tsz)
         hh = sl(h)
-        dz, w_blk = block_grad(hh, sl(labels), sl(lse), sl(p_scale), sl(g), start, size)
+        dense_t = None if t.dense is None else lax.dynamic_slice(t.dense, (ts, start), (tsz, size))
+        dz, z, w_blk = block_grad(hh, sl(t.labels), sl(t.coef), sl(lse), sl(p_scale), sl(g),
+                                  dense_t, start, size)
         # dz stays in the compute dtype; 16-bit h / W blocks enter the matmuls
         # as they are (mixed-dtype dot, float32 accumulation). Casting them
         # would let XLA hoist a full-size float32 copy of W out of the loop.
@@ -260,61 +311,78 @@ def _lce_bwd(cfg, res, cts):
           dw_blk = dw_blk + lax.dot_general(dzc, hh, (((0,), (0,)), ((), ())),
                                             preferred_element_type=dtype)
         dh = lax.dynamic_update_slice_in_dim(dh, sl(dh) + dh_part, ts, axis=0)
-        return (dh, dw_blk, db_blk + jnp.sum(dz, axis=0)), None
+        gz = sl(g)[:, None] * z  # d loss / d a_c = -g z_c
+        if want_dcw:
+          dcw_blk = dcw_blk - cfg.smooth * jnp.sum(gz, axis=0)
+        if ddense_blk is not None:
+          ddense_blk = lax.dynamic_update_slice_in_dim(ddense_blk, -gz, ts, axis=0)
+        return (dh, dw_blk, db_blk + jnp.sum(dz, axis=0), dcw_blk, ddense_blk), None
 
-      carry = (dh, dw_blk, db_blk)
+      carry = (dh, dw_blk, db_blk, dcw_blk, ddense_blk)
       if tcount == 1:
         carry, _ = token_block(carry, 0)
       else:
         carry, _ = lax.scan(token_block, carry, jnp.arange(tcount))
-      dh, dw_blk, db_blk = carry
-    return dh, dw_blk.astype(w.dtype), db_blk
+      dh, dw_blk, db_blk, dcw_blk, ddense_blk = carry
+    return dh, dw_blk.astype(w.dtype), db_blk, dcw_blk, ddense_blk
 
   # The weight gradient is written block by block into one buffer updated in
   # place by the loop, never accumulated across token chunks at full size.
-  dh, dw, db = _varying_like(
-      refs, jnp.zeros((n, d), dtype), jnp.zeros(w.shape, w.dtype), jnp.zeros((local_v,), dtype))
+  dh, dw, db, dcw = _varying_like(
+      refs, jnp.zeros((n, d), dtype), jnp.zeros(w.shape, w.dtype), jnp.zeros((local_v,), dtype),
+      jnp.zeros((local_v,), dtype))
+  ddense = None if t.dense is None else _varying_like(refs, jnp.zeros(t.dense.shape, dtype))[0]
   vaxis = 1 if cfg.layout == "dv" else 0
   for start, size, count in _chunks(local_v, cfg.vocab_chunk):
 
     def body(carry, i, start=start, size=size):
-      dh, dw, db = carry
+      dh, dw, db, dcw, ddense = carry
       v0 = start + i * size
-      dh, dw_blk, db_blk = vocab_block(dh, v0, size)
+      dh, dw_blk, db_blk, dcw_blk, ddense_blk = vocab_block(dh, v0, size)
       dw = lax.dynamic_update_slice_in_dim(dw, dw_blk, v0, axis=vaxis)
       db = lax.dynamic_update_slice_in_dim(db, db_blk, v0, axis=0)
-      return (dh, dw, db), None
+      dcw = lax.dynamic_update_slice_in_dim(dcw, dcw_blk, v0, axis=0)
+      if ddense is not None:
+        ddense = lax.dynamic_update_slice_in_dim(ddense, ddense_blk, v0, axis=1)
+      return (dh, dw, db, dcw, ddense), None
 
     if count == 1:
-      (dh, dw, db), _ = body((dh, dw, db), 0)
+      (dh, dw, db, dcw, ddense), _ = body((dh, dw, db, dcw, ddense), 0)
     else:
-      (dh, dw, db), _ = lax.scan(body, (dh, dw, db), jnp.arange(count))
+      (dh, dw, db, dcw, ddense), _ = lax.scan(body, (dh, dw, db, dcw, ddense), jnp.arange(count))
   # Under shard_map, a gradient sums the contributions of every shard its
   # primal is replicated over: dh over vocabulary shards, dW and db over token
   # (batch) shards. Outside shard_map there is nothing to sum.
   dh = _sum_to_primal(dh, h)
   dw = _sum_to_primal(dw, w)
   db = None if b is None else _sum_to_primal(db, b).astype(b.dtype)
-  labels_ct = np.zeros(labels.shape, jax.dtypes.float0)
-  return dh.astype(h.dtype), dw, db, labels_ct
+  dt = _Target(
+      labels=np.zeros(t.labels.shape, jax.dtypes.float0),
+      coef=_sum_to_primal(-g * zy, t.coef).astype(t.coef.dtype),
+      total=_sum_to_primal(g * lse, t.total).astype(t.total.dtype),
+      dense=None if t.dense is None else _sum_to_primal(ddense, t.dense).astype(t.dense.dtype),
+      class_weight=None if t.class_weight is None else
+      _sum_to_primal(dcw, t.class_weight).astype(t.class_weight.dtype))
+  return dh.astype(h.dtype), dw, db, dt
 
 
 _lce.defvjp(_lce_fwd, _lce_bwd)
 
 
-@declare(hidden=FLOAT, weight=FLOAT, labels=INDEX, bias=ArrayOption("float"),
-         weight_layout=Choice(("dv", "vd")), ignore_index=IGNORE_INDEX,
+@declare(input=FLOAT, linear_weight=FLOAT, target=TARGET, linear_bias=ArrayOption("float"),
+         weight=WEIGHT, layout=Choice(("vd", "dv")), ignore_index=IGNORE_INDEX,
          label_smoothing=LABEL_SMOOTHING, z_loss=Float(lo=0.0),
          logit_softcap=Float(lo=0.0, lo_open=True, optional=True),
          token_chunk=Int(lo=1, optional=True), vocab_chunk=Int(lo=1, optional=True),
          axis_name=AxisName(), return_lse=Bool())
 def linear_cross_entropy(
-    hidden: ArrayLike,
-    weight: ArrayLike,
-    labels: ArrayLike,
+    input: ArrayLike,
+    linear_weight: ArrayLike,
+    target: ArrayLike,
     *,
-    bias: ArrayLike | None = None,
-    weight_layout: str = "dv",
+    linear_bias: ArrayLike | None = None,
+    weight: ArrayLike | None = None,
+    layout: str = "vd",
     ignore_index: int | None = -100,
     label_smoothing: float = 0.0,
     z_loss: float = 0.0,
@@ -326,135 +394,230 @@ def linear_cross_entropy(
     axis_name: str | None = None,
     return_lse: bool = False,
 ) -> Array | tuple[Array, Array]:
-  r"""Cross-entropy of ``hidden @ weight`` without materialising the logits.
+  r"""Cross-entropy of a linear layer's logits without materialising them; torch 2.13's signature.
 
-  Equals ``cross_entropy(softcap(hidden @ weight + bias), labels, ...)`` plus
-  ``z_loss * logsumexp(logits)**2`` per counted token (PaLM), but it never
-  builds the ``[tokens, vocab]`` logits. The vocabulary is processed in
-  chunks with an online log-sum-exp, and tokens are processed in chunks too.
-  A ``custom_vjp`` keeps only the per-token log-sum-exp, which is O(N). The
-  backward pass recomputes each logits block, so the forward and backward
-  passes see the same logits. It writes the weight gradient block by block.
-  With ``softcap(x) = c tanh(x / c)`` and $z = \mathrm{softcap}(h W + b)$,
-  each token's loss is
+  ``linear_cross_entropy(input, linear_weight, target, ...)`` equals
+  ``cross_entropy(linear(input, linear_weight, linear_bias), target, ...)``
+  as torch 2.13's ``F.linear_cross_entropy`` defines it: ``linear_weight`` is
+  ``[V, D]`` (``nn.Linear``'s layout), ``weight`` holds class weights,
+  ``target`` holds class indices or class probabilities, and a
+  ``linear_weight`` of shape ``[V, d1, ..., dK, D]`` gives torch's
+  K-dimensional loss. It never builds the ``[tokens, vocab]`` logits: the
+  vocabulary is processed in chunks with an online log-sum-exp, tokens in
+  chunks too, and a ``custom_vjp`` keeps only two numbers per token (the
+  log-sum-exp and the label's logit). The backward pass recomputes each
+  logits block, so both passes see the same logits, and writes the weight
+  gradient block by block.
+
+  With $z = \mathrm{softcap}(x W^	op + b)$ (``softcap(x) = c tanh(x / c)``),
+  class weights $w$ (1 without) and $\mathrm{lse} = \log\sum_c e^{z_c}$, a
+  class index $y$ costs
 
   $$
-  \ell = \mathrm{lse}(z) - (1-\varepsilon) z_y
-  - \frac{\varepsilon}{V}\sum_c z_c + \lambda_z\, \mathrm{lse}(z)^2 .
+  \ell = (1-arepsilon)\, w_y (\mathrm{lse} - z_y)
+  + rac{arepsilon}{V}\sum_c w_c (\mathrm{lse} - z_c)
+  + \lambda_z\, \mathrm{lse}^2 ,
   $$
+
+  and "mean" divides by $\sum w_y$ over the counted tokens (torch's rule).
+  Class probabilities $t$ cost $\sum_c w_c t'_c (\mathrm{lse} - z_c)$ with
+  $t' = (1-arepsilon)t + arepsilon/V$, and "mean" divides by the number
+  of tokens. The z-loss (PaLM) and soft-capping (Gemma 2) are lossjax's
+  additions; they default to off.
 
   Math runs in float32 whatever the input dtype (float64 for float64 inputs
-  with x64 on). Gradients wrt ``hidden``, ``weight`` and ``bias`` come back in
-  their own dtypes.
+  with x64 on). Gradients wrt ``input``, ``linear_weight``, ``linear_bias``,
+  ``weight`` and probability targets come back in their own dtypes.
 
   Args:
-    hidden: ``[..., D]`` final hidden states.
-    weight: ``[D, V]`` (``weight_layout="dv"``) or ``[V, D]``
-      (``weight_layout="vd"``, the ``nn.Linear`` / PyTorch layout).
-    labels: integer ``[...]`` token labels in ``[0, V)`` or ``ignore_index``.
-    bias: optional ``[V]``.
-    weight_layout: "dv" or "vd".
-    ignore_index: labels equal to it are not counted; None: every label is.
+    input: ``[..., D]`` final hidden states (torch: ``[D]`` or ``[N, D]``).
+    linear_weight: ``[V, D]`` (``layout="vd"``, the default: torch's and
+      ``nn.Linear``'s), or ``[D, V]`` with ``layout="dv"`` (a Flax ``Dense``
+      kernel). ``[V, d1, ..., dK, D]`` (``[D, V, d1, ..., dK]``) gives one
+      softmax over V per position of ``d1, ..., dK``, torch's K-dimensional
+      loss.
+    target: integer class indices of shape ``input.shape[:-1] + (d1, ...)``
+      in ``[0, V)`` or ``ignore_index``; or float class probabilities of the
+      logits' shape ``input.shape[:-1] + (V, d1, ...)``.
+    linear_bias: optional ``[V]`` (``[V, d1, ..., dK]``).
+    weight: optional ``[V]`` class weights (all V classes, also with
+      ``axis_name``).
+    layout: "vd" (default) or "dv": which way round ``linear_weight`` is.
+    ignore_index: class-index targets equal to it are not counted; None:
+      every target is (torch maps None to -100: lossjax keeps None as "off",
+      so a -100 target then gives NaN, not a silent number).
     label_smoothing: ε in [0, 1].
     z_loss: λ_z ≥ 0, the weight of the log-sum-exp² term.
     logit_softcap: c > 0 for soft-capping (Gemma 2), or None.
-    reduction: "mean" (default, over counted tokens), "sum" or "none".
-    where: boolean mask broadcastable to ``labels``.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the per-token loss.
     token_chunk: tokens per block; None (the default): the platform's, chosen
       when the program is lowered (CPU 4096, GPU 1024, TPU 1024).
     vocab_chunk: vocabulary entries per block; None: the platform's (CPU
       2048, GPU 2048, TPU 8192). With the CPU defaults the temporary memory is
       a few blocks of 32 MiB, and each block is one efficient matmul.
-    axis_name: vocabulary-parallel mode. Inside ``shard_map``, ``weight``
-      (and ``bias``) hold this device's contiguous slice of the vocabulary
-      along the mesh axis ``axis_name``, and the partial log-sum-exps are
-      combined across it. ``labels`` stay global indices. Neither the full
-      weight nor the logits is gathered.
-    return_lse: also return the per-token log-sum-exp (shape ``labels``).
+    axis_name: vocabulary-parallel mode. Inside ``shard_map``,
+      ``linear_weight`` and ``linear_bias`` (and probability targets) hold
+      this device's contiguous slice of the vocabulary along the mesh axis
+      ``axis_name``, and the partial log-sum-exps are combined across it.
+      Class-index targets and ``weight`` stay global. Neither the full weight
+      nor the logits is gathered.
+    return_lse: also return the per-token log-sum-exp (the loss's shape
+      without reduction).
 
   Returns:
     The loss, or ``(loss, lse)`` with ``return_lse=True``.
 
   Examples:
     >>> import jax, jax.numpy as jnp, lossjax as lj
-    >>> h = jax.random.normal(jax.random.key(0), (8, 16), jnp.float32)
-    >>> w = jax.random.normal(jax.random.key(1), (16, 100), jnp.float32) / 4
+    >>> x = jax.random.normal(jax.random.key(0), (8, 16), jnp.float32)
+    >>> w = jax.random.normal(jax.random.key(1), (100, 16), jnp.float32) / 4
     >>> y = jnp.arange(8)
-    >>> a = lj.linear_cross_entropy(h, w, y, vocab_chunk=32)
-    >>> b = lj.cross_entropy(h @ w, y)
+    >>> a = lj.linear_cross_entropy(x, w, y, vocab_chunk=32)
+    >>> b = lj.cross_entropy(x @ w.T, y)
     >>> print(f"{a:.4f} {b:.4f}")
     5.1709 5.1709
 
   References:
-    Wijmans et al., "Cut Your Losses in Large-Vocabulary Language Models"
-    (2024); Liger Kernel's fused linear cross-entropy; Chowdhery et al.,
-    "PaLM" (2022) for the z-loss; PyTorch 2.13
-    ``torch.nn.functional.linear_cross_entropy``.
+    PyTorch 2.13 ``torch.nn.functional.linear_cross_entropy``; Wijmans et
+    al., "Cut Your Losses in Large-Vocabulary Language Models" (2024); Liger
+    Kernel's fused linear cross-entropy; Chowdhery et al., "PaLM" (2022) for
+    the z-loss.
   """
   name = "linear_cross_entropy"
-  h, w, y = hidden, weight, labels
-  if h.ndim < 1:
-    raise ValueError(f"{name}: argument `hidden` has shape (), expected [..., D]")
-  core.check_rank(name, "weight", w, 2)
-  d = h.shape[-1]
-  local_v = w.shape[1] if weight_layout == "dv" else w.shape[0]
-  w_d = w.shape[0] if weight_layout == "dv" else w.shape[1]
+  x, w, y, b, cw = input, linear_weight, target, linear_bias, weight
+  if x.ndim < 1:
+    raise ValueError(f"{name}: argument `input` has shape (), expected [..., D]")
+  if w.ndim < 2:
+    raise ValueError(f"{name}: argument `linear_weight` has shape {w.shape}, expected "
+                     f"{'(V, D)' if layout == 'vd' else '(D, V)'}")
+  d = x.shape[-1]
+  vd = layout == "vd"
+  w_d, local_v, out = (w.shape[-1], w.shape[0], w.shape[1:-1]) if vd else (
+      w.shape[0], w.shape[1], w.shape[2:])
   if w_d != d:
     raise ValueError(
-        f"{name}: argument `weight` has shape {w.shape}, expected "
-        f"{'(' + str(d) + ', V)' if weight_layout == 'dv' else '(V, ' + str(d) + ')'} "
-        f"(hidden size {d}, weight_layout={weight_layout!r})")
-  core.check_classes(name, "weight", w, 1 if weight_layout == "dv" else 0)
-  core.check_shape(name, "labels", y, h.shape[:-1], " (hidden's shape without the last axis)")
-  b = bias
+        f"{name}: argument `linear_weight` has shape {w.shape}, expected "
+        f"{'(V, ' + str(d) + ')' if vd else '(' + str(d) + ', V)'} (input's last axis is {d}, "
+        f"layout={layout!r}; a [D, V] weight needs layout=\"dv\")")
+  core.check_classes(name, "linear_weight", w, 0 if vd else 1)
+  if out and x.ndim < 2:
+    raise ValueError(f"{name}: a K-dimensional loss (linear_weight {w.shape}) needs a batched "
+                     f"input (N, {d}), got shape {x.shape}")
+  batch = x.shape[:-1]
+  prob_target = jnp.issubdtype(y.dtype, jnp.floating)
+  loss_shape = batch + out
+  if prob_target:
+    core.check_shape(name, "target", y, batch + (local_v,) + out,
+                     " (float class probabilities, the logits' shape)")
+  else:
+    core.check_int(name, "target", y)
+    core.check_shape(name, "target", y, loss_shape,
+                     " (class indices: input's shape without its last axis"
+                     + (", then linear_weight's middle axes)" if out else ")"))
   if b is not None:
-    core.check_shape(name, "bias", b, (local_v,))
+    core.check_shape(name, "linear_bias", b, (local_v,) + out)
   vocab_size = local_v if axis_name is None else local_v * lax.axis_size(axis_name)
-  keep = core.as_mask(name, where, y.shape)
-  safe, valid, out_of_range = core.class_indices(
-      name, "labels", y, vocab_size, ignore_index=ignore_index, where=keep,
-      expected=f"class indices in [0, {vocab_size})"
-      + ("" if ignore_index is None else f" or ignore_index={ignore_index}")
-      + " (torch: Target is out of bounds)")
-  dtype = core.compute_dtype(h, w, b)
+  if cw is not None:
+    core.check_shape(name, "weight", cw, (vocab_size,), " (one weight per class)")
+  keep = core.as_mask(name, where, loss_shape)
+  dtype = core.compute_dtype(x, w, b, cw, y if prob_target else None)
+  eps = float(label_smoothing)
+  cw_f = None if cw is None else core.to_float(cw, dtype)
+  n, k = int(np.prod(batch)), int(np.prod(out))
+  keep_nk = None if keep is None else keep.reshape(n, k)
+  # A token masked everywhere has its hidden state replaced by 0 before the
+  # matmuls: a NaN there would otherwise reach every entry of the weight gradient.
+  h = core.masked_fill(None if keep_nk is None else jnp.any(keep_nk, axis=1),
+                       x.reshape(n, d))
+  valid = out_of_range = norm = None
+  # This device's slice of the class weights (all of them outside vocabulary-parallel mode).
+  cw_local = cw_f if cw_f is None or axis_name is None else lax.dynamic_slice_in_dim(
+      cw_f, lax.axis_index(axis_name) * local_v, local_v)
+  if prob_target:
+    probs = y.reshape(n, local_v, k)
+    if keep_nk is not None:
+      probs = core.masked_fill(keep_nk[:, None, :], probs)
+    a = core.to_float(probs, dtype) * (1.0 - eps) + eps / vocab_size
+    if cw_local is not None:
+      a = a * cw_local[None, :, None]
+    total = jnp.sum(a, axis=1)
+    if axis_name is not None:
+      total = lax.psum(total, axis_name)
+    labels = jnp.zeros((n, k), jnp.int32)
+    coef = jnp.zeros((n, k), dtype)
+    smooth, dense, cw_uniform = 0.0, jnp.moveaxis(a, 1, 2), None  # dense: [n, k, V]
+  else:
+    safe, valid, out_of_range = core.class_indices(
+        name, "target", y, vocab_size, ignore_index=ignore_index, where=keep,
+        expected=f"class indices in [0, {vocab_size})"
+        + ("" if ignore_index is None else f" or ignore_index={ignore_index}")
+        + " (torch: Target is out of bounds)")
+    labels = safe.reshape(n, k)
+    w_y = jnp.ones((n, k), dtype) if cw_f is None else cw_f[labels]
+    coef = (1.0 - eps) * w_y
+    total = coef + eps * (1.0 if cw_f is None else jnp.sum(cw_f) / vocab_size)
+    smooth, dense, cw_uniform = eps / vocab_size, None, cw_local
+    if cw_f is not None:
+      norm = w_y.reshape(loss_shape)
 
-  def run(platform):
+  def run(platform, h2, w2, b2, t):
     tokens, vocab = CHUNKS[platform]
-    cfg = _Config(weight_layout, vocab_size, float(label_smoothing), float(z_loss),
+    cfg = _Config(layout, vocab_size, smooth, float(z_loss),
                   None if logit_softcap is None else float(logit_softcap),
                   tokens if token_chunk is None else token_chunk,
                   vocab if vocab_chunk is None else vocab_chunk, axis_name, dtype.name)
-    return _lce(cfg, h.reshape(-1, d), w, b, safe.reshape(-1))
+    return _lce(cfg, h2, w2, b2, t)
 
-  # A masked token's hidden state is replaced by 0 before the matmuls: a NaN
-  # there would otherwise reach every entry of the weight gradient.
-  h = core.masked_fill(keep, h)
-  if token_chunk is not None and vocab_chunk is not None:
-    loss, lse = run("cpu")  # both given: the same blocks on every platform
-  else:  # the platform's blocks, chosen when the program is lowered
-    loss, lse = jax.lax.platform_dependent(
-        cpu=lambda: run("cpu"), cuda=lambda: run("gpu"), rocm=lambda: run("gpu"),
-        tpu=lambda: run("tpu"), default=lambda: run("gpu"))
-  loss = core.poison(loss.reshape(y.shape), out_of_range)
+  def per_platform(h2, w2, b2, t):
+    if token_chunk is not None and vocab_chunk is not None:
+      return run("cpu", h2, w2, b2, t)  # both given: the same blocks on every platform
+    # The platform's blocks, chosen when the program is lowered.
+    return jax.lax.platform_dependent(
+        h2, w2, b2, t, cpu=functools.partial(run, "cpu"), cuda=functools.partial(run, "gpu"),
+        rocm=functools.partial(run, "gpu"), tpu=functools.partial(run, "tpu"),
+        default=functools.partial(run, "gpu"))
+
+  if not out:  # one softmax per token: the kernel as it is
+    t = _Target(labels[:, 0], coef[:, 0], total[:, 0],
+                None if dense is None else dense[:, 0], cw_uniform)
+    loss, lse = per_platform(h, w, b, t)
+  else:
+    # torch's K-dimensional loss: one [V, D] weight per position of (d1, ..., dK),
+    # each a loss of its own over the same hidden states (vmapped, never gathered).
+    wk = (jnp.moveaxis(w.reshape(local_v, k, d), 1, 0) if vd
+          else jnp.moveaxis(w.reshape(d, local_v, k), 2, 0))
+    bk = None if b is None else b.reshape(local_v, k).T
+    tk = _Target(labels.T, coef.T, total.T, None if dense is None else jnp.moveaxis(dense, 1, 0),
+                 cw_uniform)
+    t_axes = _Target(0, 0, 0, None if dense is None else 0, None)
+    loss, lse = jax.vmap(per_platform, in_axes=(None, 0, None if b is None else 0, t_axes))(
+        h, wk, bk, tk)
+    loss, lse = loss.T, lse.T
+  loss = loss.reshape(loss_shape)
+  if out_of_range is not None:
+    loss = core.poison(loss, out_of_range)
   loss = core.reduce_loss(name, loss, reduction, keep,
-                          valid=None if ignore_index is None else valid)
-  return (loss, lse.reshape(y.shape)) if return_lse else loss
+                          valid=None if ignore_index is None or prob_target else valid,
+                          norm_weight=norm)
+  return (loss, lse.reshape(loss_shape)) if return_lse else loss
 
 
 def _ex_linear_ce(rng):
-  return (rng.normal(size=(6, 8)), rng.normal(size=(8, 37)) / 3, rng.integers(0, 37, size=(6,))), {
-      "bias": rng.normal(size=(37,)), "label_smoothing": 0.1, "z_loss": 1e-3,
-      "logit_softcap": 5.0, "token_chunk": 4, "vocab_chunk": 16,
+  return (rng.normal(size=(6, 8)), rng.normal(size=(37, 8)) / 3, rng.integers(0, 37, size=(6,))), {
+      "linear_bias": rng.normal(size=(37,)), "weight": rng.uniform(0.5, 2.0, size=(37,)),
+      "label_smoothing": 0.1, "z_loss": 1e-3, "logit_softcap": 5.0, "token_chunk": 4,
+      "vocab_chunk": 16,
   }
 
 
 SPECS = [
     LossSpec(linear_cross_entropy, "large-vocabulary", "LinearCrossEntropyLoss", _ex_linear_ce,
-             differentiable=("hidden", "weight"), batched=("hidden", "labels"),
-             mismatch=lambda args: (args[0], args[1][:-1], args[2]), forward_mode=False,
-             source="Cut Cross-Entropy (Wijmans et al. 2024); torch 2.13 linear_cross_entropy",
-             unbounded=("hidden",),
-             bad_options={"weight_layout": "cd", "label_smoothing": -0.1, "z_loss": -1.0,
+             differentiable=("input", "linear_weight"), batched=("input", "target"),
+             mismatch=lambda args: (args[0], args[1][:, :-1], args[2]), forward_mode=False,
+             source="torch 2.13 linear_cross_entropy; Cut Cross-Entropy (Wijmans et al. 2024)",
+             unbounded=("input",),
+             bad_options={"layout": "cd", "label_smoothing": -0.1, "z_loss": -1.0,
                           "logit_softcap": 0.0, "vocab_chunk": 0},
-             classes={"weight": 1}),
+             classes={"linear_weight": 0}),
 ]

@@ -1081,9 +1081,13 @@ class LinearCrossEntropyLoss(Loss):
   """[`linear_cross_entropy`][lossjax.linear_cross_entropy] with bound options: the twin of `torch.nn.LinearCrossEntropyLoss`.
 
   Args:
-    bias: optional ``[V]``.
-    weight_layout: "dv" or "vd".
-    ignore_index: labels equal to it are not counted; None: every label is.
+    linear_bias: optional ``[V]`` (``[V, d1, ..., dK]``).
+    weight: optional ``[V]`` class weights (all V classes, also with
+      ``axis_name``).
+    layout: "vd" (default) or "dv": which way round ``linear_weight`` is.
+    ignore_index: class-index targets equal to it are not counted; None:
+      every target is (torch maps None to -100: lossjax keeps None as "off",
+      so a -100 target then gives NaN, not a silent number).
     label_smoothing: ε in [0, 1].
     z_loss: λ_z ≥ 0, the weight of the log-sum-exp² term.
     logit_softcap: c > 0 for soft-capping (Gemma 2), or None.
@@ -1092,22 +1096,24 @@ class LinearCrossEntropyLoss(Loss):
     vocab_chunk: vocabulary entries per block; None: the platform's (CPU
       2048, GPU 2048, TPU 8192). With the CPU defaults the temporary memory is
       a few blocks of 32 MiB, and each block is one efficient matmul.
-    axis_name: vocabulary-parallel mode. Inside ``shard_map``, ``weight``
-      (and ``bias``) hold this device's contiguous slice of the vocabulary
-      along the mesh axis ``axis_name``, and the partial log-sum-exps are
-      combined across it. ``labels`` stay global indices. Neither the full
-      weight nor the logits is gathered.
-    return_lse: also return the per-token log-sum-exp (shape ``labels``).
-    reduction: "mean" (default, over counted tokens), "sum" or "none".
+    axis_name: vocabulary-parallel mode. Inside ``shard_map``,
+      ``linear_weight`` and ``linear_bias`` (and probability targets) hold
+      this device's contiguous slice of the vocabulary along the mesh axis
+      ``axis_name``, and the partial log-sum-exps are combined across it.
+      Class-index targets and ``weight`` stay global. Neither the full weight
+      nor the logits is gathered.
+    return_lse: also return the per-token log-sum-exp (the loss's shape
+      without reduction).
+    reduction: "mean" (default), "sum" or "none".
   """
 
   _loss = "linear_cross_entropy"
 
-  def __init__(self, *, bias: ArrayLike | None = None, weight_layout: str = 'dv', ignore_index: int | None = -100, label_smoothing: float = 0.0, z_loss: float = 0.0, logit_softcap: float | None = None, token_chunk: int | None = None, vocab_chunk: int | None = None, axis_name: str | None = None, return_lse: bool = False, reduction: str = 'mean') -> None:
-    super().__init__(bias=bias, weight_layout=weight_layout, ignore_index=ignore_index, label_smoothing=label_smoothing, z_loss=z_loss, logit_softcap=logit_softcap, token_chunk=token_chunk, vocab_chunk=vocab_chunk, axis_name=axis_name, return_lse=return_lse, reduction=reduction)
+  def __init__(self, *, linear_bias: ArrayLike | None = None, weight: ArrayLike | None = None, layout: str = 'vd', ignore_index: int | None = -100, label_smoothing: float = 0.0, z_loss: float = 0.0, logit_softcap: float | None = None, token_chunk: int | None = None, vocab_chunk: int | None = None, axis_name: str | None = None, return_lse: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(linear_bias=linear_bias, weight=weight, layout=layout, ignore_index=ignore_index, label_smoothing=label_smoothing, z_loss=z_loss, logit_softcap=logit_softcap, token_chunk=token_chunk, vocab_chunk=vocab_chunk, axis_name=axis_name, return_lse=return_lse, reduction=reduction)
 
-  def __call__(self, hidden: ArrayLike, weight: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array | tuple[Array, Array]:
-    return self._call(hidden, weight, labels, where=where)
+  def __call__(self, input: ArrayLike, linear_weight: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array | tuple[Array, Array]:
+    return self._call(input, linear_weight, target, where=where)
 
 
 __all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "LinearCrossEntropyLoss"]

@@ -39,7 +39,7 @@ def data():
   return logits, labels, where, h, w, y
 
 
-LCE = dict(label_smoothing=0.1, z_loss=1e-3, vocab_chunk=4, token_chunk=8)
+LCE = dict(label_smoothing=0.1, z_loss=1e-3, vocab_chunk=4, token_chunk=8, layout="dv")
 
 
 def main(process_id: int, num_processes: int, port: int, out: str) -> None:

@@ -42,8 +42,8 @@ def test_checks_hold_under_vmap_and_grad():
 
 
 def test_linear_cross_entropy_labels_are_checked_too():
-  h, w = jnp.ones((3, 4)), jnp.ones((4, 6))
-  with pytest.raises(lj.CheckError, match=r"linear_cross_entropy: argument `labels` holds 6"):
+  h, w = jnp.ones((3, 4)), jnp.ones((6, 4))
+  with pytest.raises(lj.CheckError, match=r"linear_cross_entropy: argument `target` holds 6"):
     lj.checked(jax.jit(lj.linear_cross_entropy))(h, w, jnp.array([0, 6, 1]))
 
 

@@ -25,24 +25,27 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 RNG = np.random.default_rng(0)
 N, D, V = 11, 8, 37
 H = RNG.normal(size=(N, D))
-W = RNG.normal(size=(D, V)) / 3
+W = RNG.normal(size=(V, D)) / 3  # torch's (nn.Linear's) layout, the default
 B = RNG.normal(size=(V,))
+CW = RNG.uniform(0.5, 2.0, size=(V,))  # class weights
+PROBS = RNG.dirichlet(np.full(V, 0.5), size=N)
 Y = RNG.integers(0, V, size=(N,))
 Y[2] = -100
 WHERE = np.arange(N) != 5
 
 
-def naive(h, w, y, *, bias=None, weight_layout="dv", label_smoothing=0.0, z_loss=0.0,
-          logit_softcap=None, reduction="mean", where=None, ignore_index=-100):
-  logits = h @ w if weight_layout == "dv" else h @ w.T
-  if bias is not None:
-    logits = logits + bias[None, :]
+def naive(h, w, y, *, linear_bias=None, weight=None, layout="vd", label_smoothing=0.0,
+          z_loss=0.0, logit_softcap=None, reduction="mean", where=None, ignore_index=-100):
+  logits = h @ w.T if layout == "vd" else h @ w
+  if linear_bias is not None:
+    logits = logits + linear_bias[None, :]
   if logit_softcap is not None:
     logits = logit_softcap * jnp.tanh(logits / logit_softcap)
-  ce = lj.cross_entropy(logits, y, label_smoothing=label_smoothing, ignore_index=ignore_index,
-                        reduction="none")
+  prob = jnp.issubdtype(y.dtype, jnp.floating)
+  ce = lj.cross_entropy(logits, y, weight=weight, label_smoothing=label_smoothing,
+                        ignore_index=ignore_index, reduction="none")
   per_token = ce + z_loss * jnp.square(jax.nn.logsumexp(logits, axis=-1))
-  valid = y != ignore_index
+  valid = jnp.ones(ce.shape, bool) if prob else y != ignore_index
   if where is not None:
     valid = valid & where
   per_token = jnp.where(valid, per_token, 0.0)
@@ -50,43 +53,70 @@ def naive(h, w, y, *, bias=None, weight_layout="dv", label_smoothing=0.0, z_loss
     return per_token
   if reduction == "sum":
     return jnp.sum(per_token)
-  return jnp.sum(per_token) / jnp.sum(valid, dtype=per_token.dtype)
+  # torch's normaliser: the summed class weights of the counted targets (their
+  # count without weights, and for probability targets).
+  if weight is None or prob:
+    return jnp.sum(per_token) / jnp.sum(valid, dtype=per_token.dtype)
+  return jnp.sum(per_token) / jnp.sum(jnp.where(valid, weight[jnp.where(valid, y, 0)], 0.0))
 
 
-def _values_and_grads(fn, h, w, b, kw):
-  """Every reduction's value and vjp (random cotangent for "none") in one program."""
+def _values_and_grads(fn, h, w, b, kw, target=Y, cw=None):
+  """Every reduction's value and vjp (random cotangent for "none") in one program.
 
-  def program(h, w, b):
+  The vjp is wrt hidden, weight, bias (when given), class weights (when given)
+  and probability targets (when the target is float).
+  """
+  target = jnp.asarray(target)
+  prob = jnp.issubdtype(target.dtype, jnp.floating)
+  extra_names = [n for n, v in (("linear_bias", b), ("weight", cw)) if v is not None]
+  extras = [jnp.asarray(v) for v in (b, cw) if v is not None]
+
+  def program(h, w, target, *extras):
     out = {}
     for reduction in ("mean", "sum", "none"):
 
-      def f(h, w, *bias, r=reduction):
-        extra = {"bias": bias[0]} if bias else {}
-        return fn(h, w, jnp.asarray(Y), reduction=r, where=jnp.asarray(WHERE), **kw, **extra)
+      def f(h, w, target, *extras, r=reduction):
+        if not prob:
+          target = jnp.asarray(Y)
+        return fn(h, w, target, reduction=r, where=jnp.asarray(WHERE), **kw,
+                  **dict(zip(extra_names, extras)))
 
-      value, vjp = jax.vjp(f, h, w, *(() if b is None else (b,)))
+      value, vjp = jax.vjp(f, h, w, target, *extras)
       ct_rng = np.random.default_rng(7)  # the same cotangent for lossjax and the reference
       ct = jnp.asarray(ct_rng.normal(size=value.shape) if value.ndim else np.ones(()), value.dtype)
-      out[reduction] = (value, vjp(ct))
+      grads = vjp(ct)
+      out[reduction] = (value, grads if prob else grads[:2] + grads[3:])
     return out
 
-  return jax.jit(program)(h, w, b)
+  return jax.jit(program)(h, w, target.astype(h.dtype) if prob else target, *extras)
 
 
-OPTIONS = list(itertools.product(
-    (0.0, 0.15), (0.0, 1e-3), (None, 4.0), (False, True), ("dv", "vd")))
+LEVELS = ((0.0, 0.15), (0.0, 1e-3), (None, 4.0), (False, True), ("vd", "dv"), ("index", "probs"),
+          (False, True))
+# README's run takes the 8 rows of the L8 orthogonal array (every pair of options in all four
+# combinations); the slow run takes all 128.
+L8 = {"0000000", "0001111", "0110011", "0111100", "1010101", "1011010", "1100110", "1101001"}
+OPTIONS = [
+    pytest.param(*(LEVELS[i][b] for i, b in enumerate(bits)),
+                 marks=() if "".join(map(str, bits)) in L8 else pytest.mark.slow)
+    for bits in itertools.product((0, 1), repeat=7)
+]
 
 
-@pytest.mark.parametrize(("ls", "zl", "cap", "bias", "layout"), OPTIONS)
-def test_equals_naive_for_every_option_combination_float64(ls, zl, cap, bias, layout):
-  kw = dict(label_smoothing=ls, z_loss=zl, logit_softcap=cap, weight_layout=layout)
-  w = jnp.asarray(W if layout == "dv" else W.T)
+@pytest.mark.parametrize(("ls", "zl", "cap", "bias", "layout", "target", "class_weights"),
+                         OPTIONS)
+def test_equals_naive_for_every_option_combination_float64(ls, zl, cap, bias, layout, target,
+                                                           class_weights):
+  kw = dict(label_smoothing=ls, z_loss=zl, logit_softcap=cap, layout=layout)
+  w = jnp.asarray(W if layout == "vd" else W.T)
   b = jnp.asarray(B) if bias else None
+  cw = CW if class_weights else None
+  y = PROBS if target == "probs" else Y
   # Small chunks with remainders: 11 tokens in chunks of 4, 37 classes in chunks of 8.
   got = _values_and_grads(
       lambda *a, **k: lj.linear_cross_entropy(*a, token_chunk=4, vocab_chunk=8, **k),
-      jnp.asarray(H), w, b, kw)
-  want = _values_and_grads(naive, jnp.asarray(H), w, b, kw)
+      jnp.asarray(H), w, b, kw, y, cw)
+  want = _values_and_grads(naive, jnp.asarray(H), w, b, kw, y, cw)
   for reduction in got:
     for g, x in zip(jax.tree.leaves(got[reduction]), jax.tree.leaves(want[reduction])):
       np.testing.assert_allclose(g, x, rtol=1e-10, atol=1e-13, err_msg=reduction)
@@ -98,8 +128,8 @@ def test_equals_naive_float32(options):
   h, w, b = (jnp.asarray(a, jnp.float32) for a in (H, W, B))
   got = _values_and_grads(
       lambda *a, **k: lj.linear_cross_entropy(*a, token_chunk=4, vocab_chunk=8, **k), h, w, b,
-      options)
-  want = _values_and_grads(naive, h, w, b, options)
+      options, cw=CW.astype(np.float32))
+  want = _values_and_grads(naive, h, w, b, options, cw=CW.astype(np.float32))
   for reduction in got:
     for g, x in zip(jax.tree.leaves(got[reduction]), jax.tree.leaves(want[reduction])):
       assert g.dtype == jnp.float32
@@ -111,11 +141,11 @@ def test_16bit_inputs_compute_in_float32_and_return_grads_in_their_dtypes():
   b = jnp.asarray(B, jnp.float16)
   y = jnp.asarray(Y)
   value, grads = jax.value_and_grad(
-      lambda h, w, b: lj.linear_cross_entropy(h, w, y, bias=b, vocab_chunk=8), argnums=(0, 1, 2)
-  )(h, w, b)
+      lambda h, w, b: lj.linear_cross_entropy(h, w, y, linear_bias=b, vocab_chunk=8),
+      argnums=(0, 1, 2))(h, w, b)
   assert value.dtype == jnp.float32
   assert [g.dtype for g in grads] == [jnp.bfloat16, jnp.bfloat16, jnp.float16]
-  want = naive(h.astype(jnp.float32), w.astype(jnp.float32), y, bias=b.astype(jnp.float32))
+  want = naive(h.astype(jnp.float32), w.astype(jnp.float32), y, linear_bias=b.astype(jnp.float32))
   np.testing.assert_allclose(value, want, rtol=1e-6)
 
 
@@ -124,8 +154,35 @@ def test_return_lse_and_leading_batch_axes():
   y = jnp.asarray(np.where(Y < 0, 0, Y)[:10].reshape(2, 5))
   loss, lse = lj.linear_cross_entropy(h, jnp.asarray(W), y, return_lse=True, reduction="none",
                                       vocab_chunk=8)
-  np.testing.assert_allclose(lse, jax.nn.logsumexp(h @ W, axis=-1), rtol=1e-12)
-  np.testing.assert_allclose(loss, lj.cross_entropy(h @ W, y, reduction="none"), rtol=1e-12)
+  np.testing.assert_allclose(lse, jax.nn.logsumexp(h @ W.T, axis=-1), rtol=1e-12)
+  np.testing.assert_allclose(loss, lj.cross_entropy(h @ W.T, y, reduction="none"), rtol=1e-12)
+
+
+def test_k_dimensional_weight_is_one_softmax_per_position():
+  # torch's K-dimensional form: linear_weight [V, d1, d2, D], target [N, d1, d2] (or
+  # probabilities [N, V, d1, d2]), each position its own [V, D] weight over the same input.
+  wk = jnp.asarray(RNG.normal(size=(V, 3, 2, D)) / 3)
+  bk = jnp.asarray(RNG.normal(size=(V, 3, 2)))
+  yk = jnp.asarray(RNG.integers(0, V, size=(N, 3, 2))).at[0, 1, 1].set(-100)
+  pk = jnp.asarray(RNG.dirichlet(np.ones(V), size=(N, 3, 2)).transpose(0, 3, 1, 2))
+  for target in (yk, pk):
+    def ours(h, w, b, target=target):
+      return lj.linear_cross_entropy(h, w, target, linear_bias=b, weight=jnp.asarray(CW),
+                                     label_smoothing=0.1, token_chunk=4, vocab_chunk=8)
+
+    def reference(h, w, b, target=target):
+      logits = jnp.einsum("nd,vijd->nvij", h, w) + b[None]
+      return lj.cross_entropy(logits, target, weight=jnp.asarray(CW), label_smoothing=0.1,
+                              axis=1)
+
+    got = jax.value_and_grad(ours, argnums=(0, 1, 2))(jnp.asarray(H), wk, bk)
+    want = jax.value_and_grad(reference, argnums=(0, 1, 2))(jnp.asarray(H), wk, bk)
+    for g, e in zip(jax.tree.leaves(got), jax.tree.leaves(want)):
+      np.testing.assert_allclose(g, e, rtol=1e-11, atol=1e-14)
+  # The [D, V, d1, d2] layout gives the same numbers.
+  np.testing.assert_allclose(
+      lj.linear_cross_entropy(jnp.asarray(H), jnp.moveaxis(wk, 3, 0), yk, layout="dv"),
+      lj.linear_cross_entropy(jnp.asarray(H), wk, yk), rtol=1e-13)
 
 
 def test_all_ignored_is_zero_with_zero_gradient():
@@ -137,14 +194,31 @@ def test_all_ignored_is_zero_with_zero_gradient():
 
 def test_errors_name_the_loss_and_argument():
   h, w, y = jnp.asarray(H), jnp.asarray(W), jnp.asarray(np.where(Y < 0, 0, Y))
-  with pytest.raises(ValueError, match=r"linear_cross_entropy: argument `weight` has shape \(8, 37\), expected \(V, 8\)"):
-    lj.linear_cross_entropy(h, w, y, weight_layout="vd")
-  with pytest.raises(ValueError, match=r"linear_cross_entropy: argument `bias`"):
-    lj.linear_cross_entropy(h, w, y, bias=jnp.ones(5))
-  with pytest.raises(ValueError, match=r"linear_cross_entropy: argument `labels` holds 37"):
+  with pytest.raises(ValueError, match=r"linear_cross_entropy: argument `linear_weight` has "
+                     r"shape \(8, 37\), expected \(V, 8\) .*layout=\"dv\""):
+    lj.linear_cross_entropy(h, w.T, y)  # a [D, V] weight without layout="dv"
+  with pytest.raises(ValueError, match=r"linear_cross_entropy: argument `linear_bias`"):
+    lj.linear_cross_entropy(h, w, y, linear_bias=jnp.ones(5))
+  with pytest.raises(ValueError, match=r"linear_cross_entropy: argument `weight` has shape \(5,\)"):
+    lj.linear_cross_entropy(h, w, y, weight=jnp.ones(5))
+  with pytest.raises(ValueError, match=r"linear_cross_entropy: argument `target` holds 37"):
     lj.linear_cross_entropy(h, w, y.at[0].set(37))
-  with pytest.raises(ValueError, match=r"linear_cross_entropy: argument `weight_layout`"):
-    lj.linear_cross_entropy(h, w, y, weight_layout="cd")
+  with pytest.raises(ValueError, match=r"linear_cross_entropy: argument `target` has shape"):
+    lj.linear_cross_entropy(h, w, jnp.asarray(PROBS[:, :-1]))
+  with pytest.raises(ValueError, match=r"linear_cross_entropy: argument `layout`"):
+    lj.linear_cross_entropy(h, w, y, layout="cd")
+  with pytest.raises(ValueError, match=r"linear_cross_entropy: a K-dimensional loss"):
+    lj.linear_cross_entropy(h[0], w[:, None, :], y[:1])
+
+
+def test_a_ported_torch_call_with_class_weights_and_bias_runs():
+  # torch 2.13's keywords: linear_bias= and weight= (class weights). Before, `weight=` collided
+  # with the linear weight and `linear_bias=` was a TypeError.
+  h, w, y = jnp.asarray(H), jnp.asarray(W), jnp.asarray(Y)
+  got = lj.linear_cross_entropy(h, w, y, linear_bias=jnp.asarray(B), weight=jnp.asarray(CW),
+                                reduction="mean", ignore_index=-100, label_smoothing=0.1)
+  want = lj.cross_entropy(h @ w.T + B[None, :], y, weight=jnp.asarray(CW), label_smoothing=0.1)
+  np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
 def test_compiled_temporary_memory_is_under_5_percent_of_naive():
@@ -152,7 +226,7 @@ def test_compiled_temporary_memory_is_under_5_percent_of_naive():
   # N=8192, D=4096, V=131072, float32. XLA:CPU's naive program needs 28 GiB of
   # temporaries here (the issue quotes 8 GiB for the minimum: logits + grad).
   n, d, v = 8192, 4096, 131072
-  args = (jax.ShapeDtypeStruct((n, d), jnp.float32), jax.ShapeDtypeStruct((d, v), jnp.float32),
+  args = (jax.ShapeDtypeStruct((n, d), jnp.float32), jax.ShapeDtypeStruct((v, d), jnp.float32),
           jax.ShapeDtypeStruct((n,), jnp.int32))
 
   def temp_bytes(f):
@@ -160,7 +234,7 @@ def test_compiled_temporary_memory_is_under_5_percent_of_naive():
     return compiled.memory_analysis().temp_size_in_bytes
 
   ours = temp_bytes(lj.linear_cross_entropy)
-  naive_bytes = temp_bytes(lambda h, w, y: lj.cross_entropy(h @ w, y))
+  naive_bytes = temp_bytes(lambda h, w, y: lj.cross_entropy(h @ w.T, y))
   assert naive_bytes >= 8 * 2**30
   assert ours <= 0.05 * naive_bytes, (ours / 2**30, naive_bytes / 2**30)
   assert ours <= 0.05 * 8 * 2**30  # also against the issue's 8 GiB figure
@@ -179,19 +253,24 @@ SHARDED = textwrap.dedent("""
     n, d, v = 16, 8, 64
     h, w, b = rng.normal(size=(n, d)), rng.normal(size=(d, v)) / 3, rng.normal(size=(v,))
     y = rng.integers(0, v, size=(n,)); y[5] = -100
-    kw = dict(label_smoothing=0.1, z_loss=1e-3, logit_softcap=5.0, vocab_chunk=4, token_chunk=4)
+    cw = jnp.asarray(rng.uniform(0.5, 2.0, size=(v,)))  # class weights: global, replicated
+    kw = dict(label_smoothing=0.1, z_loss=1e-3, logit_softcap=5.0, vocab_chunk=4, token_chunk=4,
+              layout="dv", weight=cw)
     specs = (P("batch", None), P(None, "vocab"), P("vocab"), P("batch"))
 
     def sharded(h, w, b, y):
       def local(h, w, b, y):  # tokens sharded over "batch", vocabulary over "vocab"
-        total = lj.linear_cross_entropy(h, w, y, bias=b, axis_name="vocab", reduction="sum", **kw)
-        return jax.lax.psum(total, "batch") / jax.lax.psum(jnp.sum(y != -100), "batch")
+        total = lj.linear_cross_entropy(h, w, y, linear_bias=b, axis_name="vocab",
+                                        reduction="sum", **kw)
+        counted = jnp.sum(jnp.where(y != -100, cw[jnp.maximum(y, 0)], 0.0))
+        return jax.lax.psum(total, "batch") / jax.lax.psum(counted, "batch")
       return jax.shard_map(local, mesh=mesh, in_specs=specs, out_specs=P())(h, w, b, y)
 
     placed = [jax.device_put(jnp.asarray(a), NamedSharding(mesh, s)) for a, s in zip((h, w, b, y), specs)]
     got, g_got = jax.jit(jax.value_and_grad(sharded, argnums=(0, 1, 2)))(*placed)
     want, g_want = jax.value_and_grad(
-        lambda h, w, b: lj.linear_cross_entropy(h, w, jnp.asarray(y), bias=b, **kw), argnums=(0, 1, 2)
+        lambda h, w, b: lj.linear_cross_entropy(h, w, jnp.asarray(y), linear_bias=b, **kw),
+        argnums=(0, 1, 2)
     )(jnp.asarray(h), jnp.asarray(w), jnp.asarray(b))
     np.testing.assert_allclose(got, want, rtol=1e-12)
     for a, e in zip(g_got, g_want):

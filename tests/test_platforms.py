@@ -69,7 +69,7 @@ def test_long_row_cross_entropy_is_chunked_on_cpu_only(dtype):
 def test_linear_cross_entropy_uses_each_platforms_blocks_unless_given():
   n, d, v = 8192, 16, 16384
   h = jax.ShapeDtypeStruct((n, d), jnp.float32)
-  w = jax.ShapeDtypeStruct((d, v), jnp.float32)
+  w = jax.ShapeDtypeStruct((v, d), jnp.float32)
   y = jax.ShapeDtypeStruct((n,), jnp.int32)
   grad = lambda h, w, y: jax.grad(lj.linear_cross_entropy, argnums=(0, 1))(h, w, y)  # noqa: E731
   for platform, key in (("cpu", "cpu"), ("cuda", "gpu"), ("tpu", "tpu")):

@@ -170,7 +170,7 @@ def test_issue14_class1_ignore_index_none_is_off_not_a_sum():
                 (lj.nll_loss, jax.nn.log_softmax(X))):
     np.testing.assert_allclose(fn(x, Y, ignore_index=None), fn(x, Y), rtol=1e-14)
   np.testing.assert_allclose(lj.cross_entropy(X, Y, ignore_index=None), mean, rtol=1e-14)
-  h, w = jnp.eye(3), X  # hidden @ weight == X (weight [D, V])
+  h, w = jnp.eye(3), X.T  # input @ linear_weight.T == X (linear_weight [V, D])
   np.testing.assert_allclose(lj.linear_cross_entropy(h, w, Y, ignore_index=None), mean, rtol=1e-12)
 
 
@@ -178,7 +178,7 @@ def test_issue14_class2_out_of_range_index_under_jit_is_nan_not_a_wrapped_class(
   """-1 under jit used to read class C - 1 (0.2717, equal to labels [0, 2, 2])."""
   bad = jnp.array([0, 2, -1])
   assert np.isnan(jax.jit(lj.softmax_focal_loss)(X, bad))
-  h, w = jnp.asarray(RNG.normal(size=(3, 4))), jnp.asarray(RNG.normal(size=(4, 6)))
+  h, w = jnp.asarray(RNG.normal(size=(3, 4))), jnp.asarray(RNG.normal(size=(6, 4)))
   assert np.isnan(jax.jit(lj.linear_cross_entropy)(h, w, jnp.array([0, 1, 6])))
   with pytest.raises(ValueError, match="softmax_focal_loss: argument `labels` holds -1"):
     lj.softmax_focal_loss(X, bad)
@@ -191,7 +191,7 @@ def test_issue14_class3_where_keeps_masked_nan_out_of_gradients():
   np.testing.assert_array_equal(g, [-1.0, 0.0, -3.0])
   # One masked NaN row of hidden no longer spoils every entry of the weight gradient.
   h = jnp.asarray(RNG.normal(size=(4, 5))).at[2].set(jnp.nan)
-  w = jnp.asarray(RNG.normal(size=(5, 7)))
+  w = jnp.asarray(RNG.normal(size=(7, 5)))
   keep = jnp.array([True, True, False, True])
   gw = jax.grad(lambda w: lj.linear_cross_entropy(h, w, jnp.array([0, 1, 2, 3]), where=keep))(w)
   assert np.all(np.isfinite(gw))
@@ -261,7 +261,7 @@ def test_issue14_class6_every_option_is_validated_with_a_clear_error():
 def test_issue14_class7_empty_batch_is_zero_and_zero_classes_raise():
   """One rule: an empty batch's mean is 0 with a finite gradient; zero classes: ValueError."""
   empty_cases = [
-      (lj.linear_cross_entropy, (jnp.zeros((0, 4)), jnp.ones((4, 5)), jnp.zeros((0,), int))),
+      (lj.linear_cross_entropy, (jnp.zeros((0, 4)), jnp.ones((5, 4)), jnp.zeros((0,), int))),
       (lj.lovasz_hinge_loss, (jnp.zeros((0, 4)), jnp.zeros((0, 4), int))),
       (lj.lovasz_softmax_loss, (jnp.zeros((0, 4, 3)), jnp.zeros((0, 4), int))),
       (lj.supcon_loss, (jnp.zeros((0, 2, 3)),)),

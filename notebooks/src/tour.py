@@ -80,11 +80,11 @@ same number as the plain formula:
     ("code", """
 kh, kw_, ky = jax.random.split(jax.random.key(0), 3)
 hidden = jax.random.normal(kh, (64, 32))
-weight = jax.random.normal(kw_, (32, 5000)) / 6
+weight = jax.random.normal(kw_, (5000, 32)) / 6  # [V, D], torch's (nn.Linear's) layout
 labels = jax.random.randint(ky, (64,), 0, 5000)
-full = lj.cross_entropy(hidden @ weight, labels)
+full = lj.cross_entropy(hidden @ weight.T, labels)
 fused = lj.linear_cross_entropy(hidden, weight, labels, vocab_chunk=1024)
-print(f"cross_entropy(h @ W) = {float(full):.6f}   linear_cross_entropy(h, W) = {float(fused):.6f}")
+print(f"cross_entropy(h @ W.T) = {float(full):.6f}   linear_cross_entropy(h, W) = {float(fused):.6f}")
 assert abs(float(full) - float(fused)) < 1e-5
 """),
     ("md", """

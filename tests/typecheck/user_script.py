@@ -25,7 +25,7 @@ dice = nn.DiceLoss(mode="multiclass", include_background=False)
 assert_type(dice(jnp.zeros((2, 5, 3)), jnp.zeros((2, 5), jnp.int32)), jax.Array)
 ctc = nn.CTCLoss(blank=0, zero_infinity=True)
 lce = nn.LinearCrossEntropyLoss(vocab_chunk=1024, return_lse=True)
-assert_type(lce(jnp.zeros((4, 8)), jnp.zeros((8, 16)), labels),
+assert_type(lce(jnp.zeros((4, 8)), jnp.zeros((16, 8)), labels),
             jax.Array | tuple[jax.Array, jax.Array])
 assert_type(lj.cross_entropy(logits, labels), jax.Array)
 assert_type(lj.mse_loss(jnp.ones(3), jnp.zeros(3), where=jnp.array([True, False, True])),
