@@ -30,6 +30,7 @@ from lossjax._declare import OptionTypeError
 from lossjax._embedding import *  # noqa: F403
 from lossjax._fenchel_young import *  # noqa: F403
 from lossjax._large_vocab import *  # noqa: F403
+from lossjax._large_vocab import TokenStats, linear_token_stats
 from lossjax._margin import *  # noqa: F403
 from lossjax._probabilistic import *  # noqa: F403
 from lossjax._ranking import *  # noqa: F403
@@ -44,7 +45,9 @@ __all__ = [
     "REGISTRY",
     "CheckError",
     "OptionTypeError",
+    "TokenStats",
     "checked",
+    "linear_token_stats",
     "nn",
     *_classification.__all__,
     *_regression.__all__,

@@ -15,6 +15,7 @@ from lossjax import _core as core
 from lossjax._declare import (
     FLOAT,
     IGNORE_INDEX,
+    INDEX,
     LABEL_SMOOTHING,
     TARGET,
     WEIGHT,
@@ -30,7 +31,7 @@ from lossjax._spec import LossSpec
 
 Array = jax.Array
 
-__all__ = ["linear_cross_entropy"]
+__all__ = ["linear_cross_entropy"]  # the losses; linear_token_stats is a tool beside them
 
 #: Default chunk sizes (token_chunk, vocab_chunk) per platform, chosen when the
 #: program is lowered. A block of logits is ``[token_chunk, vocab_chunk]``
@@ -56,6 +57,8 @@ class _Config(NamedTuple):
   vocab_chunk: int
   axis_name: str | None  # vocabulary-parallel mesh axis, inside shard_map
   dtype: str  # compute dtype
+  stats: bool = False  # also the softmax's entropy and the argmax per token
+  temperature: float = 1.0  # the logits are softcap(x) / temperature
 
 
 class _Target(NamedTuple):
@@ -129,9 +132,8 @@ def _logits(h: Array, w_blk: Array, b_blk: Array | None, cfg: _Config) -> tuple[
   x = lax.dot_general(h, w_blk, (contract, ((), ())), preferred_element_type=dtype)
   if b_blk is not None:
     x = x + b_blk.astype(dtype)[None, :]
-  if cfg.softcap is None:
-    return x, x
-  return cfg.softcap * jnp.tanh(x / cfg.softcap), x
+  z = x if cfg.softcap is None else cfg.softcap * jnp.tanh(x / cfg.softcap)
+  return (z if cfg.temperature == 1.0 else z / cfg.temperature), x
 
 
 def _vocab_offset(cfg: _Config, local_v: int):
@@ -154,7 +156,8 @@ def _token_stats(h: Array, w: Array, b: Array | None, t: _Target, cfg: _Config):
 
   Returns per token: the running max m, the sum of exp(z - m), the label's
   logit z_y and the rest of Σ_c a_c z_c (the uniform or dense part), all over
-  the local vocabulary.
+  the local vocabulary; with ``cfg.stats`` also Σ_c exp(z_c - m) z_c (for the
+  entropy) and the index of the max (its first occurrence).
   """
   dtype = jnp.dtype(cfg.dtype)
   local_v = _local_vocab(w, cfg)
@@ -162,24 +165,33 @@ def _token_stats(h: Array, w: Array, b: Array | None, t: _Target, cfg: _Config):
   n = h.shape[0]
   init = tuple(_varying_like(
       (h, w, b, *t), jnp.full((n,), -jnp.inf, dtype), jnp.zeros((n,), dtype),
-      jnp.zeros((n,), dtype), jnp.zeros((n,), dtype)))
+      jnp.zeros((n,), dtype), jnp.zeros((n,), dtype), jnp.zeros((n,), dtype),
+      jnp.zeros((n,), jnp.int32)))
 
   def step(carry, start, size):
-    m, s, zy, zrest = carry
+    m, s, zy, zrest, s1, arg = carry
     z, _ = _logits(h, _weight_block(w, start, size, cfg.layout),
                    None if b is None else lax.dynamic_slice_in_dim(b, start, size), cfg)
-    m_new = jnp.maximum(m, jnp.max(z, axis=1))
+    block_max = jnp.max(z, axis=1)
+    m_new = jnp.maximum(m, block_max)
     # Online log-sum-exp: rescale the running sum to the new max (exp(-inf) = 0 at the start).
-    s = s * jnp.exp(m - m_new) + jnp.sum(jnp.exp(z - m_new[:, None]), axis=1)
+    e = jnp.exp(z - m_new[:, None])
+    rescale = jnp.exp(m - m_new)
+    s = s * rescale + jnp.sum(e, axis=1)
+    if cfg.stats:
+      s1 = s1 * rescale + jnp.sum(e * z, axis=1)
+      # A later block wins only with a strictly larger max: the first occurrence, as argmax.
+      arg = jnp.where(block_max > m, (offset + start + jnp.argmax(z, axis=1)).astype(jnp.int32),
+                      arg)
     if t.dense is not None:
       a = lax.dynamic_slice_in_dim(t.dense, start, size, axis=1).astype(dtype)
-      return (m_new, s, zy, zrest + jnp.sum(a * z, axis=1))
+      return (m_new, s, zy, zrest + jnp.sum(a * z, axis=1), s1, arg)
     # The label's logit by a one-hot compare (fuses into the block; no gather).
     cols = (offset + start + jnp.arange(size)).astype(t.labels.dtype)
     zy = zy + jnp.sum(jnp.where(t.labels[:, None] == cols[None, :], z, 0.0), axis=1)
     if cfg.smooth:
       zrest = zrest + jnp.sum(_uniform_block(t, start, size, cfg, dtype) * z, axis=1)
-    return (m_new, s, zy, zrest)
+    return (m_new, s, zy, zrest, s1, arg)
 
   carry = init
   for start, size, count in _chunks(local_v, cfg.vocab_chunk):
@@ -192,21 +204,33 @@ def _token_stats(h: Array, w: Array, b: Array | None, t: _Target, cfg: _Config):
 
 
 def _forward_tokens(h, w, b, t: _Target, cfg: _Config):
-  """Per-token (loss, lse, z_y) for a block of tokens, combining vocabulary shards if any."""
-  m, s, zy, zrest = _token_stats(h, w, b, t, cfg)
+  """Per-token (loss, lse, entropy, argmax, z_y, E[z]) for a block of tokens.
+
+  Combines vocabulary shards if any. Without ``cfg.stats`` the entropy,
+  argmax and E[z] are zeros.
+  """
+  m, s, zy, zrest, s1, arg = _token_stats(h, w, b, t, cfg)
   if cfg.axis_name is not None:
     # Vocabulary-parallel: combine partial log-sum-exps across shards; the
     # label's logit lives on exactly one shard, the others contribute 0.
     m_all = lax.pmax(m, cfg.axis_name)
-    s = lax.psum(s * jnp.exp(m - m_all), cfg.axis_name)
+    rescale = jnp.exp(m - m_all)
+    s = lax.psum(s * rescale, cfg.axis_name)
+    if cfg.stats:
+      s1 = lax.psum(s1 * rescale, cfg.axis_name)
+      # The lowest index among the shards that hold the max.
+      arg = lax.pmin(jnp.where(m == m_all, arg, jnp.iinfo(jnp.int32).max), cfg.axis_name)
     m = m_all
     zy, zrest = lax.psum(zy, cfg.axis_name), lax.psum(zrest, cfg.axis_name)
   lse = m + jnp.log(s)
+  # Entropy lse - E_p[z], with E_p[z] = Σ_c e^(z_c - m) z_c / Σ_c e^(z_c - m).
+  mean_z = s1 / s if cfg.stats else s1
+  entropy = lse - mean_z if cfg.stats else s1
   # Σ_c a_c (lse - z_c): with class indices (1 - ε) w_y (lse - z_y) + ε/V Σ_c w_c (lse - z_c).
   loss = t.total * lse - t.coef * zy - zrest
   if cfg.z_loss:
     loss = loss + cfg.z_loss * jnp.square(lse)
-  return loss, lse, zy
+  return loss, lse, entropy, arg, zy, mean_z
 
 
 def _over_token_chunks(fn, n: int, size: int, *arrays):
@@ -232,38 +256,43 @@ def _over_token_chunks(fn, n: int, size: int, *arrays):
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
 def _lce(cfg: _Config, h, w, b, t: _Target):
-  """Per-token (loss, lse); see `_Target` for the loss."""
+  """Per-token (loss, lse, entropy, argmax); see `_Target` for the loss."""
   return _lce_fwd(cfg, h, w, b, t)[0]
 
 
 def _lce_fwd(cfg, h, w, b, t):
   if h.shape[0] == 0:  # no tokens: nothing to compute (an empty batch's mean is 0)
     empty = jnp.zeros((0,), cfg.dtype)
-    return (empty, empty), (h, w, b, t, empty, empty)
+    return (empty, empty, empty, jnp.zeros((0,), jnp.int32)), (h, w, b, t, empty, empty, empty)
 
   def block(hh, ll, cc, tt, dd):
     return _forward_tokens(hh, w, b, _Target(ll, cc, tt, dd, t.class_weight), cfg)
 
-  loss, lse, zy = _over_token_chunks(block, h.shape[0], cfg.token_chunk, h, t.labels, t.coef,
-                                     t.total, t.dense)
-  # Residuals are O(N) (the per-token log-sum-exp and label logit), never the logits.
-  return (loss, lse), (h, w, b, t, lse, zy)
+  loss, lse, entropy, arg, zy, mean_z = _over_token_chunks(
+      block, h.shape[0], cfg.token_chunk, h, t.labels, t.coef, t.total, t.dense)
+  # Residuals are O(N) (per token: log-sum-exp, label logit, E[z]), never the logits.
+  return (loss, lse, entropy, arg), (h, w, b, t, lse, zy, mean_z)
 
 
 def _lce_bwd(cfg, res, cts):
-  h, w, b, t, lse, zy = res
-  g_loss, g_lse = cts
+  h, w, b, t, lse, zy, mean_z = res
+  g_loss, g_lse, g_ent = cts[:3]
   dtype = jnp.dtype(cfg.dtype)
   n, d = h.shape
   local_v = _local_vocab(w, cfg)
   offset = _vocab_offset(cfg, local_v)
-  # dloss/dz_c = p_c (total + 2 zl lse) - a_c; dlse/dz_c = p_c.
-  p_scale = (g_loss * (t.total + 2.0 * cfg.z_loss * lse) + g_lse).astype(dtype)
+  # dloss/dz_c = p_c (total + 2 zl lse) - a_c; dlse/dz_c = p_c;
+  # dentropy/dz_c = p_c (E[z] - z_c), the part that depends on z_c added per block.
+  p_scale = g_loss * (t.total + 2.0 * cfg.z_loss * lse) + g_lse
+  if cfg.stats:
+    p_scale = p_scale + g_ent * mean_z
+  p_scale = p_scale.astype(dtype)
+  g_ent = g_ent.astype(dtype)
   g = g_loss.astype(dtype)
-  refs = (h, w, b, *t, lse, g_loss, g_lse)
+  refs = (h, w, b, *t, lse, g_loss, g_lse, g_ent)
   want_dcw = t.class_weight is not None and bool(cfg.smooth)
 
-  def block_grad(hh, ll, cc, lse_t, ps_t, g_t, dense_t, start, size):
+  def block_grad(hh, ll, cc, lse_t, ps_t, g_t, ge_t, dense_t, start, size):
     """dz for one [tokens, vocab] block, recomputed from the same logits as the forward."""
     w_blk = _weight_block(w, start, size, cfg.layout)
     b_blk = None if b is None else lax.dynamic_slice_in_dim(b, start, size)
@@ -275,7 +304,10 @@ def _lce_bwd(cfg, res, cts):
       a = jnp.where(ll[:, None] == cols[None, :], cc.astype(dtype)[:, None], 0.0)
       if cfg.smooth:
         a = a + _uniform_block(t, start, size, cfg, dtype)
-    dz = jnp.exp(z - lse_t[:, None]) * ps_t[:, None] - g_t[:, None] * a
+    p = jnp.exp(z - lse_t[:, None])
+    dz = p * (ps_t[:, None] - ge_t[:, None] * z if cfg.stats else ps_t[:, None]) - g_t[:, None] * a
+    if cfg.temperature != 1.0:
+      dz = dz / cfg.temperature
     if cfg.softcap is not None:
       dz = dz * (1.0 - jnp.square(jnp.tanh(x / cfg.softcap)))  # d softcap / dx
     return dz, z, w_blk
@@ -295,7 +327,7 @@ def _lce_bwd(cfg, res, cts):
         hh = sl(h)
         dense_t = None if t.dense is None else lax.dynamic_slice(t.dense, (ts, start), (tsz, size))
         dz, z, w_blk = block_grad(hh, sl(t.labels), sl(t.coef), sl(lse), sl(p_scale), sl(g),
-                                  dense_t, start, size)
+                                  sl(g_ent), dense_t, start, size)
         # dz stays in the compute dtype; 16-bit h / W blocks enter the matmuls
         # as they are (mixed-dtype dot, float32 accumulation). Casting them
         # would let XLA hoist a full-size float32 copy of W out of the loop.
@@ -369,123 +401,21 @@ def _lce_bwd(cfg, res, cts):
 _lce.defvjp(_lce_fwd, _lce_bwd)
 
 
-@declare(input=FLOAT, linear_weight=FLOAT, target=TARGET, linear_bias=ArrayOption("float"),
-         weight=WEIGHT, layout=Choice(("vd", "dv")), ignore_index=IGNORE_INDEX,
-         label_smoothing=LABEL_SMOOTHING, z_loss=Float(lo=0.0),
-         logit_softcap=Float(lo=0.0, lo_open=True, optional=True),
-         token_chunk=Int(lo=1, optional=True), vocab_chunk=Int(lo=1, optional=True),
-         axis_name=AxisName(), return_lse=Bool())
-def linear_cross_entropy(
-    input: ArrayLike,
-    linear_weight: ArrayLike,
-    target: ArrayLike,
-    *,
-    linear_bias: ArrayLike | None = None,
-    weight: ArrayLike | None = None,
-    layout: str = "vd",
-    ignore_index: int | None = -100,
-    label_smoothing: float = 0.0,
-    z_loss: float = 0.0,
-    logit_softcap: float | None = None,
-    reduction: str = "mean",
-    where: ArrayLike | None = None,
-    token_chunk: int | None = None,
-    vocab_chunk: int | None = None,
-    axis_name: str | None = None,
-    return_lse: bool = False,
-) -> Array | tuple[Array, Array]:
-  r"""Cross-entropy of a linear layer's logits without materialising them; torch 2.13's signature.
+class _PerToken(NamedTuple):
+  loss: Array  # per token, unreduced, unmasked
+  lse: Array
+  entropy: Array  # zeros unless asked for
+  argmax: Array  # zeros unless asked for
+  keep: Array | None  # the user's mask
+  valid: Array | None  # class-index targets: not ignore_index
+  out_of_range: Array | None  # class-index targets outside [0, V)
+  norm: Array | None  # "mean"'s per-token weight (class weights), None: the count
 
-  ``linear_cross_entropy(input, linear_weight, target, ...)`` equals
-  ``cross_entropy(linear(input, linear_weight, linear_bias), target, ...)``
-  as torch 2.13's ``F.linear_cross_entropy`` defines it: ``linear_weight`` is
-  ``[V, D]`` (``nn.Linear``'s layout), ``weight`` holds class weights,
-  ``target`` holds class indices or class probabilities, and a
-  ``linear_weight`` of shape ``[V, d1, ..., dK, D]`` gives torch's
-  K-dimensional loss. It never builds the ``[tokens, vocab]`` logits: the
-  vocabulary is processed in chunks with an online log-sum-exp, tokens in
-  chunks too, and a ``custom_vjp`` keeps only two numbers per token (the
-  log-sum-exp and the label's logit). The backward pass recomputes each
-  logits block, so both passes see the same logits, and writes the weight
-  gradient block by block.
 
-  With $z = \mathrm{softcap}(x W^	op + b)$ (``softcap(x) = c tanh(x / c)``),
-  class weights $w$ (1 without) and $\mathrm{lse} = \log\sum_c e^{z_c}$, a
-  class index $y$ costs
-
-  $$
-  \ell = (1-arepsilon)\, w_y (\mathrm{lse} - z_y)
-  + rac{arepsilon}{V}\sum_c w_c (\mathrm{lse} - z_c)
-  + \lambda_z\, \mathrm{lse}^2 ,
-  $$
-
-  and "mean" divides by $\sum w_y$ over the counted tokens (torch's rule).
-  Class probabilities $t$ cost $\sum_c w_c t'_c (\mathrm{lse} - z_c)$ with
-  $t' = (1-arepsilon)t + arepsilon/V$, and "mean" divides by the number
-  of tokens. The z-loss (PaLM) and soft-capping (Gemma 2) are lossjax's
-  additions; they default to off.
-
-  Math runs in float32 whatever the input dtype (float64 for float64 inputs
-  with x64 on). Gradients wrt ``input``, ``linear_weight``, ``linear_bias``,
-  ``weight`` and probability targets come back in their own dtypes.
-
-  Args:
-    input: ``[..., D]`` final hidden states (torch: ``[D]`` or ``[N, D]``).
-    linear_weight: ``[V, D]`` (``layout="vd"``, the default: torch's and
-      ``nn.Linear``'s), or ``[D, V]`` with ``layout="dv"`` (a Flax ``Dense``
-      kernel). ``[V, d1, ..., dK, D]`` (``[D, V, d1, ..., dK]``) gives one
-      softmax over V per position of ``d1, ..., dK``, torch's K-dimensional
-      loss.
-    target: integer class indices of shape ``input.shape[:-1] + (d1, ...)``
-      in ``[0, V)`` or ``ignore_index``; or float class probabilities of the
-      logits' shape ``input.shape[:-1] + (V, d1, ...)``.
-    linear_bias: optional ``[V]`` (``[V, d1, ..., dK]``).
-    weight: optional ``[V]`` class weights (all V classes, also with
-      ``axis_name``).
-    layout: "vd" (default) or "dv": which way round ``linear_weight`` is.
-    ignore_index: class-index targets equal to it are not counted; None:
-      every target is (torch maps None to -100: lossjax keeps None as "off",
-      so a -100 target then gives NaN, not a silent number).
-    label_smoothing: ε in [0, 1].
-    z_loss: λ_z ≥ 0, the weight of the log-sum-exp² term.
-    logit_softcap: c > 0 for soft-capping (Gemma 2), or None.
-    reduction: "mean" (default), "sum" or "none".
-    where: boolean mask broadcastable to the per-token loss.
-    token_chunk: tokens per block; None (the default): the platform's, chosen
-      when the program is lowered (CPU 4096, GPU 1024, TPU 1024).
-    vocab_chunk: vocabulary entries per block; None: the platform's (CPU
-      2048, GPU 2048, TPU 8192). With the CPU defaults the temporary memory is
-      a few blocks of 32 MiB, and each block is one efficient matmul.
-    axis_name: vocabulary-parallel mode. Inside ``shard_map``,
-      ``linear_weight`` and ``linear_bias`` (and probability targets) hold
-      this device's contiguous slice of the vocabulary along the mesh axis
-      ``axis_name``, and the partial log-sum-exps are combined across it.
-      Class-index targets and ``weight`` stay global. Neither the full weight
-      nor the logits is gathered.
-    return_lse: also return the per-token log-sum-exp (the loss's shape
-      without reduction).
-
-  Returns:
-    The loss, or ``(loss, lse)`` with ``return_lse=True``.
-
-  Examples:
-    >>> import jax, jax.numpy as jnp, lossjax as lj
-    >>> x = jax.random.normal(jax.random.key(0), (8, 16), jnp.float32)
-    >>> w = jax.random.normal(jax.random.key(1), (100, 16), jnp.float32) / 4
-    >>> y = jnp.arange(8)
-    >>> a = lj.linear_cross_entropy(x, w, y, vocab_chunk=32)
-    >>> b = lj.cross_entropy(x @ w.T, y)
-    >>> print(f"{a:.4f} {b:.4f}")
-    5.1709 5.1709
-
-  References:
-    PyTorch 2.13 ``torch.nn.functional.linear_cross_entropy``; Wijmans et
-    al., "Cut Your Losses in Large-Vocabulary Language Models" (2024); Liger
-    Kernel's fused linear cross-entropy; Chowdhery et al., "PaLM" (2022) for
-    the z-loss.
-  """
-  name = "linear_cross_entropy"
-  x, w, y, b, cw = input, linear_weight, target, linear_bias, weight
+def _per_token(name, x, w, y, b, cw, *, layout, ignore_index, label_smoothing, z_loss,
+               logit_softcap, where, token_chunk, vocab_chunk, axis_name,
+               stats=False, temperature=1.0) -> _PerToken:
+  """Checks the arguments, then runs the kernel on every token (and K-dimensional position)."""
   if x.ndim < 1:
     raise ValueError(f"{name}: argument `input` has shape (), expected [..., D]")
   if w.ndim < 2:
@@ -566,7 +496,8 @@ def linear_cross_entropy(
     cfg = _Config(layout, vocab_size, smooth, float(z_loss),
                   None if logit_softcap is None else float(logit_softcap),
                   tokens if token_chunk is None else token_chunk,
-                  vocab if vocab_chunk is None else vocab_chunk, axis_name, dtype.name)
+                  vocab if vocab_chunk is None else vocab_chunk, axis_name, dtype.name, stats,
+                  float(temperature))
     return _lce(cfg, h2, w2, b2, t)
 
   def per_platform(h2, w2, b2, t):
@@ -581,7 +512,7 @@ def linear_cross_entropy(
   if not out:  # one softmax per token: the kernel as it is
     t = _Target(labels[:, 0], coef[:, 0], total[:, 0],
                 None if dense is None else dense[:, 0], cw_uniform)
-    loss, lse = per_platform(h, w, b, t)
+    outs = per_platform(h, w, b, t)
   else:
     # torch's K-dimensional loss: one [V, D] weight per position of (d1, ..., dK),
     # each a loss of its own over the same hidden states (vmapped, never gathered).
@@ -591,16 +522,266 @@ def linear_cross_entropy(
     tk = _Target(labels.T, coef.T, total.T, None if dense is None else jnp.moveaxis(dense, 1, 0),
                  cw_uniform)
     t_axes = _Target(0, 0, 0, None if dense is None else 0, None)
-    loss, lse = jax.vmap(per_platform, in_axes=(None, 0, None if b is None else 0, t_axes))(
-        h, wk, bk, tk)
-    loss, lse = loss.T, lse.T
-  loss = loss.reshape(loss_shape)
-  if out_of_range is not None:
-    loss = core.poison(loss, out_of_range)
-  loss = core.reduce_loss(name, loss, reduction, keep,
-                          valid=None if ignore_index is None or prob_target else valid,
-                          norm_weight=norm)
-  return (loss, lse.reshape(loss_shape)) if return_lse else loss
+    outs = [o.T for o in jax.vmap(
+        per_platform, in_axes=(None, 0, None if b is None else 0, t_axes))(h, wk, bk, tk)]
+  loss, lse, entropy, argmax = (o.reshape(loss_shape) for o in outs)
+  return _PerToken(loss, lse, entropy, argmax, keep, None if prob_target else valid,
+                   out_of_range, norm)
+
+
+@declare(input=FLOAT, linear_weight=FLOAT, target=TARGET, linear_bias=ArrayOption("float"),
+         weight=WEIGHT, layout=Choice(("vd", "dv")), ignore_index=IGNORE_INDEX,
+         label_smoothing=LABEL_SMOOTHING, z_loss=Float(lo=0.0),
+         logit_softcap=Float(lo=0.0, lo_open=True, optional=True),
+         token_chunk=Int(lo=1, optional=True), vocab_chunk=Int(lo=1, optional=True),
+         axis_name=AxisName(), return_lse=Bool(), token_weight=ArrayOption("float"))
+def linear_cross_entropy(
+    input: ArrayLike,
+    linear_weight: ArrayLike,
+    target: ArrayLike,
+    *,
+    linear_bias: ArrayLike | None = None,
+    weight: ArrayLike | None = None,
+    layout: str = "vd",
+    ignore_index: int | None = -100,
+    label_smoothing: float = 0.0,
+    z_loss: float = 0.0,
+    logit_softcap: float | None = None,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    token_weight: ArrayLike | None = None,
+    token_chunk: int | None = None,
+    vocab_chunk: int | None = None,
+    axis_name: str | None = None,
+    return_lse: bool = False,
+) -> Array | tuple[Array, Array]:
+  r"""Cross-entropy of a linear layer's logits without materialising them; torch 2.13's signature.
+
+  ``linear_cross_entropy(input, linear_weight, target, ...)`` equals
+  ``cross_entropy(linear(input, linear_weight, linear_bias), target, ...)``
+  as torch 2.13's ``F.linear_cross_entropy`` defines it: ``linear_weight`` is
+  ``[V, D]`` (``nn.Linear``'s layout), ``weight`` holds class weights,
+  ``target`` holds class indices or class probabilities, and a
+  ``linear_weight`` of shape ``[V, d1, ..., dK, D]`` gives torch's
+  K-dimensional loss. It never builds the ``[tokens, vocab]`` logits: the
+  vocabulary is processed in chunks with an online log-sum-exp, tokens in
+  chunks too, and a ``custom_vjp`` keeps only two numbers per token (the
+  log-sum-exp and the label's logit). The backward pass recomputes each
+  logits block, so both passes see the same logits, and writes the weight
+  gradient block by block.
+
+  With $z = \mathrm{softcap}(x W^\top + b)$ (``softcap(x) = c tanh(x / c)``),
+  class weights $w$ (1 without) and $\mathrm{lse} = \log\sum_c e^{z_c}$, a
+  class index $y$ costs
+
+  $$
+  \ell = (1-\varepsilon)\, w_y (\mathrm{lse} - z_y)
+  + \frac{\varepsilon}{V}\sum_c w_c (\mathrm{lse} - z_c)
+  + \lambda_z\, \mathrm{lse}^2 ,
+  $$
+
+  and "mean" divides by $\sum w_y$ over the counted tokens (torch's rule).
+  Class probabilities $t$ cost $\sum_c w_c t'_c (\mathrm{lse} - z_c)$ with
+  $t' = (1-\varepsilon)t + \varepsilon/V$, and "mean" divides by the number
+  of tokens. The z-loss (PaLM) and soft-capping (Gemma 2) are lossjax's
+  additions; they default to off.
+
+  Math runs in float32 whatever the input dtype (float64 for float64 inputs
+  with x64 on). Gradients wrt ``input``, ``linear_weight``, ``linear_bias``,
+  ``weight`` and probability targets come back in their own dtypes.
+
+  Args:
+    input: ``[..., D]`` final hidden states (torch: ``[D]`` or ``[N, D]``).
+    linear_weight: ``[V, D]`` (``layout="vd"``, the default: torch's and
+      ``nn.Linear``'s), or ``[D, V]`` with ``layout="dv"`` (a Flax ``Dense``
+      kernel). ``[V, d1, ..., dK, D]`` (``[D, V, d1, ..., dK]``) gives one
+      softmax over V per position of ``d1, ..., dK``, torch's K-dimensional
+      loss.
+    target: integer class indices of shape ``input.shape[:-1] + (d1, ...)``
+      in ``[0, V)`` or ``ignore_index``; or float class probabilities of the
+      logits' shape ``input.shape[:-1] + (V, d1, ...)``.
+    linear_bias: optional ``[V]`` (``[V, d1, ..., dK]``).
+    weight: optional ``[V]`` class weights (all V classes, also with
+      ``axis_name``).
+    layout: "vd" (default) or "dv": which way round ``linear_weight`` is.
+    ignore_index: class-index targets equal to it are not counted; None:
+      every target is (torch maps None to -100: lossjax keeps None as "off",
+      so a -100 target then gives NaN, not a silent number).
+    label_smoothing: ε in [0, 1].
+    z_loss: λ_z ≥ 0, the weight of the log-sum-exp² term.
+    logit_softcap: c > 0 for soft-capping (Gemma 2), or None.
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask broadcastable to the per-token loss.
+    token_weight: optional float weight per token (broadcastable to the
+      per-token loss): it multiplies the token's loss, and "mean" divides by
+      the summed weights of the counted tokens (times their class weights),
+      as Levanter's and NeMo's loss masks do. lossjax's addition.
+    token_chunk: tokens per block; None (the default): the platform's, chosen
+      when the program is lowered (CPU 4096, GPU 1024, TPU 1024).
+    vocab_chunk: vocabulary entries per block; None: the platform's (CPU
+      2048, GPU 2048, TPU 8192). With the CPU defaults the temporary memory is
+      a few blocks of 32 MiB, and each block is one efficient matmul.
+    axis_name: vocabulary-parallel mode. Inside ``shard_map``,
+      ``linear_weight`` and ``linear_bias`` (and probability targets) hold
+      this device's contiguous slice of the vocabulary along the mesh axis
+      ``axis_name``, and the partial log-sum-exps are combined across it.
+      Class-index targets and ``weight`` stay global. Neither the full weight
+      nor the logits is gathered.
+    return_lse: also return the per-token log-sum-exp (the loss's shape
+      without reduction).
+
+  Returns:
+    The loss, or ``(loss, lse)`` with ``return_lse=True``.
+
+  Examples:
+    >>> import jax, jax.numpy as jnp, lossjax as lj
+    >>> x = jax.random.normal(jax.random.key(0), (8, 16), jnp.float32)
+    >>> w = jax.random.normal(jax.random.key(1), (100, 16), jnp.float32) / 4
+    >>> y = jnp.arange(8)
+    >>> a = lj.linear_cross_entropy(x, w, y, vocab_chunk=32)
+    >>> b = lj.cross_entropy(x @ w.T, y)
+    >>> print(f"{a:.4f} {b:.4f}")
+    5.1333 5.1333
+
+  References:
+    PyTorch 2.13 ``torch.nn.functional.linear_cross_entropy``; Wijmans et
+    al., "Cut Your Losses in Large-Vocabulary Language Models" (2024); Liger
+    Kernel's fused linear cross-entropy; Chowdhery et al., "PaLM" (2022) for
+    the z-loss.
+  """
+  name = "linear_cross_entropy"
+  r = _per_token(name, input, linear_weight, target, linear_bias, weight, layout=layout,
+                 ignore_index=ignore_index, label_smoothing=label_smoothing, z_loss=z_loss,
+                 logit_softcap=logit_softcap, where=where, token_chunk=token_chunk,
+                 vocab_chunk=vocab_chunk, axis_name=axis_name)
+  loss, norm = r.loss, r.norm
+  if token_weight is not None:
+    # A float weight per token scales its loss and, for "mean", its share of the normaliser.
+    u = core.elementwise_option(name, "token_weight", token_weight, loss.shape, loss.dtype, r.keep)
+    loss = loss * u
+    norm = u if norm is None else norm * u
+  if r.out_of_range is not None:
+    loss = core.poison(loss, r.out_of_range)
+  loss = core.reduce_loss(name, loss, reduction, r.keep,
+                          valid=None if ignore_index is None else r.valid, norm_weight=norm)
+  return (loss, r.lse) if return_lse else loss
+
+
+
+class TokenStats(NamedTuple):
+  """Per-token statistics of a linear layer's softmax (`linear_token_stats`)."""
+
+  log_prob: Array  #: log p(target): 0 at ignored or masked tokens, NaN at out-of-range ones
+  lse: Array  #: log Σ_c exp(z_c)
+  entropy: Array  #: -Σ_c p_c log p_c
+  argmax: Array  #: int32 index of the largest logit (first occurrence); -1 at masked tokens
+
+
+_STATS_OPTIONS = {
+    "linear_bias": ArrayOption("float"), "layout": Choice(("vd", "dv")),
+    "temperature": Float(lo=0.0, lo_open=True), "ignore_index": IGNORE_INDEX,
+    "logit_softcap": Float(lo=0.0, lo_open=True, optional=True),
+    "token_chunk": Int(lo=1, optional=True), "vocab_chunk": Int(lo=1, optional=True),
+    "axis_name": AxisName(),
+}
+
+
+def linear_token_stats(
+    input: ArrayLike,
+    linear_weight: ArrayLike,
+    target: ArrayLike | None = None,
+    *,
+    linear_bias: ArrayLike | None = None,
+    layout: str = "vd",
+    temperature: float = 1.0,
+    logit_softcap: float | None = None,
+    ignore_index: int | None = -100,
+    where: ArrayLike | None = None,
+    token_chunk: int | None = None,
+    vocab_chunk: int | None = None,
+    axis_name: str | None = None,
+) -> TokenStats:
+  r"""Per-token log-probabilities, log-sum-exp, entropy and argmax of a linear layer's softmax.
+
+  What RL and preference training need from a language model's head, without
+  the ``[tokens, vocab]`` logits (the same chunked kernel as
+  `linear_cross_entropy`). With $z = \mathrm{softcap}(x W^\top + b) / T$ and
+  $p = \mathrm{softmax}(z)$, per token:
+
+  - ``log_prob`` $= z_y - \mathrm{lse}(z)$, the log-probability of the target
+    (TRL's ``selective_log_softmax``), differentiable;
+  - ``lse`` $= \log \sum_c e^{z_c}$, differentiable;
+  - ``entropy`` $= \mathrm{lse}(z) - \sum_c p_c z_c$ (TRL's
+    ``entropy_from_logits``), differentiable: an entropy bonus trains through
+    it, with gradient $p_c(\mathbb{E}_p[z] - z_c)$;
+  - ``argmax``: the predicted token (``argmax == target`` is the token
+    accuracy), not differentiable.
+
+  Masked tokens (``where``) give 0 (argmax -1) and no gradient; a target equal
+  to ``ignore_index`` gives ``log_prob`` 0 (its entropy and argmax stay).
+
+  Args:
+    input: ``[..., D]`` hidden states.
+    linear_weight: ``[V, D]`` (``layout="vd"``, torch's) or ``[D, V]`` (``layout="dv"``).
+    target: optional integer ``[...]`` tokens whose log-probabilities to return
+      (without: ``log_prob`` is None).
+    linear_bias: optional ``[V]``.
+    layout: "vd" (default) or "dv".
+    temperature: T > 0, dividing the logits (sampling temperature).
+    logit_softcap: c > 0 for soft-capping before the temperature, or None.
+    ignore_index: targets equal to it get ``log_prob`` 0; None: none do.
+    where: boolean mask broadcastable to ``input.shape[:-1]``.
+    token_chunk: tokens per block (None: the platform's).
+    vocab_chunk: vocabulary entries per block (None: the platform's).
+    axis_name: vocabulary-parallel mode, as in `linear_cross_entropy`.
+
+  Returns:
+    A `TokenStats` of arrays of shape ``input.shape[:-1]``.
+
+  Examples:
+    >>> import jax, jax.numpy as jnp, lossjax as lj
+    >>> x = jax.random.normal(jax.random.key(0), (4, 16))
+    >>> w = jax.random.normal(jax.random.key(1), (50, 16)) / 4
+    >>> s = lj.linear_token_stats(x, w, jnp.array([1, 2, 3, 4]), vocab_chunk=16)
+    >>> logp = jax.nn.log_softmax(x @ w.T)
+    >>> print(jnp.allclose(s.log_prob, logp[jnp.arange(4), jnp.array([1, 2, 3, 4])], atol=1e-5))
+    True
+    >>> print(jnp.array_equal(s.argmax, jnp.argmax(x @ w.T, axis=-1)))
+    True
+
+  References:
+    TRL ``selective_log_softmax`` and ``entropy_from_logits``
+    (trl/trainer/utils.py); Liger Kernel's fused linear cross-entropy
+    (``return_token_accuracy``).
+  """
+  name = "linear_token_stats"
+  given = {"linear_bias": linear_bias, "layout": layout, "temperature": temperature,
+           "ignore_index": ignore_index, "logit_softcap": logit_softcap,
+           "token_chunk": token_chunk, "vocab_chunk": vocab_chunk, "axis_name": axis_name}
+  opts = {k: _STATS_OPTIONS[k].validate(name, k, v) for k, v in given.items()}
+  x = FLOAT.convert(name, "input", input)
+  w = FLOAT.convert(name, "linear_weight", linear_weight)
+  y = None if target is None else INDEX.convert(name, "target", target)
+  if x.ndim < 1:
+    raise ValueError(f"{name}: argument `input` has shape (), expected [..., D]")
+  labels = jnp.zeros(x.shape[:-1], jnp.int32) if y is None else y
+  r = _per_token(name, x, w, labels, opts["linear_bias"], None, layout=opts["layout"],
+                 ignore_index=None if y is None else opts["ignore_index"], label_smoothing=0.0,
+                 z_loss=0.0, logit_softcap=opts["logit_softcap"], where=where,
+                 token_chunk=opts["token_chunk"], vocab_chunk=opts["vocab_chunk"],
+                 axis_name=opts["axis_name"], stats=True, temperature=opts["temperature"])
+  keep = r.keep
+  if keep is not None:
+    keep = jnp.broadcast_to(keep, r.loss.shape)
+  zero = lambda v: v if keep is None else jnp.where(keep, v, jnp.zeros_like(v))  # noqa: E731
+  log_prob = None
+  if y is not None:
+    log_prob = -r.loss
+    if r.valid is not None:
+      log_prob = jnp.where(r.valid, log_prob, jnp.zeros_like(log_prob))
+    log_prob = zero(core.poison(log_prob, r.out_of_range))
+  argmax = r.argmax if keep is None else jnp.where(keep, r.argmax, -1)
+  return TokenStats(log_prob, zero(r.lse), zero(r.entropy), argmax)
 
 
 def _ex_linear_ce(rng):

@@ -1091,6 +1091,10 @@ class LinearCrossEntropyLoss(Loss):
     label_smoothing: ε in [0, 1].
     z_loss: λ_z ≥ 0, the weight of the log-sum-exp² term.
     logit_softcap: c > 0 for soft-capping (Gemma 2), or None.
+    token_weight: optional float weight per token (broadcastable to the
+      per-token loss): it multiplies the token's loss, and "mean" divides by
+      the summed weights of the counted tokens (times their class weights),
+      as Levanter's and NeMo's loss masks do. lossjax's addition.
     token_chunk: tokens per block; None (the default): the platform's, chosen
       when the program is lowered (CPU 4096, GPU 1024, TPU 1024).
     vocab_chunk: vocabulary entries per block; None: the platform's (CPU
@@ -1109,8 +1113,8 @@ class LinearCrossEntropyLoss(Loss):
 
   _loss = "linear_cross_entropy"
 
-  def __init__(self, *, linear_bias: ArrayLike | None = None, weight: ArrayLike | None = None, layout: str = 'vd', ignore_index: int | None = -100, label_smoothing: float = 0.0, z_loss: float = 0.0, logit_softcap: float | None = None, token_chunk: int | None = None, vocab_chunk: int | None = None, axis_name: str | None = None, return_lse: bool = False, reduction: str = 'mean') -> None:
-    super().__init__(linear_bias=linear_bias, weight=weight, layout=layout, ignore_index=ignore_index, label_smoothing=label_smoothing, z_loss=z_loss, logit_softcap=logit_softcap, token_chunk=token_chunk, vocab_chunk=vocab_chunk, axis_name=axis_name, return_lse=return_lse, reduction=reduction)
+  def __init__(self, *, linear_bias: ArrayLike | None = None, weight: ArrayLike | None = None, layout: str = 'vd', ignore_index: int | None = -100, label_smoothing: float = 0.0, z_loss: float = 0.0, logit_softcap: float | None = None, token_weight: ArrayLike | None = None, token_chunk: int | None = None, vocab_chunk: int | None = None, axis_name: str | None = None, return_lse: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(linear_bias=linear_bias, weight=weight, layout=layout, ignore_index=ignore_index, label_smoothing=label_smoothing, z_loss=z_loss, logit_softcap=logit_softcap, token_weight=token_weight, token_chunk=token_chunk, vocab_chunk=vocab_chunk, axis_name=axis_name, return_lse=return_lse, reduction=reduction)
 
   def __call__(self, input: ArrayLike, linear_weight: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array | tuple[Array, Array]:
     return self._call(input, linear_weight, target, where=where)

@@ -221,6 +221,96 @@ def test_a_ported_torch_call_with_class_weights_and_bias_runs():
   np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
+def _naive_stats(h, w, y, b=None, *, temperature=1.0, logit_softcap=None, where=None,
+                 layout="vd"):
+  z = h @ w.T if layout == "vd" else h @ w
+  if b is not None:
+    z = z + b[None, :]
+  if logit_softcap is not None:
+    z = logit_softcap * jnp.tanh(z / logit_softcap)
+  z = z / temperature
+  logp = jax.nn.log_softmax(z, axis=-1)
+  keep = jnp.ones(z.shape[:-1], bool) if where is None else where
+  log_prob = jnp.take_along_axis(logp, jnp.maximum(y, 0)[:, None], axis=1)[:, 0]
+  log_prob = jnp.where((y != -100) & keep, log_prob, 0.0)
+  entropy = -jnp.sum(jnp.exp(logp) * logp, axis=-1)
+  lse = jax.nn.logsumexp(z, axis=-1)
+  return (log_prob, jnp.where(keep, lse, 0.0), jnp.where(keep, entropy, 0.0),
+          jnp.where(keep, jnp.argmax(z, axis=-1), -1))
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"temperature": 0.7, "logit_softcap": 3.0}, {"layout": "dv", "temperature": 1.3}])
+def test_token_stats_equal_the_naive_program_with_gradients_for_any_cotangent(options):
+  # log-probabilities, log-sum-exp and entropy (an RL regulariser) are differentiable; the
+  # gradient of a random combination of the three must equal the naive program's.
+  h, b, y, keep = jnp.asarray(H), jnp.asarray(B), jnp.asarray(Y), jnp.asarray(WHERE)
+  w = jnp.asarray(W if options.get("layout", "vd") == "vd" else W.T)
+  cots = [jnp.asarray(np.random.default_rng(i).normal(size=(N,))) for i in range(3)]
+
+  def ours(h, w, b):
+    s = lj.linear_token_stats(h, w, y, linear_bias=b, where=keep, token_chunk=4, vocab_chunk=8,
+                              **options)
+    return s.log_prob, s.lse, s.entropy, s.argmax
+
+  def naive_fn(h, w, b):
+    return _naive_stats(h, w, y, b, where=keep, **options)
+
+  for got, want in zip(ours(h, w, b), naive_fn(h, w, b)):
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
+  assert ours(h, w, b)[3].dtype == jnp.int32
+
+  def combined(fn):
+    return lambda h, w, b: sum(jnp.sum(c * o) for c, o in zip(cots, fn(h, w, b)[:3]))
+
+  got = jax.grad(combined(ours), argnums=(0, 1, 2))(h, w, b)
+  want = jax.grad(combined(naive_fn), argnums=(0, 1, 2))(h, w, b)
+  for g, e in zip(got, want):
+    np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-13)
+
+
+def test_token_stats_without_target_and_their_errors():
+  h, w = jnp.asarray(H), jnp.asarray(W)
+  s = lj.linear_token_stats(h, w, vocab_chunk=8)
+  assert s.log_prob is None
+  np.testing.assert_allclose(s.entropy, _naive_stats(h, w, jnp.zeros(N, int))[2], rtol=1e-12)
+  with pytest.raises(ValueError, match=r"linear_token_stats: argument `temperature`"):
+    lj.linear_token_stats(h, w, temperature=0.0)
+  with pytest.raises(ValueError, match=r"linear_token_stats: argument `linear_weight` has shape"):
+    lj.linear_token_stats(h, w.T)
+  with pytest.raises(ValueError, match=r"linear_token_stats: argument `target` holds 37"):
+    lj.linear_token_stats(h, w, jnp.asarray(Y).at[0].set(37))
+
+
+def test_token_weight_scales_each_token_and_the_mean_divides_by_the_weights():
+  # A float weight per token (Levanter's and NeMo's loss masks), with class weights too. Its
+  # gradient under reduction="none" and a random cotangent must be the naive program's
+  # (Liger-Kernel got this wrong until July 2026).
+  h, w, y = jnp.asarray(H), jnp.asarray(W), jnp.asarray(Y)
+  u = jnp.asarray(RNG.uniform(0.0, 2.0, size=(N,)))
+  cw = jnp.asarray(CW)
+  cot = jnp.asarray(np.random.default_rng(3).normal(size=(N,)))
+  for reduction in ("none", "sum", "mean"):
+    def ours(h, w, u, reduction=reduction):
+      out = lj.linear_cross_entropy(h, w, y, weight=cw, token_weight=u, reduction=reduction,
+                                    label_smoothing=0.1, token_chunk=4, vocab_chunk=8)
+      return jnp.sum(cot * out) if reduction == "none" else out
+
+    def reference(h, w, u, reduction=reduction):
+      per = lj.cross_entropy(h @ w.T, y, weight=cw, label_smoothing=0.1, reduction="none") * u
+      if reduction == "none":
+        return jnp.sum(cot * per)
+      if reduction == "sum":
+        return jnp.sum(per)
+      counted = y != -100
+      return jnp.sum(per) / jnp.sum(jnp.where(counted, u * cw[jnp.maximum(y, 0)], 0.0))
+
+    got = jax.value_and_grad(ours, argnums=(0, 1, 2))(h, w, u)
+    want = jax.value_and_grad(reference, argnums=(0, 1, 2))(h, w, u)
+    for g, e in zip(jax.tree.leaves(got), jax.tree.leaves(want)):
+      np.testing.assert_allclose(g, e, rtol=1e-11, atol=1e-13, err_msg=reduction)
+
+
 def test_compiled_temporary_memory_is_under_5_percent_of_naive():
   # Compile only (nothing runs): value_and_grad wrt hidden and weight at
   # N=8192, D=4096, V=131072, float32. XLA:CPU's naive program needs 28 GiB of
@@ -275,6 +365,22 @@ SHARDED = textwrap.dedent("""
     np.testing.assert_allclose(got, want, rtol=1e-12)
     for a, e in zip(g_got, g_want):
       np.testing.assert_allclose(a, e, rtol=1e-10, atol=1e-14)
+
+    # Per-token statistics over vocabulary shards: log-prob, lse, entropy and the argmax
+    # (the lowest index among the shards holding the max).
+    def stats(h, w, b, y):
+      def local(h, w, b, y):
+        s = lj.linear_token_stats(h, w, y, linear_bias=b, layout="dv", axis_name="vocab",
+                                  temperature=0.8, vocab_chunk=4, token_chunk=4)
+        return s.log_prob, s.entropy, s.argmax
+      return jax.shard_map(local, mesh=mesh, in_specs=specs,
+                           out_specs=(P("batch"),) * 3)(h, w, b, y)
+
+    s_got = jax.jit(stats)(*placed)
+    s_want = lj.linear_token_stats(jnp.asarray(h), jnp.asarray(w), jnp.asarray(y),
+                                   linear_bias=jnp.asarray(b), layout="dv", temperature=0.8)
+    for a, e in zip(s_got, (s_want.log_prob, s_want.entropy, s_want.argmax)):
+      np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-14)
     print("sharded ok", float(got))
 """)
 
