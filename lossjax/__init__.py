@@ -16,6 +16,8 @@ from lossjax import (
     _fenchel_young,
     _large_vocab,
     _margin,
+    _moe,
+    _preference,
     _probabilistic,
     _ranking,
     _regression,
@@ -32,6 +34,8 @@ from lossjax._fenchel_young import *  # noqa: F403
 from lossjax._large_vocab import *  # noqa: F403
 from lossjax._large_vocab import TokenStats, linear_token_stats
 from lossjax._margin import *  # noqa: F403
+from lossjax._moe import *  # noqa: F403
+from lossjax._preference import *  # noqa: F403
 from lossjax._probabilistic import *  # noqa: F403
 from lossjax._ranking import *  # noqa: F403
 from lossjax._registry import REGISTRY
@@ -60,4 +64,6 @@ __all__ = [
     *_ranking.__all__,
     *_contrastive.__all__,
     *_large_vocab.__all__,
+    *_moe.__all__,
+    *_preference.__all__,
 ]

@@ -25,6 +25,8 @@ MODULES = (
     "_ranking",
     "_contrastive",
     "_large_vocab",
+    "_moe",
+    "_preference",
 )
 
 REGISTRY: dict[str, LossSpec] = {

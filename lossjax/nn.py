@@ -1120,4 +1120,101 @@ class LinearCrossEntropyLoss(Loss):
     return self._call(input, linear_weight, target, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "LinearCrossEntropyLoss"]
+class LoadBalancingLoss(Loss):
+  """[`load_balancing_loss`][lossjax.load_balancing_loss] with bound options.
+
+  Args:
+    top_k: experts per token (Mixtral 2, Switch 1).
+    reduction: "mean" (default: the loss above), "sum" or "none" (per token).
+  """
+
+  _loss = "load_balancing_loss"
+
+  def __init__(self, *, top_k: int = 2, reduction: str = 'mean') -> None:
+    super().__init__(top_k=top_k, reduction=reduction)
+
+  def __call__(self, router_logits: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(router_logits, where=where)
+
+
+class DpoLoss(Loss):
+  """[`dpo_loss`][lossjax.dpo_loss] with bound options.
+
+  Args:
+    beta: β > 0 (TRL's default 0.1).
+    loss_type: one of ``DPO_LOSS_TYPES`` (default "sigmoid").
+    label_smoothing: ε in [0, 0.5) for sigmoid, robust, exo_pair and the aot types.
+    discopop_tau: τ > 0 of ``discopop`` (TRL's default 0.05).
+    return_rewards: also return ``(chosen_rewards, rejected_rewards)``, ``[N]``.
+    reduction: "mean" (default, over pairs), "sum" or "none".
+  """
+
+  _loss = "dpo_loss"
+
+  def __init__(self, *, beta: float = 0.1, loss_type: str = 'sigmoid', label_smoothing: float = 0.0, discopop_tau: float = 0.05, return_rewards: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(beta=beta, loss_type=loss_type, label_smoothing=label_smoothing, discopop_tau=discopop_tau, return_rewards=return_rewards, reduction=reduction)
+
+  def __call__(self, chosen_logps: ArrayLike, rejected_logps: ArrayLike, ref_chosen_logps: ArrayLike | None = None, ref_rejected_logps: ArrayLike | None = None, *, where: ArrayLike | None = None) -> Array | tuple[Array, Array, Array]:
+    return self._call(chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps, where=where)
+
+
+class SimpoLoss(Loss):
+  """[`simpo_loss`][lossjax.simpo_loss] with bound options.
+
+  Args:
+    beta: β > 0.
+    gamma: the target reward margin γ.
+    label_smoothing: ε in [0, 0.5).
+    return_rewards: also return ``(chosen_rewards, rejected_rewards)``.
+    reduction: "mean" (default, over pairs), "sum" or "none".
+  """
+
+  _loss = "simpo_loss"
+
+  def __init__(self, *, beta: float = 0.1, gamma: float = 0.5, label_smoothing: float = 0.0, return_rewards: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(beta=beta, gamma=gamma, label_smoothing=label_smoothing, return_rewards=return_rewards, reduction=reduction)
+
+  def __call__(self, chosen_logps: ArrayLike, rejected_logps: ArrayLike, *, where: ArrayLike | None = None) -> Array | tuple[Array, Array, Array]:
+    return self._call(chosen_logps, rejected_logps, where=where)
+
+
+class OrpoLoss(Loss):
+  """[`orpo_loss`][lossjax.orpo_loss] with bound options.
+
+  Args:
+    beta: β > 0 (TRL's default 0.1).
+    return_rewards: also return ``(chosen_rewards, rejected_rewards)``.
+    reduction: "mean" (default, over pairs), "sum" or "none".
+  """
+
+  _loss = "orpo_loss"
+
+  def __init__(self, *, beta: float = 0.1, return_rewards: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(beta=beta, return_rewards=return_rewards, reduction=reduction)
+
+  def __call__(self, chosen_logps: ArrayLike, rejected_logps: ArrayLike, *, where: ArrayLike | None = None) -> Array | tuple[Array, Array, Array]:
+    return self._call(chosen_logps, rejected_logps, where=where)
+
+
+class KtoLoss(Loss):
+  """[`kto_loss`][lossjax.kto_loss] with bound options.
+
+  Args:
+    beta: β > 0 (TRL's default 0.1).
+    desirable_weight: λ_D ≥ 0.
+    undesirable_weight: λ_U ≥ 0.
+    loss_type: "kto" (default) or "apo_zero_unpaired".
+    return_rewards: also return the rewards ``[N]``.
+    reduction: "mean" (default, over examples), "sum" or "none".
+  """
+
+  _loss = "kto_loss"
+
+  def __init__(self, *, beta: float = 0.1, desirable_weight: float = 1.0, undesirable_weight: float = 1.0, loss_type: str = 'kto', return_rewards: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(beta=beta, desirable_weight=desirable_weight, undesirable_weight=undesirable_weight, loss_type=loss_type, return_rewards=return_rewards, reduction=reduction)
+
+  def __call__(self, logps: ArrayLike, ref_logps: ArrayLike, desirable: ArrayLike, kl: ArrayLike, *, where: ArrayLike | None = None) -> Array | tuple[Array, Array]:
+    return self._call(logps, ref_logps, desirable, kl, where=where)
+
+
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss"]
