@@ -12,6 +12,7 @@ Examples:
 from lossjax import (
     _classification,
     _contrastive,
+    _distillation,
     _embedding,
     _fenchel_young,
     _large_vocab,
@@ -28,6 +29,7 @@ from lossjax import (
 from lossjax._checked import CheckError, checked
 from lossjax._classification import *  # noqa: F403
 from lossjax._contrastive import *  # noqa: F403
+from lossjax._distillation import *  # noqa: F403
 from lossjax._declare import OptionTypeError
 from lossjax._embedding import *  # noqa: F403
 from lossjax._fenchel_young import *  # noqa: F403
@@ -66,4 +68,5 @@ __all__ = [
     *_large_vocab.__all__,
     *_moe.__all__,
     *_preference.__all__,
+    *_distillation.__all__,
 ]

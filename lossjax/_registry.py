@@ -27,6 +27,7 @@ MODULES = (
     "_large_vocab",
     "_moe",
     "_preference",
+    "_distillation",
 )
 
 REGISTRY: dict[str, LossSpec] = {

@@ -1217,4 +1217,61 @@ class KtoLoss(Loss):
     return self._call(logps, ref_logps, desirable, kl, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss"]
+class KdLoss(Loss):
+  """[`kd_loss`][lossjax.kd_loss] with bound options.
+
+  Args:
+    temperature: T > 0.
+    direction: "forward" (KL(teacher || student), default) or "reverse".
+    temperature_squared: multiply by T² (default True).
+    axis: the class axis.
+    reduction: "mean" (default, over tokens), "sum" or "none" (per token).
+  """
+
+  _loss = "kd_loss"
+
+  def __init__(self, *, temperature: float = 1.0, direction: str = 'forward', temperature_squared: bool = True, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(temperature=temperature, direction=direction, temperature_squared=temperature_squared, axis=axis, reduction=reduction)
+
+  def __call__(self, student_logits: ArrayLike, teacher_logits: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(student_logits, teacher_logits, where=where)
+
+
+class GeneralizedJsdLoss(Loss):
+  """[`generalized_jsd_loss`][lossjax.generalized_jsd_loss] with bound options.
+
+  Args:
+    beta: β in [0, 1] (TRL's default 0.5).
+    temperature: T > 0 (TRL's GKD trainer calls it with T = 1).
+    axis: the class axis.
+    reduction: "mean" (default, over tokens), "sum" or "none" (per token).
+  """
+
+  _loss = "generalized_jsd_loss"
+
+  def __init__(self, *, beta: float = 0.5, temperature: float = 1.0, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(beta=beta, temperature=temperature, axis=axis, reduction=reduction)
+
+  def __call__(self, student_logits: ArrayLike, teacher_logits: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(student_logits, teacher_logits, where=where)
+
+
+class TvdLoss(Loss):
+  """[`tvd_loss`][lossjax.tvd_loss] with bound options.
+
+  Args:
+    temperature: T > 0.
+    axis: the class axis.
+    reduction: "mean" (default, over tokens), "sum" or "none" (per token).
+  """
+
+  _loss = "tvd_loss"
+
+  def __init__(self, *, temperature: float = 1.0, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(temperature=temperature, axis=axis, reduction=reduction)
+
+  def __call__(self, student_logits: ArrayLike, teacher_logits: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(student_logits, teacher_logits, where=where)
+
+
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss"]
