@@ -29,8 +29,8 @@ from lossjax import (
 from lossjax._checked import CheckError, checked
 from lossjax._classification import *  # noqa: F403
 from lossjax._contrastive import *  # noqa: F403
-from lossjax._distillation import *  # noqa: F403
 from lossjax._declare import OptionTypeError
+from lossjax._distillation import *  # noqa: F403
 from lossjax._embedding import *  # noqa: F403
 from lossjax._fenchel_young import *  # noqa: F403
 from lossjax._large_vocab import *  # noqa: F403
