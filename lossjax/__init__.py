@@ -18,6 +18,7 @@ from lossjax import (
     _large_vocab,
     _margin,
     _moe,
+    _policy,
     _preference,
     _probabilistic,
     _ranking,
@@ -37,6 +38,7 @@ from lossjax._large_vocab import *  # noqa: F403
 from lossjax._large_vocab import TokenStats, linear_token_stats
 from lossjax._margin import *  # noqa: F403
 from lossjax._moe import *  # noqa: F403
+from lossjax._policy import *  # noqa: F403
 from lossjax._preference import *  # noqa: F403
 from lossjax._probabilistic import *  # noqa: F403
 from lossjax._ranking import *  # noqa: F403
@@ -69,4 +71,5 @@ __all__ = [
     *_moe.__all__,
     *_preference.__all__,
     *_distillation.__all__,
+    *_policy.__all__,
 ]

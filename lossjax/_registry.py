@@ -28,6 +28,7 @@ MODULES = (
     "_moe",
     "_preference",
     "_distillation",
+    "_policy",
 )
 
 REGISTRY: dict[str, LossSpec] = {

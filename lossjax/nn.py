@@ -1274,4 +1274,28 @@ class TvdLoss(Loss):
     return self._call(student_logits, teacher_logits, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss"]
+class PolicyGradientLoss(Loss):
+  """[`policy_gradient_loss`][lossjax.policy_gradient_loss] with bound options.
+
+  Args:
+    epsilon_low: ε_low ≥ 0 (TRL's and PPO's 0.2).
+    epsilon_high: ε_high ≥ 0; None: ``epsilon_low`` (DAPO recommends 0.28).
+    delta: optional δ > 1, an upper bound on the unclipped ratio.
+    clip_ratio_c: optional c > 1, the dual clip for negative advantages (verl's 3.0).
+    beta: the KL coefficient β ≥ 0 (TRL's default 0).
+    kl_estimator: "k3" (default), "k2" or "k1".
+    average: "tokens" (default), "sequences" or "constant": what "mean" divides by.
+    max_length: the constant of ``average="constant"``.
+    reduction: "mean" (default), "sum" or "none" (per token).
+  """
+
+  _loss = "policy_gradient_loss"
+
+  def __init__(self, *, epsilon_low: float = 0.2, epsilon_high: float | None = None, delta: float | None = None, clip_ratio_c: float | None = None, beta: float = 0.0, kl_estimator: str = 'k3', average: str = 'tokens', max_length: int | None = None, reduction: str = 'mean') -> None:
+    super().__init__(epsilon_low=epsilon_low, epsilon_high=epsilon_high, delta=delta, clip_ratio_c=clip_ratio_c, beta=beta, kl_estimator=kl_estimator, average=average, max_length=max_length, reduction=reduction)
+
+  def __call__(self, logps: ArrayLike, old_logps: ArrayLike, advantages: ArrayLike, ref_logps: ArrayLike | None = None, *, where: ArrayLike | None = None) -> Array:
+    return self._call(logps, old_logps, advantages, ref_logps, where=where)
+
+
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "PolicyGradientLoss"]
