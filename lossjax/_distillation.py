@@ -10,19 +10,33 @@ arguments are differentiable; pass ``jax.lax.stop_gradient(teacher_logits)``
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+from jax import lax
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
-from lossjax._declare import AXIS, FLOAT, Bool, Choice, Float, declare
+from lossjax._declare import (
+    AXIS,
+    FLOAT,
+    IGNORE_INDEX,
+    ArrayOption,
+    Bool,
+    Choice,
+    Float,
+    Int,
+    Role,
+    declare,
+)
 from lossjax._spec import LossSpec
 
 Array = jax.Array
 
-__all__ = ["kd_loss", "generalized_jsd_loss", "tvd_loss"]
+__all__ = ["kd_loss", "generalized_jsd_loss", "tvd_loss", "linear_jsd_loss"]
 
 _TEMPERATURE = Float(lo=0.0, lo_open=True)
 
@@ -152,15 +166,18 @@ def generalized_jsd_loss(
   """
   name = "generalized_jsd_loss"
   keep, log_q, log_p = _log_probs(name, student_logits, teacher_logits, temperature, axis, where)
+  return core.reduce_loss(name, _jsd(log_q, log_p, beta), reduction, keep)
+
+
+def _jsd(log_q: Array, log_p: Array, beta: float) -> Array:
+  """Per-token generalized JSD of student log q and teacher log p (TRL's ends at β = 0 and 1)."""
   if beta == 0.0:
-    values = _kl(log_p, log_q)
-  elif beta == 1.0:
-    values = _kl(log_q, log_p)
-  else:
-    # log m = logsumexp(log q + log(1 - β), log p + log β), as TRL computes it.
-    log_m = jnp.logaddexp(log_q + math.log1p(-beta), log_p + math.log(beta))
-    values = beta * _kl(log_p, log_m) + (1.0 - beta) * _kl(log_q, log_m)
-  return core.reduce_loss(name, values, reduction, keep)
+    return _kl(log_p, log_q)
+  if beta == 1.0:
+    return _kl(log_q, log_p)
+  # log m = logsumexp(log q + log(1 - β), log p + log β), as TRL computes it.
+  log_m = jnp.logaddexp(log_q + math.log1p(-beta), log_p + math.log(beta))
+  return beta * _kl(log_p, log_m) + (1.0 - beta) * _kl(log_q, log_m)
 
 
 @declare(student_logits=FLOAT, teacher_logits=FLOAT, temperature=_TEMPERATURE, axis=AXIS)
@@ -204,6 +221,143 @@ def tvd_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
+def _head_logits(x: Array, w: Array, b: Array | None, layout: str, dtype) -> Array:
+  x, w = x.astype(dtype), w.astype(dtype)
+  z = x @ w.T if layout == "vd" else x @ w
+  return z if b is None else z + b.astype(dtype)[None, :]
+
+
+@declare(student_input=FLOAT, student_weight=FLOAT, teacher_input=FLOAT,
+         teacher_weight=Role("float", optional=True), target=Role("int", optional=True),
+         student_bias=ArrayOption("float"), teacher_bias=ArrayOption("float"),
+         beta=Float(0.0, 1.0), temperature=_TEMPERATURE, layout=Choice(("vd", "dv")),
+         ignore_index=IGNORE_INDEX, token_chunk=Int(lo=1))
+def linear_jsd_loss(
+    student_input: ArrayLike,
+    student_weight: ArrayLike,
+    teacher_input: ArrayLike,
+    teacher_weight: ArrayLike | None = None,
+    target: ArrayLike | None = None,
+    *,
+    student_bias: ArrayLike | None = None,
+    teacher_bias: ArrayLike | None = None,
+    beta: float = 0.5,
+    temperature: float = 1.0,
+    layout: str = "vd",
+    ignore_index: int | None = -100,
+    token_chunk: int = 512,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""`generalized_jsd_loss` between a student's and a teacher's linear heads, without their logits.
+
+  Equals ``generalized_jsd_loss(student_input @ student_weight.T + student_bias,
+  teacher_input @ teacher_weight.T + teacher_bias, beta=, temperature=)``
+  per token (β = 0: forward KL(teacher ‖ student), β = 1: reverse KL), as
+  Liger Kernel's ``LigerFusedLinearJSD`` computes it, but only
+  ``token_chunk`` tokens' logits exist at a time: the tokens are processed in
+  chunks and each chunk's logits are recomputed in the backward pass
+  (``jax.checkpoint``) instead of stored. Without ``teacher_weight``,
+  ``teacher_input`` is the teacher's logits ``[..., V]`` (precomputed, e.g.
+  by another process).
+
+  Tokens whose ``target`` equals ``ignore_index`` (Liger's ``shift_labels``)
+  and tokens masked by ``where`` are not counted; "mean" divides by the
+  counted tokens. Add the hard loss yourself (Liger's ``weight_hard_loss``
+  times ``linear_cross_entropy(student_input, student_weight, target)``).
+
+  Args:
+    student_input: ``[..., D_s]`` student hidden states.
+    student_weight: ``[V, D_s]`` (``layout="vd"``) or ``[D_s, V]`` (``"dv"``).
+    teacher_input: ``[..., D_t]`` teacher hidden states, or ``[..., V]``
+      teacher logits when ``teacher_weight`` is None.
+    teacher_weight: optional ``[V, D_t]`` (``[D_t, V]``).
+    target: optional integer ``[...]`` labels, only to mask ``ignore_index``
+      (their values are not read otherwise).
+    student_bias: optional ``[V]``.
+    teacher_bias: optional ``[V]``.
+    beta: β in [0, 1] (Liger's and TRL's default 0.5).
+    temperature: T > 0, dividing both heads' logits.
+    layout: "vd" (default, torch's) or "dv", for both weights.
+    ignore_index: targets equal to it are not counted; None: all are.
+    token_chunk: tokens whose logits exist at once (default 512).
+    reduction: "mean" (default, over counted tokens), "sum" or "none".
+    where: boolean mask broadcastable to ``student_input.shape[:-1]``.
+
+  Examples:
+    >>> import jax, jax.numpy as jnp, lossjax as lj
+    >>> k = jax.random.split(jax.random.key(0), 4)
+    >>> hs, ht = jax.random.normal(k[0], (6, 8)), jax.random.normal(k[1], (6, 12))
+    >>> ws, wt = jax.random.normal(k[2], (50, 8)) / 3, jax.random.normal(k[3], (50, 12)) / 3
+    >>> a = lj.linear_jsd_loss(hs, ws, ht, wt, token_chunk=4)
+    >>> b = lj.generalized_jsd_loss(hs @ ws.T, ht @ wt.T)
+    >>> print(f"{a:.4f} {b:.4f}")
+    0.2300 0.2300
+
+  References: Liger Kernel ``LigerFusedLinearJSD``
+  (src/liger_kernel/transformers/fused_linear_jsd.py) and
+  ``LigerFusedLinearJSDLoss`` (chunked_loss/jsd_loss.py); Agarwal et al.,
+  "GKD" (2024).
+  """
+  name = "linear_jsd_loss"
+  hs, ws, ht, wt = student_input, student_weight, teacher_input, teacher_weight
+  if hs.ndim < 1:
+    raise ValueError(f"{name}: argument `student_input` has shape (), expected [..., D]")
+  core.check_rank(name, "student_weight", ws, 2)
+  vd = layout == "vd"
+  vocab, d_s = (ws.shape[0], ws.shape[1]) if vd else (ws.shape[1], ws.shape[0])
+  if d_s != hs.shape[-1]:
+    raise ValueError(f"{name}: argument `student_weight` has shape {ws.shape}, expected "
+                     f"{'(V, ' + str(hs.shape[-1]) + ')' if vd else '(' + str(hs.shape[-1]) + ', V)'}"
+                     f" (layout={layout!r})")
+  batch = hs.shape[:-1]
+  if ht.shape[:-1] != batch:
+    raise ValueError(f"{name}: argument `teacher_input` has shape {ht.shape}, expected "
+                     f"{batch} + (D_t,) (student_input's tokens)")
+  if wt is None:
+    core.check_shape(name, "teacher_input", ht, batch + (vocab,), " (teacher logits)")
+  else:
+    core.check_rank(name, "teacher_weight", wt, 2)
+    expected = (vocab, ht.shape[-1]) if vd else (ht.shape[-1], vocab)
+    core.check_shape(name, "teacher_weight", wt, expected, f" (layout={layout!r})")
+  for arg, bias in (("student_bias", student_bias), ("teacher_bias", teacher_bias)):
+    if bias is not None:
+      core.check_shape(name, arg, bias, (vocab,))
+  keep = core.as_mask(name, where, batch)
+  valid = None
+  if target is not None:
+    core.check_shape(name, "target", target, batch)
+    if ignore_index is not None:
+      valid = target != ignore_index
+  counted = keep if valid is None else (valid if keep is None else keep & valid)
+  dtype = core.compute_dtype(hs, ws, ht, wt, student_bias, teacher_bias)
+  n = int(np.prod(batch))
+  chunk = max(1, min(token_chunk, n)) if n else 1
+  pad = -n % chunk
+  flat_counted = None if counted is None else counted.reshape(n)
+
+  def rows(x):  # [n, F] -> [n_chunks, chunk, F], padded rows zero; masked rows zero too
+    x = core.masked_fill(flat_counted, x.reshape(n, x.shape[-1]))
+    x = jnp.pad(x, ((0, pad), (0, 0)))
+    return x.reshape(-1, chunk, x.shape[-1])
+
+  # The backward recomputes each chunk's logits instead of storing them. Inside lax.map
+  # (a scan) no barrier against common-subexpression elimination is needed.
+  @functools.partial(jax.checkpoint, prevent_cse=False)
+  def per_chunk(xs, xt):
+    zs = _head_logits(xs, ws, student_bias, layout, dtype)
+    zt = xt.astype(dtype) if wt is None else _head_logits(xt, wt, teacher_bias, layout, dtype)
+    zs, zt = core.finite_logits(zs), core.finite_logits(zt)
+    return _jsd(jax.nn.log_softmax(zs / temperature, axis=-1),
+                jax.nn.log_softmax(zt / temperature, axis=-1), beta)
+
+  if n == 0:
+    values = jnp.zeros(batch, dtype)
+  else:
+    values = lax.map(lambda c: per_chunk(*c), (rows(hs), rows(ht))).reshape(-1)[:n].reshape(batch)
+  return core.reduce_loss(name, values, reduction, counted)
+
+
 def _ex_kd(rng):
   return (rng.normal(size=(6, 7)) * 2.0, rng.normal(size=(6, 7)) * 2.0), {"temperature": 2.0}
 
@@ -214,6 +368,15 @@ def _ex_jsd(rng):
 
 def _ex_tvd(rng):
   return (rng.normal(size=(6, 7)) * 2.0, rng.normal(size=(6, 7)) * 2.0), {"temperature": 1.5}
+
+
+def _ex_linear_jsd(rng):
+  y = rng.integers(0, 23, size=(7,))
+  y[1] = -100
+  return (rng.normal(size=(7, 5)), rng.normal(size=(23, 5)) / 2, rng.normal(size=(7, 6)),
+          rng.normal(size=(23, 6)) / 2, y), {
+              "student_bias": rng.normal(size=(23,)), "beta": 0.3, "temperature": 1.5,
+              "token_chunk": 3}
 
 
 _ARGS = ("student_logits", "teacher_logits")
@@ -228,4 +391,12 @@ SPECS = [
     LossSpec(tvd_loss, "distillation", None, _ex_tvd, differentiable=_ARGS, batched=_ARGS,
              unbounded=_ARGS, softmax_args=_ARGS, classes={"student_logits": 1},
              bad_options={"temperature": -1.0}, source="Liger Kernel LigerTVDLoss"),
+    LossSpec(linear_jsd_loss, "distillation", None, _ex_linear_jsd,
+             differentiable=("student_input", "student_weight", "teacher_input"),
+             batched=("student_input", "teacher_input", "target"),
+             unbounded=("student_input", "teacher_input"), forward_mode=True,
+             mismatch=lambda args: (args[0], args[1][:, :-1], *args[2:]),
+             bad_options={"beta": -0.5, "token_chunk": 0, "layout": "cd"},
+             classes={"student_weight": 0},
+             source="Liger Kernel LigerFusedLinearJSD; GKD (Agarwal et al. 2024)"),
 ]

@@ -1274,6 +1274,29 @@ class TvdLoss(Loss):
     return self._call(student_logits, teacher_logits, where=where)
 
 
+class LinearJsdLoss(Loss):
+  """[`linear_jsd_loss`][lossjax.linear_jsd_loss] with bound options.
+
+  Args:
+    student_bias: optional ``[V]``.
+    teacher_bias: optional ``[V]``.
+    beta: β in [0, 1] (Liger's and TRL's default 0.5).
+    temperature: T > 0, dividing both heads' logits.
+    layout: "vd" (default, torch's) or "dv", for both weights.
+    ignore_index: targets equal to it are not counted; None: all are.
+    token_chunk: tokens whose logits exist at once (default 512).
+    reduction: "mean" (default, over counted tokens), "sum" or "none".
+  """
+
+  _loss = "linear_jsd_loss"
+
+  def __init__(self, *, student_bias: ArrayLike | None = None, teacher_bias: ArrayLike | None = None, beta: float = 0.5, temperature: float = 1.0, layout: str = 'vd', ignore_index: int | None = -100, token_chunk: int = 512, reduction: str = 'mean') -> None:
+    super().__init__(student_bias=student_bias, teacher_bias=teacher_bias, beta=beta, temperature=temperature, layout=layout, ignore_index=ignore_index, token_chunk=token_chunk, reduction=reduction)
+
+  def __call__(self, student_input: ArrayLike, student_weight: ArrayLike, teacher_input: ArrayLike, teacher_weight: ArrayLike | None = None, target: ArrayLike | None = None, *, where: ArrayLike | None = None) -> Array:
+    return self._call(student_input, student_weight, teacher_input, teacher_weight, target, where=where)
+
+
 class PolicyGradientLoss(Loss):
   """[`policy_gradient_loss`][lossjax.policy_gradient_loss] with bound options.
 
@@ -1298,4 +1321,4 @@ class PolicyGradientLoss(Loss):
     return self._call(logps, old_logps, advantages, ref_logps, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "PolicyGradientLoss"]
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
