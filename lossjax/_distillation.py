@@ -287,8 +287,10 @@ def linear_jsd_loss(
   Examples:
     >>> import jax, jax.numpy as jnp, lossjax as lj
     >>> k = jax.random.split(jax.random.key(0), 4)
-    >>> hs, ht = jax.random.normal(k[0], (6, 8)), jax.random.normal(k[1], (6, 12))
-    >>> ws, wt = jax.random.normal(k[2], (50, 8)) / 3, jax.random.normal(k[3], (50, 12)) / 3
+    >>> f32 = jnp.float32
+    >>> hs, ht = jax.random.normal(k[0], (6, 8), f32), jax.random.normal(k[1], (6, 12), f32)
+    >>> ws = jax.random.normal(k[2], (50, 8), f32) / 3
+    >>> wt = jax.random.normal(k[3], (50, 12), f32) / 3
     >>> a = lj.linear_jsd_loss(hs, ws, ht, wt, token_chunk=4)
     >>> b = lj.generalized_jsd_loss(hs @ ws.T, ht @ wt.T)
     >>> print(f"{a:.4f} {b:.4f}")

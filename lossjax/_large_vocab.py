@@ -740,13 +740,14 @@ def linear_token_stats(
 
   Examples:
     >>> import jax, jax.numpy as jnp, lossjax as lj
-    >>> x = jax.random.normal(jax.random.key(0), (4, 16))
-    >>> w = jax.random.normal(jax.random.key(1), (50, 16)) / 4
-    >>> s = lj.linear_token_stats(x, w, jnp.array([1, 2, 3, 4]), vocab_chunk=16)
+    >>> x = jax.random.normal(jax.random.key(0), (4, 16), jnp.float32)
+    >>> w = jax.random.normal(jax.random.key(1), (50, 16), jnp.float32) / 4
+    >>> y = jnp.array([1, 2, 3, 4], jnp.int32)
+    >>> s = lj.linear_token_stats(x, w, y, vocab_chunk=16)
     >>> logp = jax.nn.log_softmax(x @ w.T)
-    >>> print(jnp.allclose(s.log_prob, logp[jnp.arange(4), jnp.array([1, 2, 3, 4])], atol=1e-5))
+    >>> print(jnp.allclose(s.log_prob, jnp.take_along_axis(logp, y[:, None], 1)[:, 0], atol=1e-5))
     True
-    >>> print(jnp.array_equal(s.argmax, jnp.argmax(x @ w.T, axis=-1)))
+    >>> print(jnp.array_equal(s.argmax, jnp.argmax(x @ w.T, axis=-1).astype(jnp.int32)))
     True
 
   References:

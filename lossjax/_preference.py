@@ -279,7 +279,7 @@ def orpo_loss(
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
     >>> print(f"{lj.orpo_loss(jnp.array([-0.5, -0.9]), jnp.array([-1.5, -0.7])):.4f}")
-    0.0558
+    0.0531
 
   References: Hong, Lee & Thorne, "ORPO: Monolithic Preference Optimization
   without Reference Model" (2024); TRL ``ORPOTrainer.odds_ratio_loss``
