@@ -14,9 +14,15 @@ import lossjax as lj
 from lossjax import _fixtures as fx
 
 CASES = [(name, i) for name in fx.available() for i in range(len(fx.load(name)["cases"]))]
+# README's run checks the float64 cases; the float32 twins of the same cases run with the slow
+# tests (CI runs both).
+PARAMS = [pytest.param(name, i, id=f"{name}-{i}",
+                       marks=pytest.mark.slow if fx.load(name)["cases"][i]["dtype"] == "float32"
+                       else ())
+          for name, i in CASES]
 
 
-@pytest.mark.parametrize(("name", "index"), CASES, ids=[f"{n}-{i}" for n, i in CASES])
+@pytest.mark.parametrize(("name", "index"), PARAMS)
 def test_fixture_case_matches_pytorch(name, index):
   case = fx.load(name)["cases"][index]
   failed = [c for c in fx.verify_case(lj.REGISTRY[name].fn, case) if not c.ok]

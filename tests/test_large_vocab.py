@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import pathlib
 import subprocess
 import sys
@@ -434,4 +435,5 @@ def test_gpu_lowering_accumulates_every_bf16_dot_in_float32():
   dots = [line for line in text.splitlines() if "stablehlo.dot_general" in line]
   assert dots
   # Every matmul's result type is float32, whatever its operands (bf16 or float32).
-  assert all(line.rstrip().endswith("xf32>") for line in dots), [d[-80:] for d in dots]
+  results = [re.search(r"-> (tensor<[^>]*>)", line).group(1) for line in dots]
+  assert all(r.endswith("xf32>") for r in results), results

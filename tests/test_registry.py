@@ -111,6 +111,7 @@ def test_vmap_equals_loop(spec):
   np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.slow  # numerical against automatic gradients; the fixtures check torch's gradients
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_check_grads_float64(spec):
   args, kwargs = example(spec)
@@ -204,7 +205,7 @@ def test_all_masked_mean_is_zero_with_zero_gradient(spec):
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16])
+@pytest.mark.parametrize("dtype", [jnp.bfloat16, pytest.param(jnp.float16, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_16bit_inputs_give_float32_loss_and_grads_in_input_dtype(spec, dtype):
   args, kwargs = example(spec, dtype=dtype)
