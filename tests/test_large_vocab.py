@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import pathlib
+import re
 import subprocess
 import sys
 import textwrap
