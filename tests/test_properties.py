@@ -19,6 +19,10 @@ from hypothesis import strategies as st
 import lossjax as lj
 from tests._util import call, example
 
+# The property tests (dtype policy, finiteness at ±1e4, invariances) run with the slow tests:
+# CI runs them all after README's command, which stays under 10 minutes on 2 cores.
+pytestmark = pytest.mark.slow
+
 SPECS = list(lj.REGISTRY.values())
 IDS = [s.name for s in SPECS]
 SETTINGS = settings(max_examples=6, deadline=None, derandomize=True,
