@@ -63,7 +63,7 @@ def main() -> None:
     compiled = jax.jit(jax.value_and_grad(f, argnums=(0, 1))).lower(h, w).compile()
     programs[name] = (compiled, compiled.memory_analysis().temp_size_in_bytes / 2**30)
   times = {name: [] for name in programs}
-  for name, (compiled, _) in programs.items():
+  for compiled, _ in programs.values():
     jax.block_until_ready(compiled(h, w))  # warm-up
   for _ in range(args.repeats):
     for name, (compiled, _) in programs.items():
