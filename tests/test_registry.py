@@ -80,6 +80,7 @@ def test_spec_is_consistent(spec):
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # README's run compiles every loss anyway (fixtures run one jitted program)
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_jit_equals_eager(spec):
   args, kwargs = example(spec)
