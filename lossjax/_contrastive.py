@@ -17,9 +17,14 @@ Array = jax.Array
 __all__ = ["info_nce_loss", "supcon_loss", "circle_loss", "contrastive_loss"]
 
 
+def _unit_rows(x: Array, eps: float = 1e-12) -> Array:
+  """The rows of x divided by their norms (at least eps): a zero row stays 0, finitely."""
+  return x / jnp.maximum(core.safe_norm(x), eps)[:, None]
+
+
 def _cosine_matrix(x: Array, eps: float) -> Array:
   """Pairwise cosine similarities of the rows of x; zero rows give 0, finitely."""
-  unit = x / jnp.maximum(core.safe_norm(x), eps)[:, None]
+  unit = _unit_rows(x, eps)
   return unit @ unit.T
 
 
@@ -311,8 +316,8 @@ def circle_loss(
   ry = labels if ref_labels is None else ref_labels
   core.check_shape(name, "ref_labels", ry, r.shape[:1], " (one label per reference)")
   if normalize:
-    xf = xf / jnp.maximum(core.safe_norm(xf), 1e-12)[:, None]
-    r = xf if ref_embeddings is None else r / jnp.maximum(core.safe_norm(r), 1e-12)[:, None]
+    xf = _unit_rows(xf)
+    r = xf if ref_embeddings is None else _unit_rows(r)
   d = jnp.maximum(1.0 - xf @ r.T, 0.0)
   same = labels[:, None] == ry[None, :]
   positives, negatives = same, ~same

@@ -429,9 +429,11 @@ AXIS = Int()
 IGNORE_INDEX = Int(optional=True)
 LABEL_SMOOTHING = Float(0.0, 1.0, message="label_smoothing must be between 0.0 and 1.0. Got: {value}")
 WEIGHT = ArrayOption("float")
+#: A linear head's weight: [V, D] (torch's nn.Linear) or [D, V] (a Flax Dense kernel).
+LAYOUT = Choice(("vd", "dv"))
 
 __all__ = [
     "ANY", "AXIS", "ArrayOption", "AxisName", "Bool", "Choice", "Declaration", "FLOAT", "Float",
-    "Function", "IGNORE_INDEX", "INDEX", "INT", "Int", "LABEL_SMOOTHING", "Option",
+    "Function", "IGNORE_INDEX", "INDEX", "INT", "Int", "LABEL_SMOOTHING", "LAYOUT", "Option",
     "OptionTypeError", "REAL", "Role", "TARGET", "WEIGHT", "declare",
 ]

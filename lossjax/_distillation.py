@@ -24,6 +24,7 @@ from lossjax._declare import (
     AXIS,
     FLOAT,
     IGNORE_INDEX,
+    LAYOUT,
     ArrayOption,
     Bool,
     Choice,
@@ -230,7 +231,7 @@ def _head_logits(x: Array, w: Array, b: Array | None, layout: str, dtype) -> Arr
 @declare(student_input=FLOAT, student_weight=FLOAT, teacher_input=FLOAT,
          teacher_weight=Role("float", optional=True), target=Role("int", optional=True),
          student_bias=ArrayOption("float"), teacher_bias=ArrayOption("float"),
-         beta=Float(0.0, 1.0), temperature=_TEMPERATURE, layout=Choice(("vd", "dv")),
+         beta=Float(0.0, 1.0), temperature=_TEMPERATURE, layout=LAYOUT,
          ignore_index=IGNORE_INDEX, token_chunk=Int(lo=1))
 def linear_jsd_loss(
     student_input: ArrayLike,

@@ -17,12 +17,12 @@ from lossjax._declare import (
     IGNORE_INDEX,
     INDEX,
     LABEL_SMOOTHING,
+    LAYOUT,
     TARGET,
     WEIGHT,
     ArrayOption,
     AxisName,
     Bool,
-    Choice,
     Float,
     Int,
     declare,
@@ -32,6 +32,10 @@ from lossjax._spec import LossSpec
 Array = jax.Array
 
 __all__ = ["linear_cross_entropy"]  # the losses; linear_token_stats is a tool beside them
+
+# The options linear_cross_entropy and linear_token_stats share, declared once.
+_SOFTCAP = Float(lo=0.0, lo_open=True, optional=True)
+_CHUNK = Int(lo=1, optional=True)
 
 #: Default chunk sizes (token_chunk, vocab_chunk) per platform, chosen when the
 #: program is lowered. A block of logits is ``[token_chunk, vocab_chunk]``
@@ -223,9 +227,11 @@ def _forward_tokens(h, w, b, t: _Target, cfg: _Config):
     m = m_all
     zy, zrest = lax.psum(zy, cfg.axis_name), lax.psum(zrest, cfg.axis_name)
   lse = m + jnp.log(s)
-  # Entropy lse - E_p[z], with E_p[z] = Σ_c e^(z_c - m) z_c / Σ_c e^(z_c - m).
-  mean_z = s1 / s if cfg.stats else s1
-  entropy = lse - mean_z if cfg.stats else s1
+  mean_z = entropy = s1  # zeros without cfg.stats
+  if cfg.stats:
+    # Entropy lse - E_p[z], with E_p[z] = Σ_c e^(z_c - m) z_c / Σ_c e^(z_c - m).
+    mean_z = s1 / s
+    entropy = lse - mean_z
   # Σ_c a_c (lse - z_c): with class indices (1 - ε) w_y (lse - z_y) + ε/V Σ_c w_c (lse - z_c).
   loss = t.total * lse - t.coef * zy - zrest
   if cfg.z_loss:
@@ -343,11 +349,12 @@ def _lce_bwd(cfg, res, cts):
           dw_blk = dw_blk + lax.dot_general(dzc, hh, (((0,), (0,)), ((), ())),
                                             preferred_element_type=dtype)
         dh = lax.dynamic_update_slice_in_dim(dh, sl(dh) + dh_part, ts, axis=0)
-        gz = sl(g)[:, None] * z  # d loss / d a_c = -g z_c
-        if want_dcw:
-          dcw_blk = dcw_blk - cfg.smooth * jnp.sum(gz, axis=0)
-        if ddense_blk is not None:
-          ddense_blk = lax.dynamic_update_slice_in_dim(ddense_blk, -gz, ts, axis=0)
+        if want_dcw or ddense_blk is not None:
+          gz = sl(g)[:, None] * z  # d loss / d a_c = -g z_c
+          if want_dcw:
+            dcw_blk = dcw_blk - cfg.smooth * jnp.sum(gz, axis=0)
+          if ddense_blk is not None:
+            ddense_blk = lax.dynamic_update_slice_in_dim(ddense_blk, -gz, ts, axis=0)
         return (dh, dw_blk, db_blk + jnp.sum(dz, axis=0), dcw_blk, ddense_blk), None
 
       carry = (dh, dw_blk, db_blk, dcw_blk, ddense_blk)
@@ -530,10 +537,9 @@ def _per_token(name, x, w, y, b, cw, *, layout, ignore_index, label_smoothing, z
 
 
 @declare(input=FLOAT, linear_weight=FLOAT, target=TARGET, linear_bias=ArrayOption("float"),
-         weight=WEIGHT, layout=Choice(("vd", "dv")), ignore_index=IGNORE_INDEX,
-         label_smoothing=LABEL_SMOOTHING, z_loss=Float(lo=0.0),
-         logit_softcap=Float(lo=0.0, lo_open=True, optional=True),
-         token_chunk=Int(lo=1, optional=True), vocab_chunk=Int(lo=1, optional=True),
+         weight=WEIGHT, layout=LAYOUT, ignore_index=IGNORE_INDEX,
+         label_smoothing=LABEL_SMOOTHING, z_loss=Float(lo=0.0), logit_softcap=_SOFTCAP,
+         token_chunk=_CHUNK, vocab_chunk=_CHUNK,
          axis_name=AxisName(), return_lse=Bool(), token_weight=ArrayOption("float"))
 def linear_cross_entropy(
     input: ArrayLike,
@@ -667,7 +673,6 @@ def linear_cross_entropy(
   return (loss, r.lse) if return_lse else loss
 
 
-
 class TokenStats(NamedTuple):
   """Per-token statistics of a linear layer's softmax (`linear_token_stats`)."""
 
@@ -678,10 +683,9 @@ class TokenStats(NamedTuple):
 
 
 _STATS_OPTIONS = {
-    "linear_bias": ArrayOption("float"), "layout": Choice(("vd", "dv")),
+    "linear_bias": ArrayOption("float"), "layout": LAYOUT,
     "temperature": Float(lo=0.0, lo_open=True), "ignore_index": IGNORE_INDEX,
-    "logit_softcap": Float(lo=0.0, lo_open=True, optional=True),
-    "token_chunk": Int(lo=1, optional=True), "vocab_chunk": Int(lo=1, optional=True),
+    "logit_softcap": _SOFTCAP, "token_chunk": _CHUNK, "vocab_chunk": _CHUNK,
     "axis_name": AxisName(),
 }
 
