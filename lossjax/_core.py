@@ -569,6 +569,17 @@ def mask_at(keep: Array | None, axis: int) -> Array | None:
   return None if keep is None else jnp.expand_dims(keep, axis)
 
 
+def mean_denominator(mask: Array | None, norm_weight: Array | None, shape, dtype) -> Array:
+  """"mean"'s normaliser: the summed weights (default: the count) of the counted elements."""
+  if norm_weight is not None:
+    if mask is not None:
+      norm_weight = jnp.where(mask, norm_weight, jnp.zeros_like(norm_weight))
+    return jnp.sum(norm_weight)
+  if mask is not None:
+    return jnp.sum(jnp.broadcast_to(mask, shape), dtype=dtype)
+  return jnp.asarray(int(np.prod(shape)), dtype)
+
+
 def reduce_loss(
     loss: str,
     values: Array,
@@ -602,14 +613,7 @@ def reduce_loss(
   total = jnp.sum(values)
   if reduction == "sum":
     return total
-  if norm_weight is not None:
-    if mask is not None:
-      norm_weight = jnp.where(mask, norm_weight, jnp.zeros_like(norm_weight))
-    den = jnp.sum(norm_weight)
-  elif mask is not None:
-    den = jnp.sum(mask, dtype=values.dtype)
-  else:
-    den = jnp.asarray(values.size, values.dtype)
+  den = mean_denominator(mask, norm_weight, values.shape, values.dtype)
   if reduction == "batchmean" and values.ndim > 0:
     # torch: sum / input.size(0). With a mask: the counted elements expressed
     # in rows, i.e. the number of rows when whole rows are masked.

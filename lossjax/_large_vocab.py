@@ -407,6 +407,143 @@ def _lce_bwd(cfg, res, cts):
 
 _lce.defvjp(_lce_fwd, _lce_bwd)
 
+#: Fused path (`_fused`, CPU only): a token block is ``[tokens, V]`` float32
+#: with about this many elements (128 MiB). Measured on the 2-core CPU
+#: (value_and_grad, BENCHMARKS.md): 2^25 elements, i.e. 256 tokens at
+#: V = 131072 (at most FUSED_TOKENS), kept the memory of the general kernel
+#: (0.25 GiB at N=8192, D=4096, V=131072); 2^24 at V = 131072 was 1.4x slower
+#: (the weight gradient is read and written once per token block). The weight
+#: gradient is updated in blocks of a quarter of that (2^23 elements):
+#: 0.88x of naive at (2048, 256, 32768) against 0.96x with 2048-row blocks.
+FUSED_ELEMENTS = 2**25
+#: and at most this many tokens per block: 512 took 0.86x of naive at
+#: (2048, 256, 32768), 1024 took 0.93x.
+FUSED_TOKENS = 512
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
+def _fused(cfg: _Config, h, w, b, t: _Target, c):
+  """Σ_i c_i ℓ_i over class-index targets, its gradients computed in the same pass."""
+  return _fused_fwd(cfg, h, w, b, t, c)[0]
+
+
+def _fused_fwd(cfg, h, w, b, t, c):
+  """One pass over token blocks, each against the whole vocabulary at once.
+
+  A reduced loss's cotangent is a scalar g times the weights c, so dz is known
+  as soon as a block's softmax is: logits (one matmul), then dh = dz W and
+  dW += dz^T h (two more), as the naive program does, where the general
+  kernel (`_lce`) needs a fourth to recompute the logits in its backward
+  pass. W is never sliced: a bf16 slice makes XLA:CPU convert the whole W.
+  """
+  dtype = jnp.dtype(cfg.dtype)
+  n, d = h.shape
+  local_v = _local_vocab(w, cfg)
+  vaxis = 1 if cfg.layout == "dv" else 0
+  # Float32 accumulators (the compute dtype), rounded once at the end.
+  carry = (jnp.zeros(w.shape, dtype), jnp.zeros((local_v,), dtype), jnp.zeros((n, d), dtype),
+           jnp.zeros((n,), dtype), jnp.zeros((n,), dtype), jnp.zeros((n,), dtype))
+  cols = jnp.arange(local_v)
+
+  def token_block(carry, j, t0, tsz):
+    dw, db, dh, loss, lse_all, zy_all = carry
+    ts = t0 + j * tsz
+    sl = functools.partial(lax.dynamic_slice_in_dim, start_index=ts, slice_size=tsz)
+    hh, ll, cc, tt, ci = sl(h), sl(t.labels), sl(t.coef), sl(t.total), sl(c).astype(dtype)
+    z, x = _logits(hh, w, b, cfg)  # [tsz, V]
+    m = jnp.max(z, axis=1)
+    e = jnp.exp(z - m[:, None])
+    s = jnp.sum(e, axis=1)
+    lse = m + jnp.log(s)
+    hot = ll[:, None] == cols[None, :].astype(ll.dtype)
+    zy = jnp.sum(jnp.where(hot, z, 0.0), axis=1)
+    a = jnp.where(hot, cc.astype(dtype)[:, None], 0.0)
+    ell = tt * lse - cc * zy
+    if cfg.smooth:
+      uni = _uniform_block(t, 0, local_v, cfg, dtype)
+      a = a + uni
+      ell = ell - jnp.sum(uni * z, axis=1)
+    if cfg.z_loss:
+      ell = ell + cfg.z_loss * jnp.square(lse)
+    dz = ci[:, None] * ((e / s[:, None]) * (tt + 2.0 * cfg.z_loss * lse)[:, None] - a)
+    if cfg.temperature != 1.0:
+      dz = dz / cfg.temperature
+    if cfg.softcap is not None:
+      dz = dz * (1.0 - jnp.square(jnp.tanh(x / cfg.softcap)))
+    w_contract = (1,) if cfg.layout == "dv" else (0,)
+    dh_blk = lax.dot_general(dz, w, (((1,), w_contract), ((), ())), preferred_element_type=dtype)
+    # dW in vocabulary blocks updated in place: one [V, D] product per token
+    # block would be a second W-sized buffer.
+    for v0, vsz, vcount in _chunks(local_v, cfg.vocab_chunk):
+
+      def vocab_block(dw, i, v0=v0, vsz=vsz):
+        vs = v0 + i * vsz
+        dz_blk = lax.dynamic_slice_in_dim(dz, vs, vsz, axis=1)
+        if cfg.layout == "dv":
+          part = lax.dot_general(hh, dz_blk, (((0,), (0,)), ((), ())), preferred_element_type=dtype)
+        else:
+          part = lax.dot_general(dz_blk, hh, (((0,), (0,)), ((), ())), preferred_element_type=dtype)
+        old = lax.dynamic_slice_in_dim(dw, vs, vsz, axis=vaxis)
+        return lax.dynamic_update_slice_in_dim(dw, old + part, vs, axis=vaxis), None
+
+      if vcount == 1:
+        dw, _ = vocab_block(dw, 0)
+      else:
+        dw, _ = lax.scan(vocab_block, dw, jnp.arange(vcount))
+    put = functools.partial(lax.dynamic_update_slice_in_dim, start_index=ts, axis=0)
+    return (dw, db + jnp.sum(dz, axis=0), put(dh, dh_blk), put(loss, ell), put(lse_all, lse),
+            put(zy_all, zy)), None
+
+  for t0, tsz, tcount in _chunks(n, cfg.token_chunk):
+    step = functools.partial(token_block, t0=t0, tsz=tsz)
+    if tcount == 1:
+      carry, _ = step(carry, 0)
+    else:
+      carry, _ = lax.scan(step, carry, jnp.arange(tcount))
+  dw, db, dh, loss, lse, zy = carry
+  total = jnp.sum(c.astype(dtype) * loss)
+  # h, w and b are kept only for their dtypes (they are alive anyway: the caller's inputs).
+  return total, (dh, dw, db, lse, zy, loss, t, c, h, w, b)
+
+
+def _fused_bwd(cfg, res, g):
+  dh, dw, db, lse, zy, loss, t, c, h, w, b = res
+  cw = c.astype(loss.dtype)
+  dt = _Target(
+      labels=np.zeros(t.labels.shape, jax.dtypes.float0),
+      coef=(-g * cw * zy).astype(t.coef.dtype), total=(g * cw * lse).astype(t.total.dtype),
+      dense=None,
+      class_weight=None if t.class_weight is None else jnp.zeros_like(t.class_weight))
+  return ((g * dh).astype(h.dtype), (g * dw).astype(w.dtype),
+          None if b is None else (g * db).astype(b.dtype), dt, (g * loss).astype(c.dtype))
+
+
+_fused.defvjp(_fused_fwd, _fused_bwd)
+
+
+def _reduced_per_platform(layout, vocab_size, smooth, z_loss, softcap, token_chunk, dtype,
+                          h, w, b, t, c):
+  """Σ_i c_i ℓ_i: the fused kernel on CPU, the general one (`_lce`) elsewhere."""
+  local_v = _local_vocab(w, _Config(layout, 0, 0.0, 0.0, None, 1, 1, None, dtype))
+
+  def run(platform, h2, w2, b2, t2, c2):
+    tokens, vocab = CHUNKS[platform]
+    if platform == "cpu":
+      tokens = token_chunk or max(1, min(FUSED_TOKENS, FUSED_ELEMENTS // local_v))
+      # Weight-gradient blocks of about 2^23 elements (32 MiB), at least the usual vocab_chunk.
+      vocab = max(vocab, FUSED_ELEMENTS // 4 // h2.shape[1])
+      cfg = _Config(layout, vocab_size, smooth, z_loss, softcap, tokens, vocab, None, dtype)
+      return _fused(cfg, h2, w2, b2, t2, c2)
+    cfg = _Config(layout, vocab_size, smooth, z_loss, softcap, token_chunk or tokens, vocab,
+                  None, dtype)
+    return jnp.sum(c2.astype(dtype) * _lce(cfg, h2, w2, b2, t2)[0])
+
+  # Measured on CPU only: GPU and TPU keep the general kernel until measured there.
+  return jax.lax.platform_dependent(
+      h, w, b, t, c, cpu=functools.partial(run, "cpu"), cuda=functools.partial(run, "gpu"),
+      rocm=functools.partial(run, "gpu"), tpu=functools.partial(run, "tpu"),
+      default=functools.partial(run, "gpu"))
+
 
 class _PerToken(NamedTuple):
   loss: Array  # per token, unreduced, unmasked
@@ -417,12 +554,18 @@ class _PerToken(NamedTuple):
   valid: Array | None  # class-index targets: not ignore_index
   out_of_range: Array | None  # class-index targets outside [0, V)
   norm: Array | None  # "mean"'s per-token weight (class weights), None: the count
+  reduced: Array | None = None  # the reduced loss, when the fused path computed it
 
 
 def _per_token(name, x, w, y, b, cw, *, layout, ignore_index, label_smoothing, z_loss,
                logit_softcap, where, token_chunk, vocab_chunk, axis_name,
-               stats=False, temperature=1.0) -> _PerToken:
-  """Checks the arguments, then runs the kernel on every token (and K-dimensional position)."""
+               stats=False, temperature=1.0, token_weight=None, reduction=None) -> _PerToken:
+  """Checks the arguments, then runs the kernel on every token (and K-dimensional position).
+
+  With ``reduction`` "mean" or "sum" (linear_cross_entropy without
+  ``return_lse``) the loss may be reduced by the fused kernel instead
+  (`_fused_eligible`); ``token_weight`` multiplies each token's loss.
+  """
   if x.ndim < 1:
     raise ValueError(f"{name}: argument `input` has shape (), expected [..., D]")
   if w.ndim < 2:
@@ -498,6 +641,36 @@ def _per_token(name, x, w, y, b, cw, *, layout, ignore_index, label_smoothing, z
     if cw_f is not None:
       norm = w_y.reshape(loss_shape)
 
+  loss_dtype = jnp.dtype(dtype)
+  u = None if token_weight is None else core.elementwise_option(
+      name, "token_weight", token_weight, loss_shape, loss_dtype, keep)
+  if (reduction in ("mean", "sum") and not out and axis_name is None and not prob_target
+      and not stats and vocab_chunk is None and not (cw_f is not None and eps)
+      and w.dtype == dtype):
+    # The reduced loss's cotangent is one scalar times known per-token weights
+    # c (the mask, ignore_index, token weights), so on CPU one pass computes
+    # the loss and its gradients together: three matmuls, the naive program's
+    # count, instead of four (`_fused`). Not for 16-bit weights: there its
+    # float32 weight gradient would add a W-sized buffer to the W-sized copy
+    # XLA:CPU makes anyway.
+    valid_t = None if ignore_index is None else valid
+    count = keep if valid_t is None else (valid_t if keep is None else keep & valid_t)
+    c = jnp.ones(loss_shape, loss_dtype) if count is None else count.astype(loss_dtype)
+    if u is not None:
+      c = c * u
+    t = _Target(labels[:, 0], coef[:, 0], total[:, 0], None, cw_uniform)
+    total_loss = _reduced_per_platform(layout, vocab_size, smooth, float(z_loss),
+                                       None if logit_softcap is None else float(logit_softcap),
+                                       token_chunk, dtype.name, h, w, b, t, c.reshape(n))
+    if reduction == "mean":
+      norm_u = norm if u is None else (u if norm is None else norm * u)
+      total_loss = core.safe_div(total_loss, core.mean_denominator(count, norm_u, loss_shape,
+                                                                   loss_dtype))
+    if out_of_range is not None:
+      counted = out_of_range if keep is None else out_of_range & keep
+      total_loss = jnp.where(jnp.any(counted), jnp.nan, total_loss)
+    return _PerToken(None, None, None, None, keep, valid, out_of_range, norm, total_loss)
+
   def run(platform, h2, w2, b2, t):
     tokens, vocab = CHUNKS[platform]
     cfg = _Config(layout, vocab_size, smooth, float(z_loss),
@@ -532,6 +705,10 @@ def _per_token(name, x, w, y, b, cw, *, layout, ignore_index, label_smoothing, z
     outs = [o.T for o in jax.vmap(
         per_platform, in_axes=(None, 0, None if b is None else 0, t_axes))(h, wk, bk, tk)]
   loss, lse, entropy, argmax = (o.reshape(loss_shape) for o in outs)
+  if u is not None:
+    # A float weight per token scales its loss and, for "mean", its share of the normaliser.
+    loss = loss * u
+    norm = u if norm is None else norm * u
   return _PerToken(loss, lse, entropy, argmax, keep, None if prob_target else valid,
                    out_of_range, norm)
 
@@ -659,13 +836,11 @@ def linear_cross_entropy(
   r = _per_token(name, input, linear_weight, target, linear_bias, weight, layout=layout,
                  ignore_index=ignore_index, label_smoothing=label_smoothing, z_loss=z_loss,
                  logit_softcap=logit_softcap, where=where, token_chunk=token_chunk,
-                 vocab_chunk=vocab_chunk, axis_name=axis_name)
+                 vocab_chunk=vocab_chunk, axis_name=axis_name, token_weight=token_weight,
+                 reduction=None if return_lse else reduction)
+  if r.reduced is not None:
+    return r.reduced
   loss, norm = r.loss, r.norm
-  if token_weight is not None:
-    # A float weight per token scales its loss and, for "mean", its share of the normaliser.
-    u = core.elementwise_option(name, "token_weight", token_weight, loss.shape, loss.dtype, r.keep)
-    loss = loss * u
-    norm = u if norm is None else norm * u
   if r.out_of_range is not None:
     loss = core.poison(loss, r.out_of_range)
   loss = core.reduce_loss(name, loss, reduction, r.keep,
@@ -791,9 +966,11 @@ def linear_token_stats(
 
 def _ex_linear_ce(rng):
   return (rng.normal(size=(6, 8)), rng.normal(size=(37, 8)) / 3, rng.integers(0, 37, size=(6,))), {
+      # No vocab_chunk and no label smoothing beside the class weights: "mean"
+      # and "sum" take the fused path on CPU, "none" the general kernel, so the
+      # generic tests cover both (tests/test_large_vocab.py compares them).
       "linear_bias": rng.normal(size=(37,)), "weight": rng.uniform(0.5, 2.0, size=(37,)),
-      "label_smoothing": 0.1, "z_loss": 1e-3, "logit_softcap": 5.0, "token_chunk": 4,
-      "vocab_chunk": 16,
+      "z_loss": 1e-3, "logit_softcap": 5.0, "token_chunk": 4,
   }
 
 

@@ -137,6 +137,74 @@ def test_equals_naive_float32(options):
       np.testing.assert_allclose(g, x, rtol=1e-5, atol=1e-6, err_msg=reduction)
 
 
+FUSED_OPTIONS = [
+    {}, {"label_smoothing": 0.1}, {"weight": CW}, {"linear_bias": B, "z_loss": 1e-3},
+    {"logit_softcap": 3.0, "layout": "dv"}, {"where": WHERE, "token_weight": np.linspace(0, 2, N)},
+    {"weight": CW, "where": WHERE, "token_weight": np.linspace(0, 2, N), "ignore_index": None},
+]
+
+
+@pytest.mark.parametrize("options", FUSED_OPTIONS)
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("token_chunk", [None, 4])
+def test_fused_path_equals_the_general_kernel_in_value_and_every_gradient(options, reduction,
+                                                                          token_chunk):
+  # Without vocab_chunk, "mean" and "sum" take the fused one-pass kernel on CPU
+  # (the gradients computed with the loss); vocab_chunk=8 forces the general
+  # kernel, itself proven against the naive program above. Gradients wrt the
+  # hidden states, the weight, the bias, the class weights and the token weights.
+  y = np.where(Y < 0, 0, Y) if options.get("ignore_index", -100) is None else Y
+  arrays = {k: jnp.asarray(v) for k, v in options.items() if isinstance(v, np.ndarray)}
+  rest = {k: v for k, v in options.items() if k not in arrays}
+  w0 = W if options.get("layout", "vd") == "vd" else W.T
+
+  def f(h, w, arrays, **chunks):
+    return lj.linear_cross_entropy(h, w, jnp.asarray(y), reduction=reduction,
+                                   token_chunk=token_chunk, **rest, **arrays, **chunks)
+
+  diff = {k: v for k, v in arrays.items() if k != "where"}
+  fixed = {k: v for k, v in arrays.items() if k == "where"}
+  got = jax.value_and_grad(lambda h, w, a: f(h, w, {**a, **fixed}), argnums=(0, 1, 2))(
+      jnp.asarray(H), jnp.asarray(w0), diff)
+  want = jax.value_and_grad(lambda h, w, a: f(h, w, {**a, **fixed}, vocab_chunk=8),
+                            argnums=(0, 1, 2))(jnp.asarray(H), jnp.asarray(w0), diff)
+  for g, e in zip(jax.tree.leaves(got), jax.tree.leaves(want), strict=True):
+    np.testing.assert_allclose(g, e, rtol=1e-11, atol=1e-13)
+
+
+def _dots(f, *args):
+  return jax.jit(f).lower(*args).as_text().count("dot_general")
+
+
+def test_fused_path_is_three_matmuls_on_cpu_where_the_general_kernel_needs_four():
+  # The naive program's count: logits, then dh and dW. The general kernel
+  # recomputes the logits in its backward pass (per vocabulary block).
+  h, w, y = jnp.asarray(H), jnp.asarray(W), jnp.asarray(Y)
+  vg = lambda **k: jax.value_and_grad(  # noqa: E731
+      lambda h, w: lj.linear_cross_entropy(h, w, y, **k), argnums=(0, 1))
+  assert _dots(vg(), h, w) == 3
+  assert _dots(vg(vocab_chunk=V), h, w) == 4
+  assert _dots(jax.value_and_grad(lambda h, w: lj.cross_entropy(h @ w.T, y), argnums=(0, 1)),
+               h, w) == 3
+
+
+def test_fused_path_keeps_nan_out_of_range_and_all_masked_semantics():
+  h, w = jnp.asarray(H), jnp.asarray(W)
+  bad = jnp.asarray(Y).at[0].set(V)  # out of range: NaN under jit, unless masked
+  f = jax.jit(lambda h, w, y, m: lj.linear_cross_entropy(h, w, y, where=m))
+  assert np.isnan(f(h, w, bad, jnp.ones(N, bool)))
+  keep = jnp.arange(N) != 0
+  np.testing.assert_allclose(f(h, w, bad, keep), f(h, w, jnp.asarray(Y), keep))
+  nan_h = h.at[0].set(jnp.nan)
+  val, grads = jax.value_and_grad(lambda h, w: lj.linear_cross_entropy(h, w, jnp.asarray(Y),
+                                                                       where=keep),
+                                  argnums=(0, 1))(nan_h, w)
+  assert np.isfinite(val) and all(np.isfinite(g).all() for g in grads)
+  val, grads = jax.value_and_grad(lambda h, w: lj.linear_cross_entropy(
+      h, w, jnp.asarray(Y), where=jnp.zeros(N, bool)), argnums=(0, 1))(h, w)
+  assert val == 0 and all((g == 0).all() for g in grads)
+
+
 def test_16bit_inputs_compute_in_float32_and_return_grads_in_their_dtypes():
   h, w = jnp.asarray(H, jnp.bfloat16), jnp.asarray(W, jnp.bfloat16)
   b = jnp.asarray(B, jnp.float16)
