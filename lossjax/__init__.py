@@ -37,6 +37,7 @@ from lossjax._fenchel_young import *  # noqa: F403
 from lossjax._large_vocab import *  # noqa: F403
 from lossjax._large_vocab import TokenStats, linear_token_stats
 from lossjax._margin import *  # noqa: F403
+from lossjax._metric import *  # noqa: F403
 from lossjax._moe import *  # noqa: F403
 from lossjax._policy import *  # noqa: F403
 from lossjax._preference import *  # noqa: F403
@@ -67,6 +68,7 @@ __all__ = [
     *_segmentation.__all__,
     *_ranking.__all__,
     *_contrastive.__all__,
+    *_metric.__all__,
     *_large_vocab.__all__,
     *_moe.__all__,
     *_preference.__all__,

@@ -24,6 +24,7 @@ MODULES = (
     "_segmentation",
     "_ranking",
     "_contrastive",
+    "_metric",
     "_large_vocab",
     "_moe",
     "_preference",

@@ -1077,6 +1077,105 @@ class ContrastiveLoss(Loss):
     return self._call(input1, input2, same, where=where)
 
 
+class ArcfaceLoss(Loss):
+  """[`arcface_loss`][lossjax.arcface_loss] with bound options.
+
+  Args:
+    scale: s > 0 (64, the paper's and pytorch-metric-learning's).
+    margin: m in radians, in [0, π/2] (0.5, the paper's; pytorch-metric-learning's
+      28.6° is 0.4992).
+    easy_margin: apply the margin only to positive cosines.
+    layout: "vd" (``(C, D)``, default) or "dv" (``(D, C)``).
+    reduction: "mean" (default, over samples), "sum" or "none".
+  """
+
+  _loss = "arcface_loss"
+
+  def __init__(self, *, scale: float = 64.0, margin: float = 0.5, easy_margin: bool = False, layout: str = 'vd', reduction: str = 'mean') -> None:
+    super().__init__(scale=scale, margin=margin, easy_margin=easy_margin, layout=layout, reduction=reduction)
+
+  def __call__(self, embeddings: ArrayLike, labels: ArrayLike, weight: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(embeddings, labels, weight, where=where)
+
+
+class CosfaceLoss(Loss):
+  """[`cosface_loss`][lossjax.cosface_loss] with bound options.
+
+  Args:
+    scale: s > 0.
+    margin: m ≥ 0, subtracted from the target cosine.
+    layout: "vd" (default) or "dv".
+    reduction: "mean" (default, over samples), "sum" or "none".
+  """
+
+  _loss = "cosface_loss"
+
+  def __init__(self, *, scale: float = 64.0, margin: float = 0.35, layout: str = 'vd', reduction: str = 'mean') -> None:
+    super().__init__(scale=scale, margin=margin, layout=layout, reduction=reduction)
+
+  def __call__(self, embeddings: ArrayLike, labels: ArrayLike, weight: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(embeddings, labels, weight, where=where)
+
+
+class SpherefaceLoss(Loss):
+  """[`sphereface_loss`][lossjax.sphereface_loss] with bound options.
+
+  Args:
+    scale: s > 0 (1, pytorch-metric-learning's).
+    margin: the integer m ≥ 1 (4, the paper's).
+    layout: "vd" (default) or "dv".
+    reduction: "mean" (default, over samples), "sum" or "none".
+  """
+
+  _loss = "sphereface_loss"
+
+  def __init__(self, *, scale: float = 1.0, margin: int = 4, layout: str = 'vd', reduction: str = 'mean') -> None:
+    super().__init__(scale=scale, margin=margin, layout=layout, reduction=reduction)
+
+  def __call__(self, embeddings: ArrayLike, labels: ArrayLike, weight: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(embeddings, labels, weight, where=where)
+
+
+class SubcenterArcfaceLoss(Loss):
+  """[`subcenter_arcface_loss`][lossjax.subcenter_arcface_loss] with bound options.
+
+  Args:
+    sub_centers: K ≥ 1 (3, the paper's).
+    scale: s > 0.
+    margin: m in radians, in [0, π/2].
+    easy_margin: apply the margin only to positive cosines.
+    layout: "vd" (default) or "dv".
+    reduction: "mean" (default, over samples), "sum" or "none".
+  """
+
+  _loss = "subcenter_arcface_loss"
+
+  def __init__(self, *, sub_centers: int = 3, scale: float = 64.0, margin: float = 0.5, easy_margin: bool = False, layout: str = 'vd', reduction: str = 'mean') -> None:
+    super().__init__(sub_centers=sub_centers, scale=scale, margin=margin, easy_margin=easy_margin, layout=layout, reduction=reduction)
+
+  def __call__(self, embeddings: ArrayLike, labels: ArrayLike, weight: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(embeddings, labels, weight, where=where)
+
+
+class MultiSimilarityLoss(Loss):
+  """[`multi_similarity_loss`][lossjax.multi_similarity_loss] with bound options.
+
+  Args:
+    alpha: α > 0, the positive scale (2).
+    beta: β > 0, the negative scale (50).
+    base: λ, the similarity margin (0.5).
+    reduction: "mean" (default, over samples), "sum" or "none".
+  """
+
+  _loss = "multi_similarity_loss"
+
+  def __init__(self, *, alpha: float = 2.0, beta: float = 50.0, base: float = 0.5, reduction: str = 'mean') -> None:
+    super().__init__(alpha=alpha, beta=beta, base=base, reduction=reduction)
+
+  def __call__(self, embeddings: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(embeddings, labels, where=where)
+
+
 class LinearCrossEntropyLoss(Loss):
   """[`linear_cross_entropy`][lossjax.linear_cross_entropy] with bound options: the twin of `torch.nn.LinearCrossEntropyLoss`.
 
@@ -1321,4 +1420,4 @@ class PolicyGradientLoss(Loss):
     return self._call(logps, old_logps, advantages, ref_logps, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "LinearJsdLoss", "PolicyGradientLoss"]

@@ -1,0 +1,150 @@
+"""Fixture cases for the metric-learning losses: pytorch-metric-learning 2.9.0, run for real.
+
+The generator's environment has ``pytorch-metric-learning==2.9.0`` installed with
+``--no-deps`` beside ``torch==2.13.0``; each reference builds the PML loss, sets its
+class centres ``W`` (PML's [D, C] layout; lossjax's ``layout="dv"``), and reduces
+PML's per-sample losses (``DoNothingReducer``) the three ways lossjax does: "mean"
+is PML's ``MeanReducer``.
+- arcface/subcenter: losses/arcface_loss.py lines 28-42 (margin in degrees there:
+  lossjax's radians are converted), losses/subcenter_arcface_loss.py lines 31-35.
+- cosface: losses/cosface_loss.py lines 21-30; sphereface: losses/sphereface_loss.py and
+  large_margin_softmax_loss.py lines 34-90.
+- multi_similarity: losses/multi_similarity_loss.py lines 25-40 (no miner).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from torchref import TORCH_REFERENCES, Case
+
+
+def _reduce(per_sample, reduction, where):
+  import torch
+
+  if where is not None:
+    per_sample = torch.where(where, per_sample, torch.zeros_like(per_sample))
+  if reduction == "none":
+    return per_sample
+  if reduction == "sum":
+    return per_sample.sum()
+  count = per_sample.numel() if where is None else int(where.sum())
+  return per_sample.sum() / max(count, 1)
+
+
+def _per_sample(out):
+  """DoNothingReducer's output: the per-sample losses (a dict of them in some versions)."""
+  if isinstance(out, dict):
+    (entry,) = out.values()
+    out = entry["losses"]
+  return out.flatten()  # multi-similarity's are [N, 1] (PML's logsumexp keeps the axis)
+
+
+def _margin_reference(pml_name, degrees=False):
+  def reference(embeddings, labels, weight, *, layout="vd", reduction="mean", where=None,
+                margin=None, scale=None, sub_centers=None, easy_margin=False):
+    from pytorch_metric_learning import losses, reducers
+
+    assert not easy_margin, "pytorch-metric-learning has no easy_margin"
+    w = weight if layout == "dv" else weight.T  # PML's W is [D, C(*K)]
+    kw = {"reducer": reducers.DoNothingReducer()}
+    if margin is not None:
+      kw["margin"] = math.degrees(margin) if degrees else margin
+    if scale is not None:
+      kw["scale"] = scale
+    n_centres = w.shape[1]
+    if sub_centers is not None:
+      kw["sub_centers"] = sub_centers
+      n_centres //= sub_centers
+    loss = getattr(losses, pml_name)(num_classes=n_centres, embedding_size=w.shape[0], **kw)
+    x, y = embeddings, labels
+    if where is not None:  # lossjax drops masked samples: so does the reference
+      keep = where
+      x, y = embeddings[keep], labels[keep]
+    # The class centres enter through a differentiable W (PML casts W to x's dtype).
+    del loss.W  # the parameter, replaced by the differentiable tensor itself
+    loss.W = w
+    per = _per_sample(loss(x, y))
+    if where is not None:
+      import torch
+
+      full = torch.zeros(embeddings.shape[0], dtype=per.dtype)
+      per = full.masked_scatter(where, per)
+    return _reduce(per, reduction, where)
+  return reference
+
+
+def _torch_multi_similarity(embeddings, labels, *, alpha=2.0, beta=50.0, base=0.5,
+                            reduction="mean", where=None):
+  import torch
+  from pytorch_metric_learning import losses, reducers
+
+  loss = losses.MultiSimilarityLoss(alpha=alpha, beta=beta, base=base,
+                                    reducer=reducers.DoNothingReducer())
+  x, y = (embeddings, labels) if where is None else (embeddings[where], labels[where])
+  per = _per_sample(loss(x, y))
+  if where is not None:
+    per = torch.zeros(embeddings.shape[0], dtype=per.dtype).masked_scatter(where, per)
+  return _reduce(per, reduction, where)
+
+
+TORCH_REFERENCES["arcface_loss"] = _margin_reference("ArcFaceLoss", degrees=True)
+TORCH_REFERENCES["cosface_loss"] = _margin_reference("CosFaceLoss")
+TORCH_REFERENCES["sphereface_loss"] = _margin_reference("SphereFaceLoss")
+TORCH_REFERENCES["subcenter_arcface_loss"] = _margin_reference("SubCenterArcFaceLoss",
+                                                               degrees=True)
+TORCH_REFERENCES["multi_similarity_loss"] = _torch_multi_similarity
+
+
+def _margin(n, d, c, k=1, layout="dv", where=False, spread=1.0, **kw):
+  def build(rng):
+    w = rng.normal(size=(d, c * k)) if layout == "dv" else rng.normal(size=(c * k, d))
+    args = [("embeddings", rng.normal(size=(n, d)) * spread), ("labels", rng.integers(0, c, n)),
+            ("weight", w)]
+    opts = dict(kw, layout=layout)
+    if where:
+      opts["where"] = np.arange(n) % 4 != 1
+    return args, opts
+  return build
+
+
+_GRADS = ("embeddings", "weight")
+CASES = {
+    "arcface_loss": [
+        Case("pml_defaults", _margin(10, 5, 4, margin=math.radians(28.6), scale=64.0),
+             grad_args=_GRADS),
+        Case("small_scale_vd", _margin(9, 4, 3, layout="vd", margin=0.5, scale=8.0),
+             grad_args=_GRADS),
+        # Large margin, aligned embeddings: targets beyond θ = π - m take cos θ - m sin m.
+        Case("past_pi_minus_m", _margin(12, 2, 3, margin=1.2, scale=4.0, where=True),
+             grad_args=_GRADS),
+    ],
+    "cosface_loss": [
+        Case("pml_defaults", _margin(10, 5, 4), grad_args=_GRADS),
+        Case("masked_vd", _margin(9, 4, 3, layout="vd", margin=0.2, scale=16.0, where=True),
+             grad_args=_GRADS),
+    ],
+    "sphereface_loss": [
+        Case("pml_defaults", _margin(10, 5, 4), grad_args=_GRADS),
+        Case("m3_scale2", _margin(9, 4, 3, layout="vd", margin=3, scale=2.0, spread=0.5),
+             grad_args=_GRADS),
+        Case("m2_masked", _margin(8, 3, 3, margin=2, where=True), grad_args=_GRADS),
+    ],
+    "subcenter_arcface_loss": [
+        Case("pml_defaults", _margin(10, 5, 4, k=3, sub_centers=3, margin=math.radians(28.6),
+                                     scale=64.0), grad_args=_GRADS),
+        Case("k2_vd", _margin(9, 4, 3, k=2, layout="vd", sub_centers=2, margin=0.4, scale=8.0,
+                              where=True), grad_args=_GRADS),
+    ],
+    "multi_similarity_loss": [
+        Case("pml_defaults", lambda rng: ([("embeddings", rng.normal(size=(10, 4))),
+                                           ("labels", rng.integers(0, 3, 10))], {}),
+             grad_args=("embeddings",)),
+        Case("singleton_and_masked", lambda rng: (
+            [("embeddings", rng.normal(size=(9, 3))),
+             ("labels", np.array([0, 0, 1, 1, 1, 2, 2, 3, 0]))],
+            {"alpha": 1.5, "beta": 20.0, "base": 0.3, "where": np.arange(9) != 4}),
+            grad_args=("embeddings",)),
+    ],
+}
