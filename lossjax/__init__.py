@@ -17,6 +17,7 @@ from lossjax import (
     _fenchel_young,
     _large_vocab,
     _margin,
+    _metric,
     _moe,
     _policy,
     _preference,
