@@ -1,4 +1,4 @@
-"""Contrastive embedding losses: InfoNCE (NT-Xent), supervised contrastive, circle, pair margins."""
+"""Contrastive embedding losses: InfoNCE (NT-Xent), supervised contrastive, circle, pair margins, CLIP and SigLIP."""
 
 from __future__ import annotations
 
@@ -9,12 +9,24 @@ from jax import lax
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
-from lossjax._declare import FLOAT, INT, REAL, ArrayOption, Bool, Choice, Float, Role, declare
+from lossjax._declare import (
+    FLOAT,
+    INT,
+    REAL,
+    ArrayOption,
+    AxisName,
+    Bool,
+    Choice,
+    Float,
+    Role,
+    declare,
+)
 from lossjax._spec import LossSpec
 
 Array = jax.Array
 
-__all__ = ["info_nce_loss", "supcon_loss", "circle_loss", "contrastive_loss"]
+__all__ = ["info_nce_loss", "supcon_loss", "circle_loss", "contrastive_loss", "clip_loss",
+           "siglip_loss"]
 
 
 def _unit_rows(x: Array, eps: float = 1e-12) -> Array:
@@ -397,6 +409,192 @@ def contrastive_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
+def _image_text(name, image, text, logit_scale, logit_bias, where):
+  """Checks a batch of paired image and text embeddings; masked rows become 0."""
+  _embeddings(name, "image_embeddings", image)
+  core.check_same_shape(name, "text_embeddings", text, "image_embeddings", image)
+  core.check_shape(name, "logit_scale", logit_scale, (), " (a scalar: exp of a learnable "
+                   "log-scale)")
+  if logit_bias is not None:
+    core.check_shape(name, "logit_bias", logit_bias, (), " (a scalar)")
+  keep = core.as_mask(name, where, image.shape[:1])
+  dtype = core.compute_dtype(image, text, logit_scale, logit_bias)
+  img, txt = (core.masked_fill(keep, core.to_float(a, dtype)) for a in (image, text))
+  scale = core.to_float(logit_scale, dtype)
+  bias = None if logit_bias is None else core.to_float(logit_bias, dtype)
+  return img, txt, scale, bias, keep
+
+
+def _sharded_mean(name, values, reduction, keep, axis_name):
+  """reduce_loss over a batch split along ``axis_name``: sums and counts are psum'd first."""
+  if axis_name is None or reduction == "none":
+    return core.reduce_loss(name, values, reduction, keep)
+  total = lax.psum(core.reduce_loss(name, values, "sum", keep), axis_name)
+  if reduction == "sum":
+    return total
+  count = values.size if keep is None else jnp.sum(keep, dtype=values.dtype)
+  return core.safe_div(total, lax.psum(jnp.asarray(count, values.dtype), axis_name))
+
+
+@declare(image_embeddings=FLOAT, text_embeddings=FLOAT, logit_scale=FLOAT,
+         logit_bias=ArrayOption("float"), axis_name=AxisName())
+def clip_loss(
+    image_embeddings: ArrayLike,
+    text_embeddings: ArrayLike,
+    logit_scale: ArrayLike,
+    *,
+    logit_bias: ArrayLike | None = None,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis_name: str | None = None,
+) -> Array:
+  r"""CLIP's symmetric image-text cross-entropy (Radford et al. 2021), open_clip's ``ClipLoss``.
+
+  With $L = s\, X_{\mathrm{img}} X_{\mathrm{txt}}^\top (+ b)$ over a batch of N
+  pairs, pair $i$ costs the mean of its two directions
+
+  $$
+  \ell_i = \tfrac12\Big(\big(\log\textstyle\sum_j e^{L_{ij}} - L_{ii}\big)
+  + \big(\log\textstyle\sum_j e^{L_{ji}} - L_{ii}\big)\Big),
+  $$
+
+  and "mean" is open_clip's ``(cross_entropy(L, arange) + cross_entropy(L.T, arange)) / 2``.
+  The embeddings are used as given (normalise them first, as CLIP's towers
+  do); ``logit_scale`` is the multiplier $s$ itself: pass ``jnp.exp(t)`` for
+  CLIP's learnable log-scale ``t`` (initialised to ``log(1 / 0.07)``), and the
+  gradient reaches ``t`` through it. A masked pair is nobody's negative.
+
+  **Sharded.** With ``axis_name``, inside ``shard_map`` each device holds its
+  slice of the batch along that mesh axis: the embeddings (and ``where``) are
+  all-gathered, each device scores its own rows against the whole batch
+  (open_clip's ``local_loss`` with ``gather_with_grad``), and "mean" and "sum"
+  are over the whole batch, the same number on every device, equal to the
+  single-device loss; "none" gives this device's pairs.
+
+  Args:
+    image_embeddings: ``(N, D)`` image embeddings.
+    text_embeddings: ``(N, D)`` text embeddings, paired row by row.
+    logit_scale: scalar $s > 0$ (differentiable).
+    logit_bias: optional scalar bias $b$ added to every logit.
+    reduction: "mean" (default, over pairs), "sum" or "none" (per pair).
+    where: boolean mask over pairs.
+    axis_name: the mesh axis the batch is split along, inside ``shard_map``.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> img = jnp.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
+    >>> txt = jnp.array([[0.8, 0.6], [0.0, 1.0], [0.6, 0.8]])
+    >>> print(f"{lj.clip_loss(img, txt, jnp.asarray(10.0)):.4f}")
+    0.4896
+
+  References: Radford et al., "Learning Transferable Visual Models From
+  Natural Language Supervision" (2021); open_clip ``src/open_clip/loss.py``
+  ``ClipLoss``.
+  """
+  name = "clip_loss"
+  img, txt, scale, bias, keep = _image_text(name, image_embeddings, text_embeddings,
+                                            logit_scale, logit_bias, where)
+  n = img.shape[0]
+  offset = 0
+  img_all, txt_all, keep_all = img, txt, keep
+  if axis_name is not None:
+    gather = lambda a: lax.all_gather(a, axis_name, tiled=True)  # noqa: E731
+    img_all, txt_all = gather(img), gather(txt)
+    keep_all = None if keep is None else gather(keep)
+    offset = lax.axis_index(axis_name) * n
+  cols = jnp.ones((img_all.shape[0],), bool) if keep_all is None else keep_all
+
+  def direction(rows, others):
+    logits = scale * (rows @ others.T)
+    if bias is not None:
+      logits = logits + bias
+    lse, _ = _masked_logsumexp(logits, jnp.broadcast_to(cols[None, :], logits.shape))
+    diag = jnp.take_along_axis(logits, (offset + jnp.arange(n))[:, None], axis=1)[:, 0]
+    return lse - diag
+
+  values = 0.5 * (direction(img, txt_all) + direction(txt, img_all))
+  return _sharded_mean(name, values, reduction, keep, axis_name)
+
+
+@declare(image_embeddings=FLOAT, text_embeddings=FLOAT, logit_scale=FLOAT, logit_bias=FLOAT,
+         axis_name=AxisName())
+def siglip_loss(
+    image_embeddings: ArrayLike,
+    text_embeddings: ArrayLike,
+    logit_scale: ArrayLike,
+    logit_bias: ArrayLike,
+    *,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis_name: str | None = None,
+) -> Array:
+  r"""SigLIP's pairwise sigmoid loss (Zhai et al. 2023), big_vision's reference.
+
+  With $L_{ij} = s\, x^{\mathrm{img}}_i \cdot x^{\mathrm{txt}}_j + b$ and
+  $y_{ij} = 1$ for $i = j$, $-1$ otherwise, image $i$ costs
+
+  $$
+  \ell_i = -\sum_j \log \sigma(y_{ij} L_{ij}),
+  $$
+
+  and "mean" is $\frac1N \sum_i \ell_i$ (big_vision's ``mean(sum(..., -1))``:
+  every pair, divided by the batch size; open_clip's ``SigLipLoss`` agrees).
+  ``logit_scale`` is $s$ itself (``jnp.exp(t)``, ``t`` initialised to
+  ``log(10)``) and ``logit_bias`` is $b$ (initialised to -10). The embeddings
+  are used as given. A masked pair is in no other pair's negatives.
+
+  **Sharded.** With ``axis_name``, inside ``shard_map`` each device holds its
+  slice of the batch: text blocks travel around the ring of devices
+  (``ppermute``, the chunked form of the paper's section 3.3), so no device
+  ever holds the whole batch; each image meets its own positive on its own
+  device and every other text as a negative. "mean" and "sum" are over the
+  whole batch (equal to the single-device loss); "none" gives this device's
+  images.
+
+  Args:
+    image_embeddings: ``(N, D)`` image embeddings.
+    text_embeddings: ``(N, D)`` text embeddings, paired row by row.
+    logit_scale: scalar $s > 0$ (differentiable).
+    logit_bias: scalar $b$ (differentiable).
+    reduction: "mean" (default, over images), "sum" or "none" (per image).
+    where: boolean mask over pairs.
+    axis_name: the mesh axis the batch is split along, inside ``shard_map``.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> img = jnp.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
+    >>> txt = jnp.array([[0.8, 0.6], [0.0, 1.0], [0.6, 0.8]])
+    >>> print(f"{lj.siglip_loss(img, txt, jnp.asarray(10.0), jnp.asarray(-5.0)):.4f}")
+    4.4675
+
+  References: Zhai et al., "Sigmoid Loss for Language Image Pre-Training"
+  (ICCV 2023); big_vision ``trainers/proj/image_text/siglip.py`` (lines
+  287-308) and its chunked form in ``_deprecated_contrastive.py``
+  (lines 168-194).
+  """
+  name = "siglip_loss"
+  img, txt, scale, bias, keep = _image_text(name, image_embeddings, text_embeddings,
+                                            logit_scale, logit_bias, where)
+  n = img.shape[0]
+  cols = jnp.ones((n,), bool) if keep is None else keep
+
+  def nll(others, others_keep, positives):
+    logits = scale * (img @ others.T) + bias
+    signs = jnp.where(jnp.eye(n, dtype=bool), 1.0, -1.0) if positives else -1.0
+    # -log σ(y L) = softplus(-y L); a masked text adds nothing.
+    return jnp.sum(jnp.where(others_keep[None, :], core.softplus(-signs * logits), 0.0), axis=1)
+
+  values = nll(txt, cols, True)
+  if axis_name is not None:
+    size = lax.axis_size(axis_name)
+    ring = [(i, (i + 1) % size) for i in range(size)]
+    others, others_keep = txt, cols
+    for _ in range(size - 1):  # every other device's texts, all negatives
+      others, others_keep = lax.ppermute((others, others_keep), axis_name, ring)
+      values = values + nll(others, others_keep, False)
+  return _sharded_mean(name, values, reduction, keep, axis_name)
+
+
 # --------------------------------------------------------------------------
 # Catalogue entries
 # --------------------------------------------------------------------------
@@ -416,6 +614,13 @@ def _ex_circle(rng):
   x = rng.normal(size=(6, 4))
   return (x / np.linalg.norm(x, axis=-1, keepdims=True), np.array([0, 1, 2, 0, 1, 2])), {
       "gamma": 8.0, "margin": 0.25}
+
+def _ex_image_text(bias):
+  def build(rng):
+    img, txt = (x / np.linalg.norm(x, axis=1, keepdims=True) for x in rng.normal(size=(2, 6, 4)))
+    return (img, txt, np.asarray(5.0)) + ((np.asarray(-2.0),) if bias else ()), {}
+  return build
+
 
 def _ex_contrastive(rng):
   return (rng.normal(size=(6, 4)), rng.normal(size=(6, 4)), rng.uniform(size=(6,)) < 0.5), {
@@ -439,4 +644,15 @@ SPECS = [
              differentiable=("input1", "input2"), batched=("input1", "input2", "same"),
              unbounded=("input1", "input2"), bad_options={"distance": "manhattan"},
              source="Hadsell et al. 2006; pytorch-metric-learning ContrastiveLoss"),
+    LossSpec(clip_loss, "embedding", None, _ex_image_text(False),
+             differentiable=("image_embeddings", "text_embeddings", "logit_scale"),
+             batched=("image_embeddings", "text_embeddings"), in_batch=True,
+             unbounded=("image_embeddings", "text_embeddings"),
+             source="Radford et al. 2021; open_clip ClipLoss"),
+    LossSpec(siglip_loss, "embedding", None, _ex_image_text(True),
+             differentiable=("image_embeddings", "text_embeddings", "logit_scale",
+                             "logit_bias"),
+             batched=("image_embeddings", "text_embeddings"), in_batch=True,
+             unbounded=("image_embeddings", "text_embeddings", "logit_bias"),
+             source="Zhai et al. 2023; big_vision siglip.py"),
 ]

@@ -1077,6 +1077,41 @@ class ContrastiveLoss(Loss):
     return self._call(input1, input2, same, where=where)
 
 
+class ClipLoss(Loss):
+  """[`clip_loss`][lossjax.clip_loss] with bound options.
+
+  Args:
+    logit_bias: optional scalar bias $b$ added to every logit.
+    axis_name: the mesh axis the batch is split along, inside ``shard_map``.
+    reduction: "mean" (default, over pairs), "sum" or "none" (per pair).
+  """
+
+  _loss = "clip_loss"
+
+  def __init__(self, *, logit_bias: ArrayLike | None = None, axis_name: str | None = None, reduction: str = 'mean') -> None:
+    super().__init__(logit_bias=logit_bias, axis_name=axis_name, reduction=reduction)
+
+  def __call__(self, image_embeddings: ArrayLike, text_embeddings: ArrayLike, logit_scale: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(image_embeddings, text_embeddings, logit_scale, where=where)
+
+
+class SiglipLoss(Loss):
+  """[`siglip_loss`][lossjax.siglip_loss] with bound options.
+
+  Args:
+    axis_name: the mesh axis the batch is split along, inside ``shard_map``.
+    reduction: "mean" (default, over images), "sum" or "none" (per image).
+  """
+
+  _loss = "siglip_loss"
+
+  def __init__(self, *, axis_name: str | None = None, reduction: str = 'mean') -> None:
+    super().__init__(axis_name=axis_name, reduction=reduction)
+
+  def __call__(self, image_embeddings: ArrayLike, text_embeddings: ArrayLike, logit_scale: ArrayLike, logit_bias: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(image_embeddings, text_embeddings, logit_scale, logit_bias, where=where)
+
+
 class ArcfaceLoss(Loss):
   """[`arcface_loss`][lossjax.arcface_loss] with bound options.
 
@@ -1420,4 +1455,4 @@ class PolicyGradientLoss(Loss):
     return self._call(logps, old_logps, advantages, ref_logps, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "LinearJsdLoss", "PolicyGradientLoss"]

@@ -6,6 +6,12 @@ sources (tests/fixture_cases/contrastive.py -> fixtures).
 
 from __future__ import annotations
 
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -13,6 +19,8 @@ import optax
 import pytest
 
 import lossjax as lj
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 RNG = np.random.default_rng(0)
 
@@ -107,3 +115,56 @@ def test_circle_loss_means_over_anchors_with_a_positive_and_a_negative():
 def _unit_rows(n):
   x = np.random.default_rng(5).normal(size=(n, 4))
   return jnp.asarray(x / np.linalg.norm(x, axis=1, keepdims=True))
+
+
+IMAGE_TEXT_SHARDED = textwrap.dedent("""
+    import os
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
+    import jax, jax.numpy as jnp, numpy as np
+    jax.config.update("jax_enable_x64", True)
+    import lossjax as lj
+    from jax.sharding import NamedSharding, PartitionSpec as P
+    mesh = jax.make_mesh((4,), ("batch",))
+    rng = np.random.default_rng(0)
+    split = lambda a, spec=P("batch"): jax.device_put(jnp.asarray(a), NamedSharding(mesh, spec))
+    img0, txt0 = (x / np.linalg.norm(x, axis=1, keepdims=True) for x in rng.normal(size=(2, 12, 5)))
+    keep0 = np.arange(12) % 5 != 3
+    img, txt, keep = split(img0), split(txt0), split(keep0)
+    scale, bias = split(3.0, P()), split(-1.5, P())
+    one = lambda *a: [jnp.asarray(np.asarray(x)) for x in a]  # the same values, on one device
+    for name, fn, extra in (("clip", lj.clip_loss, ()), ("siglip", lj.siglip_loss, (bias,))):
+      for reduction in ("mean", "sum"):
+        def sharded(img, txt, scale, *extra):
+          def local(img, txt, keep, scale, *extra):
+            return fn(img, txt, scale, *extra, where=keep, reduction=reduction, axis_name="batch")
+          return jax.shard_map(local, mesh=mesh,
+                               in_specs=(P("batch"), P("batch"), P("batch"), P()) + (P(),) * len(extra),
+                               out_specs=P())(img, txt, keep, scale, *extra)
+        argnums = tuple(range(3 + len(extra)))
+        got = jax.jit(jax.value_and_grad(sharded, argnums=argnums))(img, txt, scale, *extra)
+        want = jax.value_and_grad(
+            lambda *a: fn(*a, where=jnp.asarray(keep0), reduction=reduction), argnums=argnums)(
+                *one(img0, txt0, 3.0, *([-1.5] if extra else [])))
+        for g, e in zip(jax.tree.leaves(got), jax.tree.leaves(want), strict=True):
+          np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-14, err_msg=name + reduction)
+      # "none": each device's own pairs, in order.
+      per = jax.jit(jax.shard_map(
+          lambda i, t, k, s, *e: fn(i, t, s, *e, where=k, reduction="none", axis_name="batch"),
+          mesh=mesh, in_specs=(P("batch"),) * 3 + (P(),) * (1 + len(extra)),
+          out_specs=P("batch")))(img, txt, keep, scale, *extra)
+      want = fn(*one(img0, txt0, 3.0, *([-1.5] if extra else [])), where=jnp.asarray(keep0),
+                reduction="none")
+      np.testing.assert_allclose(np.asarray(per), want, rtol=1e-12, atol=1e-14)
+    print("image-text sharded ok")
+""")
+
+
+def test_clip_and_siglip_sharded_over_4_devices_equal_one_device_in_value_and_gradients():
+  # CLIP all-gathers, SigLIP passes text blocks around the ring (ppermute); a
+  # subprocess, so that the rest of the suite keeps one device.
+  env = {**os.environ, "PYTHONPATH": str(ROOT)}
+  env.pop("XLA_FLAGS", None)
+  proc = subprocess.run([sys.executable, "-c", IMAGE_TEXT_SHARDED], env=env,
+                        capture_output=True, text=True, timeout=300)
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  assert "image-text sharded ok" in proc.stdout

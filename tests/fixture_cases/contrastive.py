@@ -99,6 +99,58 @@ def _torch_circle(embeddings, labels, ref_embeddings=None, ref_labels=None, *, g
   return {"none": losses, "sum": losses.sum(), "mean": mean}[reduction]
 
 
+def _pairs_kept(image, text, where):
+  return (image, text) if where is None else (image[where], text[where])
+
+
+def _scatter(per, n, where, reduction):
+  import torch
+
+  if where is not None:
+    per = torch.zeros(n, dtype=per.dtype).masked_scatter(where, per)
+  if reduction == "none":
+    return per
+  if reduction == "sum":
+    return per.sum()
+  return per.sum() / max(per.shape[0] if where is None else int(where.sum()), 1)
+
+
+def _torch_clip(image_embeddings, text_embeddings, logit_scale, *, logit_bias=None,
+                reduction="mean", where=None):
+  """open_clip src/open_clip/loss.py ClipLoss (89fb801f), lines 109-114 and 134-139, per pair:
+  the mean over pairs of (CE(image->text) + CE(text->image)) / 2 is its loss."""
+  import torch
+  import torch.nn.functional as F
+
+  img, txt = _pairs_kept(image_embeddings, text_embeddings, where)
+  logits_per_image = logit_scale * img @ txt.T
+  logits_per_text = logit_scale * txt @ img.T
+  if logit_bias is not None:
+    logits_per_image = logits_per_image + logit_bias
+    logits_per_text = logits_per_text + logit_bias
+  labels = torch.arange(img.shape[0])
+  per = (F.cross_entropy(logits_per_image, labels, reduction="none")
+         + F.cross_entropy(logits_per_text, labels, reduction="none")) / 2
+  return _scatter(per, image_embeddings.shape[0], where, reduction)
+
+
+def _torch_siglip(image_embeddings, text_embeddings, logit_scale, logit_bias, *,
+                  reduction="mean", where=None):
+  """big_vision trainers/proj/image_text/siglip.py (0127fb6b) lines 291-306:
+  logits = zimg @ ztxt.T * t + b; labels 2 eye - 1; nll = -sum(log_sigmoid(labels * logits), -1);
+  the loss is mean(nll)."""
+  import torch
+  import torch.nn.functional as F
+
+  img, txt = _pairs_kept(image_embeddings, text_embeddings, where)
+  logits = img @ txt.T * logit_scale + logit_bias
+  labels = 2 * torch.eye(img.shape[0], dtype=logits.dtype) - 1
+  nll = -torch.sum(F.logsigmoid(labels * logits), dim=-1)
+  return _scatter(nll, image_embeddings.shape[0], where, reduction)
+
+
+TORCH_REFERENCES["clip_loss"] = _torch_clip
+TORCH_REFERENCES["siglip_loss"] = _torch_siglip
 TORCH_REFERENCES["supcon_loss"] = _torch_supcon
 TORCH_REFERENCES["circle_loss"] = _torch_circle
 TORCH_REFERENCES["contrastive_loss"] = _torch_contrastive
@@ -137,7 +189,35 @@ def _pairs(n, d, **kw):
   return build
 
 
+def _image_text(n, d, scale, bias=None, where=False, unit=True, **kw):
+  def build(rng):
+    img, txt = rng.normal(size=(n, d)), rng.normal(size=(n, d)) * 0.8 + 0.3
+    if unit:
+      img, txt = (x / np.linalg.norm(x, axis=1, keepdims=True) for x in (img, txt))
+    args = [("image_embeddings", img), ("text_embeddings", txt),
+            ("logit_scale", np.asarray(scale))]
+    if bias is not None:
+      args.append(("logit_bias", np.asarray(bias)))
+    opts = dict(kw)
+    if where:
+      opts["where"] = np.arange(n) % 3 != 2
+    return args, opts
+  return build
+
+
+_IT = ("image_embeddings", "text_embeddings", "logit_scale")
 CASES = {
+    "clip_loss": [
+        Case("open_clip_init_scale", _image_text(8, 5, 1 / 0.07), grad_args=_IT),
+        Case("masked", _image_text(9, 4, 3.0, where=True), grad_args=_IT),
+        Case("bias_unnormalised", _image_text(7, 3, 2.0, unit=False, logit_bias=np.asarray(0.5)),
+             grad_args=_IT),
+    ],
+    "siglip_loss": [
+        Case("big_vision_init", _image_text(8, 5, 10.0, -10.0),
+             grad_args=_IT + ("logit_bias",)),
+        Case("masked", _image_text(9, 4, 4.0, -1.0, where=True), grad_args=_IT + ("logit_bias",)),
+    ],
     "supcon_loss": [
         Case("all", _supcon(6, 2, 4, temperature=0.5), grad_args=("features",)),
         Case("one", _supcon(6, 3, 4, contrast_mode="one", temperature=0.2, base_temperature=0.1),
