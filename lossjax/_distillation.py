@@ -24,6 +24,7 @@ from lossjax._declare import (
     AXIS,
     FLOAT,
     IGNORE_INDEX,
+    INT,
     LAYOUT,
     ArrayOption,
     Bool,
@@ -37,7 +38,7 @@ from lossjax._spec import LossSpec
 
 Array = jax.Array
 
-__all__ = ["kd_loss", "generalized_jsd_loss", "tvd_loss", "linear_jsd_loss"]
+__all__ = ["kd_loss", "generalized_jsd_loss", "tvd_loss", "topk_kd_loss", "linear_jsd_loss"]
 
 _TEMPERATURE = Float(lo=0.0, lo_open=True)
 
@@ -222,6 +223,121 @@ def tvd_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
+def _with_tail(lp: Array) -> Array:
+  """TRL's ``_add_tail_bucket``: the top-k log-probabilities and log(1 - Σ exp) of the rest."""
+  # logsumexp clamped below 0 (TRL's -1e-7), so the tail's log stays finite.
+  log_sum = jnp.minimum(jax.nn.logsumexp(lp, axis=-1, keepdims=True), -1e-7)
+  return jnp.concatenate([lp, jnp.log(-jnp.expm1(log_sum))], axis=-1)
+
+
+def _kl_buckets(log_p: Array, log_q: Array) -> Array:
+  """Σ_k p_k (log p_k - log q_k) over the last axis; a bucket with p_k = 0 adds 0."""
+  p = jnp.exp(log_p)
+  safe = jnp.where(p > 0, log_p - log_q, 0.0)
+  return jnp.sum(p * safe, axis=-1)
+
+
+@declare(student_logits=FLOAT, teacher_logprobs=FLOAT, teacher_indices=INT,
+         temperature=_TEMPERATURE, tail=Choice(("bucket", "renormalize", "none")),
+         direction=Choice(("forward", "reverse")), temperature_squared=Bool())
+def topk_kd_loss(
+    student_logits: ArrayLike,
+    teacher_logprobs: ArrayLike,
+    teacher_indices: ArrayLike,
+    *,
+    temperature: float = 1.0,
+    tail: str = "bucket",
+    direction: str = "forward",
+    temperature_squared: bool = False,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Distillation from a teacher's top-k log-probabilities (a served or stored teacher).
+
+  The teacher gives, per token, the log-probabilities $\log p_k$ of its K
+  most likely tokens and their indices; the student has full logits $s$, and
+  $\log q = \log\mathrm{softmax}(s / T)$. The references disagree on what to
+  do with the rest of the vocabulary; ``tail`` picks one:
+
+  - ``"bucket"`` (default; TRL's ``ServerDistillationTrainer`` with
+    ``loss_add_tail``, DistillKit's ``SYMMETRIC_UNIFORM``): a (K+1)-th bucket
+    holds the remaining mass on both sides, $1 - \sum_k p_k$ and
+    $1 - \sum_k q_{i_k}$, and
+    $\ell = \sum_{k \le K+1} p_k (\log p_k - \log q_k)$;
+  - ``"renormalize"`` (MaxText's offline distillation, TRL without the tail):
+    both sides renormalised over the K indices,
+    $p' = \mathrm{softmax}(\log p / T)$ and
+    $q' = \mathrm{softmax}(s_{i} / T)$, then $\mathrm{KL}(p' \| q')$;
+  - ``"none"`` (verl's GKD recipe): the truncated sum
+    $\sum_k p_k (\log p_k - \log q_{i_k})$, no tail, no renormalisation.
+
+  ``direction="reverse"`` swaps the two distributions over the same buckets
+  (reverse KL, mode-seeking). The teacher's log-probabilities are used as
+  given, at whatever temperature the teacher sampled them (only
+  ``"renormalize"`` divides them by T, as MaxText does with its stored top-k
+  logits: shift-invariant, so logits and log-probabilities agree). T²
+  (``temperature_squared``) is MaxText's and DistillKit's factor; TRL and verl
+  do without (the default). "mean" is over the counted tokens.
+
+  Args:
+    student_logits: ``[..., V]`` student logits.
+    teacher_logprobs: ``[..., K]`` the teacher's top-k log-probabilities (≤ 0).
+    teacher_indices: ``[..., K]`` their token indices in ``[0, V)``.
+    temperature: T > 0 for the student's softmax.
+    tail: "bucket" (default), "renormalize" or "none".
+    direction: "forward" (KL(teacher ‖ student), default) or "reverse".
+    temperature_squared: multiply by T².
+    reduction: "mean" (default, over tokens), "sum" or "none" (per token).
+    where: boolean mask over tokens (``labels != -100``).
+
+  Examples:
+    >>> import jax, jax.numpy as jnp, lossjax as lj
+    >>> s = jnp.array([[2.0, 1.0, 0.0, -1.0]])
+    >>> t = jax.nn.log_softmax(jnp.array([[3.0, 0.5, 0.0, -2.0]]))
+    >>> idx = jnp.array([[0, 1]], jnp.int32)
+    >>> lp = jnp.take_along_axis(t, idx, axis=-1)
+    >>> print(f"{lj.topk_kd_loss(s, lp, idx):.4f}")
+    0.1433
+
+  References: TRL ``trl/experimental/server_distillation`` (``_add_tail_bucket``,
+  lines 71-81; loss at 255-284 and 516-545, f2cd5771); MaxText
+  ``distillation_utils.py`` (lines 502-547, e591f30c); verl-recipe
+  ``gkd/megatron/megatron_distill_losses.py`` (lines 47-129, 48ea0a79);
+  Hinton et al. 2015 for T².
+  """
+  name = "topk_kd_loss"
+  s = student_logits
+  if s.ndim == 0:
+    raise ValueError(f"{name}: argument `student_logits` has shape (), expected [..., V]")
+  core.check_same_shape(name, "teacher_indices", teacher_indices, "teacher_logprobs",
+                        teacher_logprobs)
+  core.check_shape(name, "teacher_logprobs", teacher_logprobs,
+                   s.shape[:-1] + teacher_logprobs.shape[-1:],
+                   " (the student's leading axes, then K)")
+  keep = core.as_mask(name, where, s.shape[:-1])
+  dtype = core.compute_dtype(s, teacher_logprobs)
+  idx, _, out_of_range = core.class_indices(
+      name, "teacher_indices", teacher_indices, s.shape[-1], where=None if keep is None else
+      keep[..., None], expected=f"token indices in [0, {s.shape[-1]})")
+  t = core.masked_fill(keep, core.to_float(teacher_logprobs, dtype), -1.0)
+  core.check_values(name, "teacher_logprobs", t, lambda v: v > 0, "log-probabilities ≤ 0")
+  z = core.finite_logits(core.masked_fill(keep, core.to_float(s, dtype))) / temperature
+  picked = jnp.take_along_axis(z, idx, axis=-1)
+  if tail == "renormalize":
+    log_p = jax.nn.log_softmax(t / temperature, axis=-1)
+    log_q = jax.nn.log_softmax(picked, axis=-1)
+  else:
+    log_p = t
+    log_q = picked - jax.nn.logsumexp(z, axis=-1, keepdims=True)
+    if tail == "bucket":
+      log_p, log_q = _with_tail(log_p), _with_tail(log_q)
+  values = _kl_buckets(log_p, log_q) if direction == "forward" else _kl_buckets(log_q, log_p)
+  if temperature_squared:
+    values = values * temperature**2
+  values = core.poison(values, jnp.any(out_of_range, axis=-1))
+  return core.reduce_loss(name, values, reduction, keep)
+
+
 def _head_logits(x: Array, w: Array, b: Array | None, layout: str, dtype) -> Array:
   x, w = x.astype(dtype), w.astype(dtype)
   z = x @ w.T if layout == "vd" else x @ w
@@ -373,6 +489,14 @@ def _ex_tvd(rng):
   return (rng.normal(size=(6, 7)) * 2.0, rng.normal(size=(6, 7)) * 2.0), {"temperature": 1.5}
 
 
+def _ex_topk(rng):
+  t = rng.normal(size=(6, 7)) * 2.0
+  log_t = t - np.log(np.sum(np.exp(t), axis=-1, keepdims=True))
+  idx = np.argsort(-t, axis=-1)[:, :3]
+  return (rng.normal(size=(6, 7)) * 2.0, np.take_along_axis(log_t, idx, -1), idx), {
+      "temperature": 1.5}
+
+
 def _ex_linear_jsd(rng):
   y = rng.integers(0, 23, size=(7,))
   y[1] = -100
@@ -394,6 +518,12 @@ SPECS = [
     LossSpec(tvd_loss, "distillation", None, _ex_tvd, differentiable=_ARGS, batched=_ARGS,
              unbounded=_ARGS, softmax_args=_ARGS, classes={"student_logits": 1},
              bad_options={"temperature": -1.0}, source="Liger Kernel LigerTVDLoss"),
+    LossSpec(topk_kd_loss, "distillation", None, _ex_topk,
+             differentiable=("student_logits",),
+             batched=("student_logits", "teacher_logprobs", "teacher_indices"),
+             unbounded=("student_logits",), softmax_args=("student_logits",),
+             classes={"student_logits": 1}, bad_options={"tail": "drop", "temperature": 0.0},
+             source="TRL ServerDistillationTrainer (tail bucket); MaxText; verl GKD"),
     LossSpec(linear_jsd_loss, "distillation", None, _ex_linear_jsd,
              differentiable=("student_input", "student_weight", "teacher_input"),
              batched=("student_input", "teacher_input", "target"),

@@ -1408,6 +1408,26 @@ class TvdLoss(Loss):
     return self._call(student_logits, teacher_logits, where=where)
 
 
+class TopkKdLoss(Loss):
+  """[`topk_kd_loss`][lossjax.topk_kd_loss] with bound options.
+
+  Args:
+    temperature: T > 0 for the student's softmax.
+    tail: "bucket" (default), "renormalize" or "none".
+    direction: "forward" (KL(teacher ‖ student), default) or "reverse".
+    temperature_squared: multiply by T².
+    reduction: "mean" (default, over tokens), "sum" or "none" (per token).
+  """
+
+  _loss = "topk_kd_loss"
+
+  def __init__(self, *, temperature: float = 1.0, tail: str = 'bucket', direction: str = 'forward', temperature_squared: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(temperature=temperature, tail=tail, direction=direction, temperature_squared=temperature_squared, reduction=reduction)
+
+  def __call__(self, student_logits: ArrayLike, teacher_logprobs: ArrayLike, teacher_indices: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(student_logits, teacher_logprobs, teacher_indices, where=where)
+
+
 class LinearJsdLoss(Loss):
   """[`linear_jsd_loss`][lossjax.linear_jsd_loss] with bound options.
 
@@ -1455,4 +1475,4 @@ class PolicyGradientLoss(Loss):
     return self._call(logps, old_logps, advantages, ref_logps, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]

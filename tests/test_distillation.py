@@ -80,3 +80,22 @@ def test_compiled_temporary_memory_is_a_small_fraction_of_the_naive_programs():
   naive = temp_gib(lambda hs, ws, ht, wt: lj.generalized_jsd_loss(hs @ ws.T, ht @ wt.T))
   assert naive >= 8.0, naive  # two [8192, 131072] float32 matrices are 8 GiB
   assert ours <= 0.15 * naive, (ours, naive)
+
+
+@pytest.mark.parametrize("tail", ["bucket", "renormalize", "none"])
+def test_topk_kd_with_the_whole_vocabulary_is_kd_and_a_minus_inf_teacher_entry_is_finite(tail):
+  rng = np.random.default_rng(3)
+  s, t = jnp.asarray(rng.normal(size=(5, 6))), jnp.asarray(rng.normal(size=(5, 6)))
+  log_t = jax.nn.log_softmax(t)
+  idx = jnp.broadcast_to(jnp.arange(6), (5, 6))
+  # K = V: every variant is KL(teacher || student) (the tail bucket holds ~1e-7). The
+  # teacher's log-probabilities are taken as given, except by "renormalize" (MaxText), which
+  # applies T to them as kd_loss does to the teacher's logits.
+  temperature = 2.0 if tail == "renormalize" else 1.0
+  np.testing.assert_allclose(lj.topk_kd_loss(s, log_t, idx, tail=tail, temperature=temperature),
+                             lj.kd_loss(s, t, temperature=temperature, temperature_squared=False),
+                             rtol=1e-5)
+  # A served teacher may report -inf for a token it cannot emit.
+  lp = log_t[:, :3].at[0, 2].set(-jnp.inf)
+  val, grad = jax.value_and_grad(lambda s: lj.topk_kd_loss(s, lp, idx[:, :3], tail=tail))(s)
+  assert np.isfinite(val) and np.isfinite(grad).all()

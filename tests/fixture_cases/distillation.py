@@ -13,6 +13,7 @@ batchmean); `where` selects tokens as the references' label masks do.
 
 from __future__ import annotations
 
+import numpy as np
 from torchref import TORCH_REFERENCES, Case
 
 
@@ -81,6 +82,50 @@ def _torch_tvd(student_logits, teacher_logits, *, temperature=1.0, where=None, r
   return _reduce(per_token, reduction, student_logits.shape[:-1], where)
 
 
+def _trl_add_tail_bucket(lp):
+  """TRL trl/experimental/server_distillation (f2cd5771) `_add_tail_bucket`, lines 71-81."""
+  import torch
+
+  log_sum = torch.logsumexp(lp, dim=-1, keepdim=True).clamp(max=-1e-7)
+  tail = torch.log(-torch.expm1(log_sum))
+  return torch.cat([lp, tail], dim=-1)
+
+
+def _torch_topk(student_logits, teacher_logprobs, teacher_indices, *, temperature=1.0,
+                tail="bucket", direction="forward", temperature_squared=False, where=None,
+                reduction="mean"):
+  """tail="bucket": TRL ServerDistillationTrainer, lines 320-327 and 516-545 (student
+  log_softmax(s / T) gathered at the teacher's ids, both sides through _add_tail_bucket,
+  KL(teacher || student) over the K + 1 buckets). "renormalize": MaxText
+  distillation_utils.py (e591f30c) lines 502-547 (softmax of the teacher's top-k / T against
+  log_softmax of the student's logits at the same ids / T). "none": verl-recipe
+  gkd/megatron/megatron_distill_losses.py (48ea0a79) lines 47-129, the truncated sum."""
+  import torch
+  import torch.nn.functional as F
+
+  s = student_logits.reshape(-1, student_logits.shape[-1])
+  lp = teacher_logprobs.reshape(-1, teacher_logprobs.shape[-1])
+  ids = teacher_indices.reshape(-1, teacher_indices.shape[-1])
+  if where is not None:
+    m = where.reshape(-1)
+    s, lp, ids = s[m], lp[m], ids[m]
+  if tail == "renormalize":
+    log_p = F.log_softmax(lp / temperature, dim=-1)
+    log_q = F.log_softmax(torch.gather(s, -1, ids) / temperature, dim=-1)
+  else:
+    log_p = lp
+    log_q = torch.gather(F.log_softmax(s / temperature, dim=-1), -1, ids)
+    if tail == "bucket":
+      log_p, log_q = _trl_add_tail_bucket(log_p), _trl_add_tail_bucket(log_q)
+  if direction == "reverse":
+    log_p, log_q = log_q, log_p
+  per_token = (log_p.exp() * (log_p - log_q)).sum(-1)
+  if temperature_squared:
+    per_token = per_token * temperature**2
+  return _reduce(per_token, reduction, student_logits.shape[:-1], where)
+
+
+TORCH_REFERENCES["topk_kd_loss"] = _torch_topk
 TORCH_REFERENCES["kd_loss"] = _torch_kd
 TORCH_REFERENCES["generalized_jsd_loss"] = _torch_jsd
 TORCH_REFERENCES["tvd_loss"] = _torch_tvd
@@ -93,6 +138,20 @@ def _logits(shape, masked=False, **kw):
       kwargs["where"] = rng.uniform(size=shape[:-1]) < 0.7
     return [("student_logits", rng.normal(size=shape) * 2.0),
             ("teacher_logits", rng.normal(size=shape) * 2.0)], kwargs
+  return build
+
+
+def _topk(shape, k, masked=False, **kw):
+  def build(rng):
+    kwargs = dict(kw)
+    if masked:
+      kwargs["where"] = rng.uniform(size=shape[:-1]) < 0.7
+    t = rng.normal(size=shape) * 2.0
+    log_t = t - np.log(np.sum(np.exp(t), axis=-1, keepdims=True))
+    idx = np.argsort(-t, axis=-1)[..., :k]  # the teacher's top k, most likely first
+    return [("student_logits", rng.normal(size=shape) * 2.0),
+            ("teacher_logprobs", np.take_along_axis(log_t, idx, -1)),
+            ("teacher_indices", idx)], kwargs
   return build
 
 
@@ -111,6 +170,17 @@ CASES = {
         Case("beta_1_reverse_kl", _logits((8, 11), beta=1.0), grad_args=_GRADS),
         Case("beta_0.9_temperature_masked", _logits((3, 5, 9), masked=True, beta=0.9,
                                                     temperature=0.7), grad_args=_GRADS),
+    ],
+    "topk_kd_loss": [
+        Case("trl_tail_bucket", _topk((8, 11), 4), grad_args=("student_logits",)),
+        Case("trl_tail_t2_masked", _topk((3, 5, 9), 3, masked=True, temperature=2.0),
+             grad_args=("student_logits",)),
+        Case("reverse_bucket", _topk((8, 11), 5, direction="reverse"),
+             grad_args=("student_logits",)),
+        Case("maxtext_renormalize", _topk((8, 11), 4, tail="renormalize", temperature=1.5,
+                                          temperature_squared=True),
+             grad_args=("student_logits",)),
+        Case("verl_truncated", _topk((8, 11), 4, tail="none"), grad_args=("student_logits",)),
     ],
     "tvd_loss": [
         Case("default", _logits((8, 11)), grad_args=_GRADS),
