@@ -12,6 +12,7 @@ Examples:
 from lossjax import (
     _classification,
     _contrastive,
+    _detection,
     _distillation,
     _embedding,
     _fenchel_young,
@@ -32,6 +33,7 @@ from lossjax._checked import CheckError, checked
 from lossjax._classification import *  # noqa: F403
 from lossjax._contrastive import *  # noqa: F403
 from lossjax._declare import OptionTypeError
+from lossjax._detection import *  # noqa: F403
 from lossjax._distillation import *  # noqa: F403
 from lossjax._embedding import *  # noqa: F403
 from lossjax._fenchel_young import *  # noqa: F403
@@ -70,6 +72,7 @@ __all__ = [
     *_ranking.__all__,
     *_contrastive.__all__,
     *_metric.__all__,
+    *_detection.__all__,
     *_large_vocab.__all__,
     *_moe.__all__,
     *_preference.__all__,

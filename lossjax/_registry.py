@@ -25,6 +25,7 @@ MODULES = (
     "_ranking",
     "_contrastive",
     "_metric",
+    "_detection",
     "_large_vocab",
     "_moe",
     "_preference",

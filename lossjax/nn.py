@@ -1211,6 +1211,74 @@ class MultiSimilarityLoss(Loss):
     return self._call(embeddings, labels, where=where)
 
 
+class IouLoss(Loss):
+  """[`iou_loss`][lossjax.iou_loss] with bound options.
+
+  Args:
+    eps: ε ≥ 0 added to the union (1e-7, torchvision's).
+    reduction: "mean" (default), "sum" or "none" (per box; torchvision's default).
+  """
+
+  _loss = "iou_loss"
+
+  def __init__(self, *, eps: float = 1e-07, reduction: str = 'mean') -> None:
+    super().__init__(eps=eps, reduction=reduction)
+
+  def __call__(self, boxes1: ArrayLike, boxes2: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(boxes1, boxes2, where=where)
+
+
+class GeneralizedBoxIouLoss(Loss):
+  """[`generalized_box_iou_loss`][lossjax.generalized_box_iou_loss] with bound options.
+
+  Args:
+    eps: ε ≥ 0 (1e-7, torchvision's).
+    reduction: "mean" (default), "sum" or "none" (per box; torchvision's default).
+  """
+
+  _loss = "generalized_box_iou_loss"
+
+  def __init__(self, *, eps: float = 1e-07, reduction: str = 'mean') -> None:
+    super().__init__(eps=eps, reduction=reduction)
+
+  def __call__(self, boxes1: ArrayLike, boxes2: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(boxes1, boxes2, where=where)
+
+
+class DistanceBoxIouLoss(Loss):
+  """[`distance_box_iou_loss`][lossjax.distance_box_iou_loss] with bound options.
+
+  Args:
+    eps: ε ≥ 0 (1e-7, torchvision's).
+    reduction: "mean" (default), "sum" or "none" (per box; torchvision's default).
+  """
+
+  _loss = "distance_box_iou_loss"
+
+  def __init__(self, *, eps: float = 1e-07, reduction: str = 'mean') -> None:
+    super().__init__(eps=eps, reduction=reduction)
+
+  def __call__(self, boxes1: ArrayLike, boxes2: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(boxes1, boxes2, where=where)
+
+
+class CompleteBoxIouLoss(Loss):
+  """[`complete_box_iou_loss`][lossjax.complete_box_iou_loss] with bound options.
+
+  Args:
+    eps: ε ≥ 0 in α (1e-7, torchvision's).
+    reduction: "mean" (default), "sum" or "none" (per box; torchvision's default).
+  """
+
+  _loss = "complete_box_iou_loss"
+
+  def __init__(self, *, eps: float = 1e-07, reduction: str = 'mean') -> None:
+    super().__init__(eps=eps, reduction=reduction)
+
+  def __call__(self, boxes1: ArrayLike, boxes2: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(boxes1, boxes2, where=where)
+
+
 class LinearCrossEntropyLoss(Loss):
   """[`linear_cross_entropy`][lossjax.linear_cross_entropy] with bound options: the twin of `torch.nn.LinearCrossEntropyLoss`.
 
@@ -1475,4 +1543,4 @@ class PolicyGradientLoss(Loss):
     return self._call(logps, old_logps, advantages, ref_logps, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
