@@ -20,6 +20,7 @@ from lossjax import (
     _margin,
     _metric,
     _moe,
+    _multilabel,
     _policy,
     _preference,
     _probabilistic,
@@ -42,6 +43,7 @@ from lossjax._large_vocab import TokenStats, linear_token_stats
 from lossjax._margin import *  # noqa: F403
 from lossjax._metric import *  # noqa: F403
 from lossjax._moe import *  # noqa: F403
+from lossjax._multilabel import *  # noqa: F403
 from lossjax._policy import *  # noqa: F403
 from lossjax._preference import *  # noqa: F403
 from lossjax._probabilistic import *  # noqa: F403
@@ -62,6 +64,7 @@ __all__ = [
     "linear_token_stats",
     "nn",
     *_classification.__all__,
+    *_multilabel.__all__,
     *_regression.__all__,
     *_probabilistic.__all__,
     *_margin.__all__,

@@ -15,6 +15,7 @@ from lossjax._spec import LossSpec
 #: ``__all__`` and their catalogue entries in ``SPECS``.
 MODULES = (
     "_classification",
+    "_multilabel",
     "_regression",
     "_probabilistic",
     "_margin",

@@ -200,6 +200,46 @@ class ZLoss(Loss):
     return self._call(logits, where=where)
 
 
+class AsymmetricLoss(Loss):
+  """[`asymmetric_loss`][lossjax.asymmetric_loss] with bound options.
+
+  Args:
+    gamma_neg: γ₋ ≥ 0 (4).
+    gamma_pos: γ₊ ≥ 0 (1).
+    clip: the probability margin m in [0, 1] for negatives (0.05; 0 turns it off).
+    eps: the log's floor (1e-8).
+    detach_focal_weight: treat the focal weights as constants.
+    reduction: "mean" (default, over elements), "sum" (timm's) or "none".
+  """
+
+  _loss = "asymmetric_loss"
+
+  def __init__(self, *, gamma_neg: float = 4.0, gamma_pos: float = 1.0, clip: float = 0.05, eps: float = 1e-08, detach_focal_weight: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(gamma_neg=gamma_neg, gamma_pos=gamma_pos, clip=clip, eps=eps, detach_focal_weight=detach_focal_weight, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class AsymmetricSingleLabelLoss(Loss):
+  """[`asymmetric_single_label_loss`][lossjax.asymmetric_single_label_loss] with bound options.
+
+  Args:
+    gamma_pos: γ₊ ≥ 0 (timm's 1; the ASL repository's ``ASLSingleLabel`` uses 0).
+    gamma_neg: γ₋ ≥ 0 (4).
+    label_smoothing: ε in [0, 1] (timm's ``eps``, 0.1).
+    reduction: "mean" (default, over samples), "sum" or "none".
+  """
+
+  _loss = "asymmetric_single_label_loss"
+
+  def __init__(self, *, gamma_pos: float = 1.0, gamma_neg: float = 4.0, label_smoothing: float = 0.1, reduction: str = 'mean') -> None:
+    super().__init__(gamma_pos=gamma_pos, gamma_neg=gamma_neg, label_smoothing=label_smoothing, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
 class MSELoss(Loss):
   """[`mse_loss`][lossjax.mse_loss] with bound options: the twin of `torch.nn.MSELoss`.
 
@@ -1543,4 +1583,4 @@ class PolicyGradientLoss(Loss):
     return self._call(logps, old_logps, advantages, ref_logps, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
