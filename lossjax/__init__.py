@@ -16,6 +16,7 @@ from lossjax import (
     _distillation,
     _embedding,
     _fenchel_young,
+    _forecasting,
     _large_vocab,
     _margin,
     _metric,
@@ -38,6 +39,7 @@ from lossjax._detection import *  # noqa: F403
 from lossjax._distillation import *  # noqa: F403
 from lossjax._embedding import *  # noqa: F403
 from lossjax._fenchel_young import *  # noqa: F403
+from lossjax._forecasting import *  # noqa: F403
 from lossjax._large_vocab import *  # noqa: F403
 from lossjax._large_vocab import TokenStats, linear_token_stats
 from lossjax._margin import *  # noqa: F403
@@ -66,6 +68,7 @@ __all__ = [
     *_classification.__all__,
     *_multilabel.__all__,
     *_regression.__all__,
+    *_forecasting.__all__,
     *_probabilistic.__all__,
     *_margin.__all__,
     *_fenchel_young.__all__,

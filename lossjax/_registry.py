@@ -17,6 +17,7 @@ MODULES = (
     "_classification",
     "_multilabel",
     "_regression",
+    "_forecasting",
     "_probabilistic",
     "_margin",
     "_fenchel_young",

@@ -393,6 +393,106 @@ class CosineSimilarityLoss(Loss):
     return self._call(input, target, where=where)
 
 
+class QuantileLoss(Loss):
+  """[`quantile_loss`][lossjax.quantile_loss] with bound options.
+
+  Args:
+    quantiles: q in [0, 1], a number or a ``(Q,)`` array (default 0.5).
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "quantile_loss"
+
+  def __init__(self, *, quantiles: ArrayLike | float = 0.5, reduction: str = 'mean') -> None:
+    super().__init__(quantiles=quantiles, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class TweedieDeviance(Loss):
+  """[`tweedie_deviance`][lossjax.tweedie_deviance] with bound options.
+
+  Args:
+    power: p ≤ 0 or p ≥ 1 (1.5).
+    reduction: "mean" (default; scikit-learn's value), "sum" or "none".
+  """
+
+  _loss = "tweedie_deviance"
+
+  def __init__(self, *, power: float = 1.5, reduction: str = 'mean') -> None:
+    super().__init__(power=power, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class GammaDeviance(Loss):
+  """[`gamma_deviance`][lossjax.gamma_deviance] with bound options.
+
+  Args:
+    reduction: "mean" (default; scikit-learn's value), "sum" or "none".
+  """
+
+  _loss = "gamma_deviance"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class CrpsGaussian(Loss):
+  """[`crps_gaussian`][lossjax.crps_gaussian] with bound options.
+
+  Args:
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "crps_gaussian"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, input: ArrayLike, scale: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, scale, target, where=where)
+
+
+class CrpsEnsemble(Loss):
+  """[`crps_ensemble`][lossjax.crps_ensemble] with bound options.
+
+  Args:
+    reduction: "mean" (default, over observations), "sum" or "none".
+  """
+
+  _loss = "crps_ensemble"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class BarronLoss(Loss):
+  """[`barron_loss`][lossjax.barron_loss] with bound options.
+
+  Args:
+    alpha: the shape α (a number, ±inf allowed; 1).
+    scale: c > 0, the size of the quadratic bowl near 0 (1).
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "barron_loss"
+
+  def __init__(self, *, alpha: float = 1.0, scale: float = 1.0, reduction: str = 'mean') -> None:
+    super().__init__(alpha=alpha, scale=scale, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
 class KLDivLoss(Loss):
   """[`kl_div`][lossjax.kl_div] with bound options: the twin of `torch.nn.KLDivLoss`.
 
@@ -1583,4 +1683,4 @@ class PolicyGradientLoss(Loss):
     return self._call(logps, old_logps, advantages, ref_logps, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
