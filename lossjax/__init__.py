@@ -28,6 +28,7 @@ from lossjax import (
     _ranking,
     _regression,
     _segmentation,
+    _self_supervised,
     _sequence,
     nn,  # torch.nn-style loss objects, generated from the registry
 )
@@ -53,6 +54,7 @@ from lossjax._ranking import *  # noqa: F403
 from lossjax._registry import REGISTRY
 from lossjax._regression import *  # noqa: F403
 from lossjax._segmentation import *  # noqa: F403
+from lossjax._self_supervised import *  # noqa: F403
 from lossjax._sequence import *  # noqa: F403
 
 __version__ = "0.1.0"
@@ -77,6 +79,7 @@ __all__ = [
     *_segmentation.__all__,
     *_ranking.__all__,
     *_contrastive.__all__,
+    *_self_supervised.__all__,
     *_metric.__all__,
     *_detection.__all__,
     *_large_vocab.__all__,

@@ -26,6 +26,7 @@ MODULES = (
     "_segmentation",
     "_ranking",
     "_contrastive",
+    "_self_supervised",
     "_metric",
     "_detection",
     "_large_vocab",
