@@ -17,6 +17,7 @@ from lossjax import (
     _embedding,
     _fenchel_young,
     _forecasting,
+    _image,
     _large_vocab,
     _margin,
     _metric,
@@ -41,6 +42,7 @@ from lossjax._distillation import *  # noqa: F403
 from lossjax._embedding import *  # noqa: F403
 from lossjax._fenchel_young import *  # noqa: F403
 from lossjax._forecasting import *  # noqa: F403
+from lossjax._image import *  # noqa: F403
 from lossjax._large_vocab import *  # noqa: F403
 from lossjax._large_vocab import TokenStats, linear_token_stats
 from lossjax._margin import *  # noqa: F403
@@ -82,6 +84,7 @@ __all__ = [
     *_self_supervised.__all__,
     *_metric.__all__,
     *_detection.__all__,
+    *_image.__all__,
     *_large_vocab.__all__,
     *_moe.__all__,
     *_preference.__all__,

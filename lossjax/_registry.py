@@ -29,6 +29,7 @@ MODULES = (
     "_self_supervised",
     "_metric",
     "_detection",
+    "_image",
     "_large_vocab",
     "_moe",
     "_preference",

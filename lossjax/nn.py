@@ -1457,6 +1457,65 @@ class CompleteBoxIouLoss(Loss):
     return self._call(boxes1, boxes2, where=where)
 
 
+class SsimLoss(Loss):
+  """[`ssim_loss`][lossjax.ssim_loss] with bound options.
+
+  Args:
+    window_size: odd Gaussian window size (11; σ = 1.5).
+    max_val: the data range L > 0 (1.0 for images in [0, 1]; 255 for bytes).
+    eps: ε added to the denominator (1e-12, kornia's).
+    padding: "same" (default, reflected borders) or "valid".
+    channel_axis: -1 (default) or 1.
+    reduction: "mean" (default), "sum" or "none" (the per-pixel map, ``[N, C, H', W']``).
+  """
+
+  _loss = "ssim_loss"
+
+  def __init__(self, *, window_size: int = 11, max_val: float = 1.0, eps: float = 1e-12, padding: str = 'same', channel_axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(window_size=window_size, max_val=max_val, eps=eps, padding=padding, channel_axis=channel_axis, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class MsSsimLoss(Loss):
+  """[`ms_ssim_loss`][lossjax.ms_ssim_loss] with bound options.
+
+  Args:
+    data_range: L > 0 (1.0 here; pytorch-msssim's default is 255).
+    window_size: odd Gaussian window size (11; σ = 1.5).
+    k1: K₁ (0.01).
+    k2: K₂ (0.03).
+    channel_axis: -1 (default) or 1.
+    reduction: "mean" (default, over images: ``1 - ms_ssim(x, y)``), "sum" or "none" (per image).
+  """
+
+  _loss = "ms_ssim_loss"
+
+  def __init__(self, *, data_range: float = 1.0, window_size: int = 11, k1: float = 0.01, k2: float = 0.03, channel_axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(data_range=data_range, window_size=window_size, k1=k1, k2=k2, channel_axis=channel_axis, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class TotalVariationLoss(Loss):
+  """[`total_variation_loss`][lossjax.total_variation_loss] with bound options.
+
+  Args:
+    channel_axis: -1 (default) or 1.
+    reduction: "mean" (default, over images and channels), "sum" or "none" (``[N, C]``).
+  """
+
+  _loss = "total_variation_loss"
+
+  def __init__(self, *, channel_axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(channel_axis=channel_axis, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, where=where)
+
+
 class LinearCrossEntropyLoss(Loss):
   """[`linear_cross_entropy`][lossjax.linear_cross_entropy] with bound options: the twin of `torch.nn.LinearCrossEntropyLoss`.
 
@@ -1721,4 +1780,4 @@ class PolicyGradientLoss(Loss):
     return self._call(logps, old_logps, advantages, ref_logps, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "VicregLoss", "BarlowTwinsLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "VicregLoss", "BarlowTwinsLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "SsimLoss", "MsSsimLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
