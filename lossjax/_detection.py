@@ -113,8 +113,8 @@ def iou_loss(
 
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
-    >>> a = jnp.array([[0.0, 0.0, 2.0, 2.0]])
-    >>> b = jnp.array([[1.0, 1.0, 3.0, 3.0]])
+    >>> a = jnp.array([[0.0, 0.0, 2.0, 2.0]], jnp.float32)
+    >>> b = jnp.array([[1.0, 1.0, 3.0, 3.0]], jnp.float32)
     >>> print(lj.iou_loss(a, b, reduction="none"))
     [0.85714287]
 
@@ -156,8 +156,8 @@ def generalized_box_iou_loss(
 
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
-    >>> a = jnp.array([[0.0, 0.0, 2.0, 2.0]])
-    >>> b = jnp.array([[1.0, 1.0, 3.0, 3.0]])
+    >>> a = jnp.array([[0.0, 0.0, 2.0, 2.0]], jnp.float32)
+    >>> b = jnp.array([[1.0, 1.0, 3.0, 3.0]], jnp.float32)
     >>> print(lj.generalized_box_iou_loss(a, b, reduction="none"))
     [1.079365]
 
@@ -201,8 +201,8 @@ def distance_box_iou_loss(
 
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
-    >>> a = jnp.array([[0.0, 0.0, 2.0, 2.0]])
-    >>> b = jnp.array([[1.0, 1.0, 3.0, 3.0]])
+    >>> a = jnp.array([[0.0, 0.0, 2.0, 2.0]], jnp.float32)
+    >>> b = jnp.array([[1.0, 1.0, 3.0, 3.0]], jnp.float32)
     >>> print(lj.distance_box_iou_loss(a, b, reduction="none"))
     [0.96825397]
 
@@ -248,8 +248,8 @@ def complete_box_iou_loss(
 
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
-    >>> a = jnp.array([[0.0, 0.0, 2.0, 2.0]])
-    >>> b = jnp.array([[1.0, 1.0, 3.0, 4.0]])
+    >>> a = jnp.array([[0.0, 0.0, 2.0, 2.0]], jnp.float32)
+    >>> b = jnp.array([[1.0, 1.0, 3.0, 4.0]], jnp.float32)
     >>> print(lj.complete_box_iou_loss(a, b, reduction="none"))
     [1.0191646]
 

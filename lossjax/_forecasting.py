@@ -324,7 +324,7 @@ def barron_loss(
 
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
-    >>> x, y = jnp.array([0.0, 1.0, 10.0]), jnp.zeros(3)
+    >>> x, y = jnp.array([0.0, 1.0, 10.0], jnp.float32), jnp.zeros(3, jnp.float32)
     >>> print(lj.barron_loss(x, y, alpha=0.0, reduction="none"))
     [0.        0.4054651 3.9318256]
 
