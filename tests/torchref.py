@@ -30,6 +30,20 @@ class Case:
   transforms: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
+def reduce_masked(loss, reduction, where=None):
+  """lossjax's three reductions of a per-element torch loss: masked elements are 0 and out of
+  the mean's count (an empty mean is 0). Masked elements multiply by the mask, so the
+  references keep torch's own gradients elsewhere."""
+  if where is not None:
+    loss = loss * where
+  if reduction == "none":
+    return loss
+  if reduction == "sum":
+    return loss.sum()
+  count = loss.numel() if where is None else int(where.expand_as(loss).sum())
+  return loss.sum() / max(count, 1)
+
+
 #: Torch implementations for losses that torch.nn.functional lacks (formulas of
 #: the source each loss follows), keyed by lossjax name. Each takes torch
 #: tensors and the same keyword options as the lossjax function.

@@ -14,17 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 from torchref import TORCH_REFERENCES, Case
-
-
-def _reduce(loss, reduction, where):
-  if where is not None:
-    loss = loss * where
-  if reduction == "none":
-    return loss
-  if reduction == "sum":
-    return loss.sum()
-  count = loss.numel() if where is None else int(where.expand_as(loss).sum())
-  return loss.sum() / max(count, 1)
+from torchref import reduce_masked as _reduce
 
 
 def _torch_quantile(y_pred, y_true, *, quantiles=0.5, reduction="mean", where=None):

@@ -13,21 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 from torchref import TORCH_REFERENCES, Case
+from torchref import reduce_masked as _reduce
 
 
 def _nchw(x, channel_axis):
   return x if channel_axis == 1 else x.permute(0, 3, 1, 2)
-
-
-def _reduce(loss, reduction, where):
-  if where is not None:
-    loss = loss * where
-  if reduction == "none":
-    return loss
-  if reduction == "sum":
-    return loss.sum()
-  count = loss.numel() if where is None else int(where.expand_as(loss).sum())
-  return loss.sum() / max(count, 1)
 
 
 def _torch_ssim(input, target, *, window_size=11, max_val=1.0, eps=1e-12, padding="same",

@@ -11,17 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from torchref import TORCH_REFERENCES, Case
-
-
-def _reduce(loss, reduction, where):
-  if where is not None:
-    loss = loss * where
-  if reduction == "none":
-    return loss
-  if reduction == "sum":
-    return loss.sum()
-  count = loss.numel() if where is None else int(where.expand_as(loss).sum())
-  return loss.sum() / max(count, 1)
+from torchref import reduce_masked as _reduce
 
 
 def _torch_asl(x, y, *, gamma_neg=4.0, gamma_pos=1.0, clip=0.05, eps=1e-8,
