@@ -1,6 +1,8 @@
 """Writes lossjax's PyTorch reference fixtures by running real PyTorch.
 
     pip install torch==2.13.0     # CPU build; never an unpinned torch
+    pip install --no-deps monai==1.6.1 pytorch-metric-learning==2.9.0 kornia==0.9.0 \
+        kornia_rs pytorch-msssim==1.0.0   # the peers some references run (never their torch)
     python tests/generate_fixtures.py [loss ...]
 
 For every loss with a torch twin, every case below, float64 and float32, and

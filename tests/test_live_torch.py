@@ -20,7 +20,11 @@ from lossjax import _fixtures as fx  # noqa: E402
 from tests.generate_fixtures import CASES, make_case  # noqa: E402
 
 #: Losses whose reference runs a peer library beside torch (tests/fixture_cases/edges.py).
-NEEDS = {"dice_loss": "monai", "jaccard_loss": "monai"}
+NEEDS = {"dice_loss": "monai", "jaccard_loss": "monai",
+         **{name: "pytorch_metric_learning" for name in (
+             "arcface_loss", "cosface_loss", "sphereface_loss", "subcenter_arcface_loss",
+             "multi_similarity_loss")},
+         "ssim_loss": "kornia", "total_variation_loss": "kornia", "ms_ssim_loss": "pytorch_msssim"}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
