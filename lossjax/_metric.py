@@ -30,7 +30,8 @@ from lossjax._spec import LossSpec
 Array = jax.Array
 
 __all__ = ["arcface_loss", "cosface_loss", "sphereface_loss", "subcenter_arcface_loss",
-           "multi_similarity_loss"]
+           "multi_similarity_loss", "proxy_nca_loss", "n_pairs_loss",
+           "generalized_lifted_structure_loss"]
 
 
 def _cosines(name, embeddings, labels, weight, layout, where, sub_centers=1):
@@ -376,6 +377,192 @@ def multi_similarity_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
+def _unit_batch(name, embeddings, labels, where):
+  """Unit-normalised (N, D) embeddings (masked rows 0), the labels checked, the mask."""
+  x = _embeddings(name, "embeddings", embeddings)
+  core.check_shape(name, "labels", labels, x.shape[:1], " (one label per embedding)")
+  keep = core.as_mask(name, where, x.shape[:1])
+  xf = core.masked_fill(keep, core.to_float(x, core.compute_dtype(x)))
+  return _unit_rows(xf), keep
+
+
+@declare(embeddings=FLOAT, labels=INT, proxies=FLOAT, softmax_scale=_SCALE)
+def proxy_nca_loss(
+    embeddings: ArrayLike,
+    labels: ArrayLike,
+    proxies: ArrayLike,
+    *,
+    softmax_scale: float = 1.0,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Proxy-NCA (Movshovitz-Attias et al. 2017): a softmax over negative squared distances to class proxies.
+
+  With unit embeddings $\hat x$ and unit proxies $\hat p_c$ (one learnable
+  proxy per class),
+
+  $$
+  \ell = -\log \frac{e^{-s\,\|\hat x - \hat p_y\|^2}}{\sum_c e^{-s\,\|\hat x - \hat p_c\|^2}},
+  $$
+
+  pytorch-metric-learning's ``ProxyNCALoss`` (s = ``softmax_scale``). It
+  drops samples whose probability underflows to 0; here the log-softmax
+  keeps them (a large, finite loss), the only difference.
+
+  Args:
+    embeddings: ``(N, D)`` embeddings (normalised inside).
+    labels: ``(N,)`` class indices in ``[0, C)``.
+    proxies: ``(C, D)`` class proxies (normalised inside; PML's ``loss.proxies``).
+    softmax_scale: s > 0 (1).
+    reduction: "mean" (default, over samples), "sum" or "none".
+    where: boolean mask over samples.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> x = jnp.array([[1.0, 0.2], [0.1, 1.0], [-1.0, 0.3]])
+    >>> p = jnp.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])
+    >>> print(f"{lj.proxy_nca_loss(x, jnp.array([0, 1, 2]), p, softmax_scale=4.0):.4f}")
+    0.0025
+
+  References: Movshovitz-Attias et al., "No Fuss Distance Metric Learning
+  using Proxies" (ICCV 2017); pytorch-metric-learning ``ProxyNCALoss``.
+  """
+  name = "proxy_nca_loss"
+  unit, keep = _unit_batch(name, embeddings, labels, where)
+  core.check_rank(name, "proxies", proxies, 2, " (C, D)")
+  if proxies.shape[1] != unit.shape[1]:
+    raise ValueError(f"{name}: argument `proxies` has shape {tuple(proxies.shape)}, expected "
+                     f"(C, {unit.shape[1]})")
+  core.check_classes(name, "proxies", proxies, 0)
+  p = _unit_rows(core.to_float(proxies, unit.dtype))
+  # Squared distance of unit vectors, |x|^2 + |p|^2 - 2 x.p (torch.cdist's matmul form).
+  d2 = jnp.maximum(jnp.sum(jnp.square(unit), 1)[:, None] + jnp.sum(jnp.square(p), 1)[None, :]
+                   - 2.0 * unit @ p.T, 0.0)
+  c = p.shape[0]
+  safe, _, oor = core.class_indices(name, "labels", labels, c, where=keep)
+  logp = jax.nn.log_softmax(-softmax_scale * d2, axis=1)
+  values = -jnp.take_along_axis(logp, safe[:, None], axis=1)[:, 0]
+  return core.reduce_loss(name, core.poison(values, oor), reduction, keep)
+
+
+@declare(embeddings=FLOAT, labels=INT)
+def n_pairs_loss(
+    embeddings: ArrayLike,
+    labels: ArrayLike,
+    *,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""N-pair loss (Sohn 2016): each label's first sample against its second, the other labels' as negatives.
+
+  pytorch-metric-learning's ``NPairsLoss``: for every label with at least
+  two (unmasked) samples, its first sample $a$ is an anchor and its second
+  $p$ the positive; with $S = \hat a\,\hat p^\top$ over the K such pairs
+  (cosine similarities: PML's ``DotProductSimilarity`` normalises),
+  $\ell_k = -\log\mathrm{softmax}(S_k)_k$. "none" gives the loss at each
+  anchor (0 elsewhere) and "mean" averages over anchors.
+
+  Args:
+    embeddings: ``(N, D)`` embeddings (normalised inside).
+    labels: ``(N,)`` integer labels.
+    reduction: "mean" (default, over anchors), "sum" or "none" (per sample).
+    where: boolean mask over samples.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> x = jnp.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.2, 0.9]])
+    >>> print(f"{lj.n_pairs_loss(x, jnp.array([0, 0, 1, 1])):.4f}")
+    0.3647
+
+  References: Sohn, "Improved Deep Metric Learning with Multi-class N-pair
+  Loss Objective" (NeurIPS 2016); pytorch-metric-learning ``NPairsLoss``.
+  """
+  name = "n_pairs_loss"
+  unit, keep = _unit_batch(name, embeddings, labels, where)
+  n = unit.shape[0]
+  if n == 0:  # no samples, no pairs: the empty mean
+    return core.reduce_loss(name, jnp.zeros((0,), unit.dtype), reduction, keep)
+  idx = jnp.arange(n)
+  present = jnp.ones((n,), bool) if keep is None else keep
+  same = (labels[:, None] == labels[None, :]) & present[None, :] & present[:, None]
+  first = jnp.argmax(same, axis=1)  # each sample's label's first present sample
+  later = same & (idx[None, :] > first[:, None])
+  second = jnp.argmax(later, axis=1)
+  anchor = present & (first == idx) & jnp.any(later, axis=1)
+  # Row i (an anchor) against every anchor's positive; the target is its own positive.
+  s = unit @ unit[second].T
+  logits = jnp.where(anchor[None, :], s, -jnp.inf)
+  lse, _ = _row_lse(logits, jnp.broadcast_to(anchor[None, :], logits.shape))
+  values = jnp.where(anchor, lse - jnp.diagonal(s), 0.0)
+  return core.reduce_loss(name, values, reduction, keep, valid=anchor)
+
+
+def _row_lse(s: Array, mask: Array) -> tuple[Array, Array]:
+  """log Σ_mask e^s per row, and whether the row has an entry (0 and False if not)."""
+  has = jnp.any(mask, axis=1)  # (not isfinite(max): a NaN entry must stay NaN)
+  m = lax.stop_gradient(jnp.max(jnp.where(mask, s, -jnp.inf), axis=1, initial=-jnp.inf))
+  m = jnp.where(has, m, 0.0)
+  total = jnp.sum(jnp.exp(jnp.where(mask, s - m[:, None], -jnp.inf)), axis=1)
+  return jnp.where(has, m + jnp.log(jnp.where(has, total, 1.0)), 0.0), has
+
+
+@declare(embeddings=FLOAT, labels=INT, pos_margin=Float(), neg_margin=Float())
+def generalized_lifted_structure_loss(
+    embeddings: ArrayLike,
+    labels: ArrayLike,
+    *,
+    pos_margin: float = 0.0,
+    neg_margin: float = 1.0,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""Generalised lifted structure loss (Hermans et al. 2017), pytorch-metric-learning's form.
+
+  With $d_{ij}$ the Euclidean distance between unit embeddings,
+
+  $$
+  \ell_i = \Big[\log\sum_{p \in P(i)} e^{d_{ip} - m_+}
+  + \log\sum_{n \in N(i)} e^{m_- - d_{in}}\Big]_+ ,
+  $$
+
+  each log-sum-exp 0 when its set is empty, as ``GeneralizedLiftedStructureLoss``
+  (m₊ = ``pos_margin`` 0, m₋ = ``neg_margin`` 1). "mean" is over every sample.
+
+  Args:
+    embeddings: ``(N, D)`` embeddings (normalised inside).
+    labels: ``(N,)`` integer labels.
+    pos_margin: m₊.
+    neg_margin: m₋.
+    reduction: "mean" (default, over samples), "sum" or "none".
+    where: boolean mask over samples (no anchor, positive or negative).
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> x = jnp.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0], [-0.6, 0.8]])
+    >>> print(f"{lj.generalized_lifted_structure_loss(x, jnp.array([0, 0, 1, 1])):.4f}")
+    0.9731
+
+  References: Song et al., "Deep Metric Learning via Lifted Structured
+  Feature Embedding" (CVPR 2016); Hermans, Beyer & Leibe, "In Defense of the
+  Triplet Loss" (2017); pytorch-metric-learning ``GeneralizedLiftedStructureLoss``.
+  """
+  name = "generalized_lifted_structure_loss"
+  unit, keep = _unit_batch(name, embeddings, labels, where)
+  n = unit.shape[0]
+  sq = jnp.sum(jnp.square(unit), axis=1)
+  eye = jnp.eye(n, dtype=bool)
+  # The diagonal (never a pair) stays out of the sqrt, so no derivative of any order sees 0.
+  d2 = jnp.where(eye, 1.0, jnp.maximum(sq[:, None] + sq[None, :] - 2.0 * unit @ unit.T, 0.0))
+  d = jnp.where(eye, 0.0, core.safe_sqrt(d2))
+  present = jnp.ones((n,), bool) if keep is None else keep
+  same = labels[:, None] == labels[None, :]
+  positives = same & ~eye & present[None, :]
+  negatives = ~same & present[None, :]
+  pos, _ = _row_lse(d - pos_margin, positives)
+  neg, _ = _row_lse(neg_margin - d, negatives)
+  return core.reduce_loss(name, jax.nn.relu(pos + neg), reduction, keep)
+
+
 # --------------------------------------------------------------------------
 # Catalogue entries
 # --------------------------------------------------------------------------
@@ -412,4 +599,21 @@ SPECS = [
              differentiable=("embeddings",), batched=("embeddings", "labels"), in_batch=True,
              unbounded=("embeddings",), bad_options={"alpha": 0.0},
              source="Wang et al. 2019; pytorch-metric-learning MultiSimilarityLoss"),
+    LossSpec(proxy_nca_loss, "metric-learning", None,
+             lambda rng: ((rng.normal(size=(6, 4)), rng.integers(0, 3, size=(6,)),
+                           rng.normal(size=(3, 4))), {"softmax_scale": 2.0}),
+             differentiable=("embeddings", "proxies"), batched=("embeddings", "labels"),
+             unbounded=("embeddings", "proxies"), classes={"proxies": 0},
+             bad_options={"softmax_scale": 0.0},
+             source="Movshovitz-Attias et al. 2017; pytorch-metric-learning ProxyNCALoss"),
+    LossSpec(n_pairs_loss, "metric-learning", None,
+             lambda rng: ((rng.normal(size=(8, 4)), np.array([0, 1, 2, 0, 1, 2, 3, 0])), {}),
+             differentiable=("embeddings",), batched=("embeddings", "labels"), in_batch=True,
+             unbounded=("embeddings",), source="Sohn 2016; pytorch-metric-learning NPairsLoss"),
+    LossSpec(generalized_lifted_structure_loss, "metric-learning", None,
+             lambda rng: ((rng.normal(size=(7, 4)), np.array([0, 1, 2, 0, 1, 2, 0])),
+                          {"neg_margin": 1.2}),
+             differentiable=("embeddings",), batched=("embeddings", "labels"), in_batch=True,
+             unbounded=("embeddings",),
+             source="Hermans et al. 2017; pytorch-metric-learning GeneralizedLiftedStructureLoss"),
 ]

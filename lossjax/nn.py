@@ -1389,6 +1389,57 @@ class MultiSimilarityLoss(Loss):
     return self._call(embeddings, labels, where=where)
 
 
+class ProxyNcaLoss(Loss):
+  """[`proxy_nca_loss`][lossjax.proxy_nca_loss] with bound options.
+
+  Args:
+    softmax_scale: s > 0 (1).
+    reduction: "mean" (default, over samples), "sum" or "none".
+  """
+
+  _loss = "proxy_nca_loss"
+
+  def __init__(self, *, softmax_scale: float = 1.0, reduction: str = 'mean') -> None:
+    super().__init__(softmax_scale=softmax_scale, reduction=reduction)
+
+  def __call__(self, embeddings: ArrayLike, labels: ArrayLike, proxies: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(embeddings, labels, proxies, where=where)
+
+
+class NPairsLoss(Loss):
+  """[`n_pairs_loss`][lossjax.n_pairs_loss] with bound options.
+
+  Args:
+    reduction: "mean" (default, over anchors), "sum" or "none" (per sample).
+  """
+
+  _loss = "n_pairs_loss"
+
+  def __init__(self, *, reduction: str = 'mean') -> None:
+    super().__init__(reduction=reduction)
+
+  def __call__(self, embeddings: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(embeddings, labels, where=where)
+
+
+class GeneralizedLiftedStructureLoss(Loss):
+  """[`generalized_lifted_structure_loss`][lossjax.generalized_lifted_structure_loss] with bound options.
+
+  Args:
+    pos_margin: m₊.
+    neg_margin: m₋.
+    reduction: "mean" (default, over samples), "sum" or "none".
+  """
+
+  _loss = "generalized_lifted_structure_loss"
+
+  def __init__(self, *, pos_margin: float = 0.0, neg_margin: float = 1.0, reduction: str = 'mean') -> None:
+    super().__init__(pos_margin=pos_margin, neg_margin=neg_margin, reduction=reduction)
+
+  def __call__(self, embeddings: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(embeddings, labels, where=where)
+
+
 class IouLoss(Loss):
   """[`iou_loss`][lossjax.iou_loss] with bound options.
 
@@ -1780,4 +1831,4 @@ class PolicyGradientLoss(Loss):
     return self._call(logps, old_logps, advantages, ref_logps, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "VicregLoss", "BarlowTwinsLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "SsimLoss", "MsSsimLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "VicregLoss", "BarlowTwinsLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "ProxyNcaLoss", "NPairsLoss", "GeneralizedLiftedStructureLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "SsimLoss", "MsSsimLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]

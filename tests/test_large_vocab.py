@@ -146,7 +146,7 @@ FUSED_OPTIONS = [
 
 @pytest.mark.parametrize("options", FUSED_OPTIONS)
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
-@pytest.mark.parametrize("token_chunk", [None, 4])
+@pytest.mark.parametrize("token_chunk", [None, pytest.param(4, marks=pytest.mark.slow)])
 def test_fused_path_equals_the_general_kernel_in_value_and_every_gradient(options, reduction,
                                                                           token_chunk):
   # Without vocab_chunk, "mean" and "sum" take the fused one-pass kernel on CPU

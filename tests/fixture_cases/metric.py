@@ -89,6 +89,66 @@ def _torch_multi_similarity(embeddings, labels, *, alpha=2.0, beta=50.0, base=0.
   return _reduce(per, reduction, where)
 
 
+def _torch_proxy_nca(embeddings, labels, proxies, *, softmax_scale=1.0, reduction="mean",
+                     where=None):
+  """losses/proxy_losses.py ProxyNCALoss and nca_loss.py lines 26-51; proxies replaced by the
+  differentiable tensor."""
+  from pytorch_metric_learning import losses, reducers
+
+  loss = losses.ProxyNCALoss(num_classes=proxies.shape[0], embedding_size=proxies.shape[1],
+                             softmax_scale=softmax_scale, reducer=reducers.DoNothingReducer())
+  del loss.proxies
+  loss.proxies = proxies
+  return _per_sample_reduced(loss, embeddings, labels, reduction, where)
+
+
+def _per_sample_reduced(loss, embeddings, labels, reduction, where):
+  import torch
+
+  x, y = (embeddings, labels) if where is None else (embeddings[where], labels[where])
+  per = _per_sample(loss(x, y))
+  if where is not None:
+    per = torch.zeros(embeddings.shape[0], dtype=per.dtype).masked_scatter(where, per)
+  return _reduce(per, reduction, where)
+
+
+def _torch_n_pairs(embeddings, labels, *, reduction="mean", where=None):
+  """losses/n_pairs_loss.py lines 15-35, pairs from loss_and_miner_utils.py lines 73-76. PML's
+  per-pair losses are scattered back to their anchors (lossjax's "none")."""
+  import numpy as np
+  import torch
+  from pytorch_metric_learning import losses, reducers
+  from pytorch_metric_learning.utils import loss_and_miner_utils as lmu
+
+  x, y = (embeddings, labels) if where is None else (embeddings[where], labels[where])
+  index = torch.arange(embeddings.shape[0])
+  kept = index if where is None else index[where]
+  per_pair = _per_sample(losses.NPairsLoss(reducer=reducers.DoNothingReducer())(x, y))
+  # The anchors, in PML's order: each label's first sample, labels ascending (np.unique).
+  a1, p, _, _ = lmu.get_all_pairs_indices(y)
+  _, first = np.unique(y[a1].numpy(), return_index=True)
+  anchors = kept[a1[first]]
+  per = torch.zeros(embeddings.shape[0], dtype=embeddings.dtype).index_put((anchors,), per_pair)
+  if reduction == "none":
+    return per
+  if reduction == "sum":
+    return per.sum()
+  return per.sum() / max(len(anchors), 1)
+
+
+def _torch_glift(embeddings, labels, *, pos_margin=0.0, neg_margin=1.0, reduction="mean",
+                 where=None):
+  """losses/lifted_structure_loss.py GeneralizedLiftedStructureLoss, lines 52-80."""
+  from pytorch_metric_learning import losses, reducers
+
+  loss = losses.GeneralizedLiftedStructureLoss(neg_margin=neg_margin, pos_margin=pos_margin,
+                                               reducer=reducers.DoNothingReducer())
+  return _per_sample_reduced(loss, embeddings, labels, reduction, where)
+
+
+TORCH_REFERENCES["proxy_nca_loss"] = _torch_proxy_nca
+TORCH_REFERENCES["n_pairs_loss"] = _torch_n_pairs
+TORCH_REFERENCES["generalized_lifted_structure_loss"] = _torch_glift
 TORCH_REFERENCES["arcface_loss"] = _margin_reference("ArcFaceLoss", degrees=True)
 TORCH_REFERENCES["cosface_loss"] = _margin_reference("CosFaceLoss")
 TORCH_REFERENCES["sphereface_loss"] = _margin_reference("SphereFaceLoss")
@@ -136,6 +196,38 @@ CASES = {
                                      scale=64.0), grad_args=_GRADS),
         Case("k2_vd", _margin(9, 4, 3, k=2, layout="vd", sub_centers=2, margin=0.4, scale=8.0,
                               where=True), grad_args=_GRADS),
+    ],
+    "proxy_nca_loss": [
+        Case("pml_defaults", lambda rng: ([("embeddings", rng.normal(size=(10, 4))),
+                                           ("labels", rng.integers(0, 4, 10)),
+                                           ("proxies", rng.normal(size=(4, 4)))], {}),
+             grad_args=("embeddings", "proxies")),
+        Case("scale_8_masked", lambda rng: ([("embeddings", rng.normal(size=(9, 3))),
+                                             ("labels", rng.integers(0, 3, 9)),
+                                             ("proxies", rng.normal(size=(3, 3)))],
+                                            {"softmax_scale": 8.0, "where": np.arange(9) != 2}),
+             grad_args=("embeddings", "proxies")),
+    ],
+    "n_pairs_loss": [
+        Case("pml_defaults", lambda rng: ([("embeddings", rng.normal(size=(12, 4))),
+                                           ("labels", np.array([3, 1, 3, 0, 1, 2, 0, 5, 1, 2, 4,
+                                                                0]))], {}),
+             grad_args=("embeddings",)),
+        Case("masked_first_sample", lambda rng: ([("embeddings", rng.normal(size=(9, 3))),
+                                                  ("labels", np.array([0, 0, 0, 1, 1, 2, 2, 1,
+                                                                       3]))],
+                                                 {"where": np.arange(9) != 0}),
+             grad_args=("embeddings",)),
+    ],
+    "generalized_lifted_structure_loss": [
+        Case("pml_defaults", lambda rng: ([("embeddings", rng.normal(size=(10, 4))),
+                                           ("labels", rng.integers(0, 3, 10))], {}),
+             grad_args=("embeddings",)),
+        Case("margins_masked", lambda rng: ([("embeddings", rng.normal(size=(9, 3))),
+                                             ("labels", np.array([0, 0, 1, 1, 1, 2, 2, 3, 0]))],
+                                            {"pos_margin": 0.2, "neg_margin": 1.4,
+                                             "where": np.arange(9) != 4}),
+             grad_args=("embeddings",)),
     ],
     "multi_similarity_loss": [
         Case("pml_defaults", lambda rng: ([("embeddings", rng.normal(size=(10, 4))),
