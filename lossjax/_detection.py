@@ -291,6 +291,6 @@ SPECS = [
              source="torchvision.ops.generalized_box_iou_loss", **_SPEC),
     LossSpec(distance_box_iou_loss, "detection", None, _ex_boxes,
              source="torchvision.ops.distance_box_iou_loss", **_SPEC),
-    LossSpec(complete_box_iou_loss, "detection", None, _ex_boxes,
+    LossSpec(complete_box_iou_loss, "detection", None, _ex_boxes, numerical_grads=False,
              source="torchvision.ops.complete_box_iou_loss", **_SPEC),
 ]

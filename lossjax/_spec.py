@@ -51,6 +51,9 @@ class LossSpec:
       the second positional argument.
     classes: positional arguments with a class axis, and that axis in the
       example (a loss over zero classes must raise).
+    numerical_grads: whether finite differences must match the gradient (False where
+      the reference detaches a factor on purpose).
+    permutation_invariant: whether the mean is invariant to permuting the batch.
 
   The argument roles and option types are not repeated here: they are the
   loss's own declaration (``fn.declaration``, see ``lossjax._declare``).
@@ -72,6 +75,12 @@ class LossSpec:
   bad_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
   in_batch: bool = False
   classes: Mapping[str, int] = dataclasses.field(default_factory=dict)
+  #: False where the reference stops a gradient on purpose (CIoU's alpha), so finite
+  #: differences disagree with the gradient by design (the fixtures check it against torch's).
+  numerical_grads: bool = True
+  #: False where the loss depends on the batch's order by definition (N-pair's anchors are
+  #: each label's first sample).
+  permutation_invariant: bool = True
 
   @property
   def declaration(self):

@@ -116,6 +116,8 @@ def test_vmap_equals_loop(spec):
 @pytest.mark.slow  # numerical against automatic gradients; the fixtures check torch's gradients
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_check_grads_float64(spec):
+  if not spec.numerical_grads:
+    pytest.skip("the reference detaches a factor of the gradient on purpose")
   args, kwargs = example(spec)
   names = spec.arg_names
   for arg in spec.differentiable:
