@@ -180,6 +180,7 @@ def test_where_zeroes_masked_elements(spec):
   )
 
 
+@pytest.mark.slow  # 48 CPU-seconds of README's run at 92 losses; CI's slow run keeps it
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_sum_equals_none_summed(spec):
   args, kwargs = example(spec)
@@ -233,6 +234,7 @@ def test_16bit_inputs_give_float32_loss_and_grads_in_input_dtype(spec, dtype):
   assert np.isfinite(np.asarray(value)) and np.all(np.isfinite(np.asarray(grad, np.float32)))
 
 
+@pytest.mark.slow  # 29 CPU-seconds of README's run at 92 losses; CI's slow run keeps it
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_float32_and_float64_are_kept(spec):
   for dtype in (jnp.float32, jnp.float64):
