@@ -83,10 +83,9 @@ def quantile_loss(
 
 def _tweedie(name, mu, y, power, keep):
   """scikit-learn's ``_mean_tweedie_deviance``, per element (lines 1369-1394)."""
-  if power < 0:
+  if power < 0 or power >= 1:
     core.check_values(name, "input", mu, lambda m: m <= 0, "predicted means > 0", where=keep)
-  elif power >= 1:
-    core.check_values(name, "input", mu, lambda m: m <= 0, "predicted means > 0", where=keep)
+  if power >= 1:
     if power < 2:
       core.check_values(name, "target", y, lambda t: t < 0, "targets >= 0", where=keep)
     else:

@@ -144,8 +144,8 @@ def _vocab_offset(cfg: _Config, local_v: int):
   return 0 if cfg.axis_name is None else lax.axis_index(cfg.axis_name) * local_v
 
 
-def _local_vocab(w: Array, cfg: _Config) -> int:
-  return w.shape[1] if cfg.layout == "dv" else w.shape[0]
+def _local_vocab(w: Array, layout: str) -> int:
+  return w.shape[1] if layout == "dv" else w.shape[0]
 
 
 def _uniform_block(t: _Target, start, size: int, cfg: _Config, dtype) -> Array | float:
@@ -164,7 +164,7 @@ def _token_stats(h: Array, w: Array, b: Array | None, t: _Target, cfg: _Config):
   entropy) and the index of the max (its first occurrence).
   """
   dtype = jnp.dtype(cfg.dtype)
-  local_v = _local_vocab(w, cfg)
+  local_v = _local_vocab(w, cfg.layout)
   offset = _vocab_offset(cfg, local_v)
   n = h.shape[0]
   init = tuple(_varying_like(
@@ -285,7 +285,7 @@ def _lce_bwd(cfg, res, cts):
   g_loss, g_lse, g_ent = cts[:3]
   dtype = jnp.dtype(cfg.dtype)
   n, d = h.shape
-  local_v = _local_vocab(w, cfg)
+  local_v = _local_vocab(w, cfg.layout)
   offset = _vocab_offset(cfg, local_v)
   # dloss/dz_c = p_c (total + 2 zl lse) - a_c; dlse/dz_c = p_c;
   # dentropy/dz_c = p_c (E[z] - z_c), the part that depends on z_c added per block.
@@ -438,7 +438,7 @@ def _fused_fwd(cfg, h, w, b, t, c):
   """
   dtype = jnp.dtype(cfg.dtype)
   n, d = h.shape
-  local_v = _local_vocab(w, cfg)
+  local_v = _local_vocab(w, cfg.layout)
   vaxis = 1 if cfg.layout == "dv" else 0
   # Float32 accumulators (the compute dtype), rounded once at the end.
   carry = (jnp.zeros(w.shape, dtype), jnp.zeros((local_v,), dtype), jnp.zeros((n, d), dtype),
@@ -524,7 +524,7 @@ _fused.defvjp(_fused_fwd, _fused_bwd)
 def _reduced_per_platform(layout, vocab_size, smooth, z_loss, softcap, token_chunk, dtype,
                           h, w, b, t, c):
   """Σ_i c_i ℓ_i: the fused kernel on CPU, the general one (`_lce`) elsewhere."""
-  local_v = _local_vocab(w, _Config(layout, 0, 0.0, 0.0, None, 1, 1, None, dtype))
+  local_v = _local_vocab(w, layout)
 
   def run(platform, h2, w2, b2, t2, c2):
     tokens, vocab = CHUNKS[platform]

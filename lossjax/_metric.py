@@ -23,7 +23,7 @@ from jax import lax
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
-from lossjax._contrastive import _embeddings, _unit_rows
+from lossjax._contrastive import _embeddings, _masked_logsumexp, _unit_rows
 from lossjax._declare import FLOAT, INT, LAYOUT, Bool, Float, Int, declare
 from lossjax._spec import LossSpec
 
@@ -492,18 +492,9 @@ def n_pairs_loss(
   # Row i (an anchor) against every anchor's positive; the target is its own positive.
   s = unit @ unit[second].T
   logits = jnp.where(anchor[None, :], s, -jnp.inf)
-  lse, _ = _row_lse(logits, jnp.broadcast_to(anchor[None, :], logits.shape))
+  lse, _ = _masked_logsumexp(logits, jnp.broadcast_to(anchor[None, :], logits.shape))
   values = jnp.where(anchor, lse - jnp.diagonal(s), 0.0)
   return core.reduce_loss(name, values, reduction, keep, valid=anchor)
-
-
-def _row_lse(s: Array, mask: Array) -> tuple[Array, Array]:
-  """log Σ_mask e^s per row, and whether the row has an entry (0 and False if not)."""
-  has = jnp.any(mask, axis=1)  # (not isfinite(max): a NaN entry must stay NaN)
-  m = lax.stop_gradient(jnp.max(jnp.where(mask, s, -jnp.inf), axis=1, initial=-jnp.inf))
-  m = jnp.where(has, m, 0.0)
-  total = jnp.sum(jnp.exp(jnp.where(mask, s - m[:, None], -jnp.inf)), axis=1)
-  return jnp.where(has, m + jnp.log(jnp.where(has, total, 1.0)), 0.0), has
 
 
 @declare(embeddings=FLOAT, labels=INT, pos_margin=Float(), neg_margin=Float())
@@ -558,8 +549,8 @@ def generalized_lifted_structure_loss(
   same = labels[:, None] == labels[None, :]
   positives = same & ~eye & present[None, :]
   negatives = ~same & present[None, :]
-  pos, _ = _row_lse(d - pos_margin, positives)
-  neg, _ = _row_lse(neg_margin - d, negatives)
+  pos, _ = _masked_logsumexp(d - pos_margin, positives)
+  neg, _ = _masked_logsumexp(neg_margin - d, negatives)
   return core.reduce_loss(name, jax.nn.relu(pos + neg), reduction, keep)
 
 
