@@ -119,16 +119,16 @@ def _unit_rows(n):
 
 IMAGE_TEXT_SHARDED = textwrap.dedent("""
     import os
-    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
     import jax, jax.numpy as jnp, numpy as np
     jax.config.update("jax_enable_x64", True)
     import lossjax as lj
     from jax.sharding import NamedSharding, PartitionSpec as P
-    mesh = jax.make_mesh((4,), ("batch",))
+    mesh = jax.make_mesh((8,), ("batch",))
     rng = np.random.default_rng(0)
     split = lambda a, spec=P("batch"): jax.device_put(jnp.asarray(a), NamedSharding(mesh, spec))
-    img0, txt0 = (x / np.linalg.norm(x, axis=1, keepdims=True) for x in rng.normal(size=(2, 12, 5)))
-    keep0 = np.arange(12) % 5 != 3
+    img0, txt0 = (x / np.linalg.norm(x, axis=1, keepdims=True) for x in rng.normal(size=(2, 16, 5)))
+    keep0 = np.arange(16) % 5 != 3
     img, txt, keep = split(img0), split(txt0), split(keep0)
     scale, bias = split(3.0, P()), split(-1.5, P())
     one = lambda *a: [jnp.asarray(np.asarray(x)) for x in a]  # the same values, on one device
@@ -159,7 +159,7 @@ IMAGE_TEXT_SHARDED = textwrap.dedent("""
 """)
 
 
-def test_clip_and_siglip_sharded_over_4_devices_equal_one_device_in_value_and_gradients():
+def test_clip_and_siglip_sharded_over_8_devices_equal_one_device_in_value_and_gradients():
   # CLIP all-gathers, SigLIP passes text blocks around the ring (ppermute); a
   # subprocess, so that the rest of the suite keeps one device.
   env = {**os.environ, "PYTHONPATH": str(ROOT)}
