@@ -21,6 +21,7 @@ from lossjax import (
     _large_vocab,
     _margin,
     _metric,
+    _metric_batch,
     _moe,
     _multilabel,
     _policy,
@@ -47,6 +48,7 @@ from lossjax._large_vocab import *  # noqa: F403
 from lossjax._large_vocab import TokenStats, linear_token_stats
 from lossjax._margin import *  # noqa: F403
 from lossjax._metric import *  # noqa: F403
+from lossjax._metric_batch import *  # noqa: F403
 from lossjax._moe import *  # noqa: F403
 from lossjax._multilabel import *  # noqa: F403
 from lossjax._policy import *  # noqa: F403
@@ -83,6 +85,7 @@ __all__ = [
     *_contrastive.__all__,
     *_self_supervised.__all__,
     *_metric.__all__,
+    *_metric_batch.__all__,
     *_detection.__all__,
     *_image.__all__,
     *_large_vocab.__all__,

@@ -386,6 +386,24 @@ def _unit_batch(name, embeddings, labels, where):
   return _unit_rows(xf), keep
 
 
+def _unit_distances(unit: Array) -> tuple[Array, Array]:
+  """Euclidean distances between unit rows (torch.cdist's matmul form), and the diagonal."""
+  sq = jnp.sum(jnp.square(unit), axis=1)
+  eye = jnp.eye(unit.shape[0], dtype=bool)
+  # The diagonal (never a pair) stays out of the sqrt, so no derivative of any order sees 0.
+  d2 = jnp.where(eye, 1.0, jnp.maximum(sq[:, None] + sq[None, :] - 2.0 * unit @ unit.T, 0.0))
+  return jnp.where(eye, 0.0, core.safe_sqrt(d2)), eye
+
+
+def _unit_proxies(name: str, proxies: Array, unit: Array) -> Array:
+  core.check_rank(name, "proxies", proxies, 2, " (C, D)")
+  if proxies.shape[1] != unit.shape[1]:
+    raise ValueError(f"{name}: argument `proxies` has shape {tuple(proxies.shape)}, expected "
+                     f"(C, {unit.shape[1]})")
+  core.check_classes(name, "proxies", proxies, 0)
+  return _unit_rows(core.to_float(proxies, unit.dtype))
+
+
 @declare(embeddings=FLOAT, labels=INT, proxies=FLOAT, softmax_scale=_SCALE)
 def proxy_nca_loss(
     embeddings: ArrayLike,
@@ -429,12 +447,7 @@ def proxy_nca_loss(
   """
   name = "proxy_nca_loss"
   unit, keep = _unit_batch(name, embeddings, labels, where)
-  core.check_rank(name, "proxies", proxies, 2, " (C, D)")
-  if proxies.shape[1] != unit.shape[1]:
-    raise ValueError(f"{name}: argument `proxies` has shape {tuple(proxies.shape)}, expected "
-                     f"(C, {unit.shape[1]})")
-  core.check_classes(name, "proxies", proxies, 0)
-  p = _unit_rows(core.to_float(proxies, unit.dtype))
+  p = _unit_proxies(name, proxies, unit)
   # Squared distance of unit vectors, |x|^2 + |p|^2 - 2 x.p (torch.cdist's matmul form).
   d2 = jnp.maximum(jnp.sum(jnp.square(unit), 1)[:, None] + jnp.sum(jnp.square(p), 1)[None, :]
                    - 2.0 * unit @ p.T, 0.0)
@@ -540,11 +553,7 @@ def generalized_lifted_structure_loss(
   name = "generalized_lifted_structure_loss"
   unit, keep = _unit_batch(name, embeddings, labels, where)
   n = unit.shape[0]
-  sq = jnp.sum(jnp.square(unit), axis=1)
-  eye = jnp.eye(n, dtype=bool)
-  # The diagonal (never a pair) stays out of the sqrt, so no derivative of any order sees 0.
-  d2 = jnp.where(eye, 1.0, jnp.maximum(sq[:, None] + sq[None, :] - 2.0 * unit @ unit.T, 0.0))
-  d = jnp.where(eye, 0.0, core.safe_sqrt(d2))
+  d, eye = _unit_distances(unit)
   present = jnp.ones((n,), bool) if keep is None else keep
   same = labels[:, None] == labels[None, :]
   positives = same & ~eye & present[None, :]

@@ -28,6 +28,7 @@ MODULES = (
     "_contrastive",
     "_self_supervised",
     "_metric",
+    "_metric_batch",
     "_detection",
     "_image",
     "_large_vocab",

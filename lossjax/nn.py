@@ -1440,6 +1440,61 @@ class GeneralizedLiftedStructureLoss(Loss):
     return self._call(embeddings, labels, where=where)
 
 
+class ProxyAnchorLoss(Loss):
+  """[`proxy_anchor_loss`][lossjax.proxy_anchor_loss] with bound options.
+
+  Args:
+    margin: δ.
+    alpha: α > 0, the scale.
+    reduction: "mean" (default: the loss), "sum" or "none" (each sample's share).
+  """
+
+  _loss = "proxy_anchor_loss"
+
+  def __init__(self, *, margin: float = 0.1, alpha: float = 32.0, reduction: str = 'mean') -> None:
+    super().__init__(margin=margin, alpha=alpha, reduction=reduction)
+
+  def __call__(self, embeddings: ArrayLike, labels: ArrayLike, proxies: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(embeddings, labels, proxies, where=where)
+
+
+class LiftedStructureLoss(Loss):
+  """[`lifted_structure_loss`][lossjax.lifted_structure_loss] with bound options.
+
+  Args:
+    pos_margin: m₊.
+    neg_margin: m₋.
+    reduction: "mean" (default: the loss), "sum" or "none" (each sample's share).
+  """
+
+  _loss = "lifted_structure_loss"
+
+  def __init__(self, *, pos_margin: float = 0.0, neg_margin: float = 1.0, reduction: str = 'mean') -> None:
+    super().__init__(pos_margin=pos_margin, neg_margin=neg_margin, reduction=reduction)
+
+  def __call__(self, embeddings: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(embeddings, labels, where=where)
+
+
+class MarginLoss(Loss):
+  """[`margin_loss`][lossjax.margin_loss] with bound options.
+
+  Args:
+    margin: α.
+    beta: β, a number or ``(C,)``.
+    nu: ν, the weight of β's regulariser (0).
+    reduction: "mean" (default: the loss), "sum" or "none" (each sample's share).
+  """
+
+  _loss = "margin_loss"
+
+  def __init__(self, *, margin: float = 0.2, beta: ArrayLike = 1.2, nu: float = 0.0, reduction: str = 'mean') -> None:
+    super().__init__(margin=margin, beta=beta, nu=nu, reduction=reduction)
+
+  def __call__(self, embeddings: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(embeddings, labels, where=where)
+
+
 class IouLoss(Loss):
   """[`iou_loss`][lossjax.iou_loss] with bound options.
 
@@ -1831,4 +1886,4 @@ class PolicyGradientLoss(Loss):
     return self._call(logps, old_logps, advantages, ref_logps, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "VicregLoss", "BarlowTwinsLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "ProxyNcaLoss", "NPairsLoss", "GeneralizedLiftedStructureLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "SsimLoss", "MsSsimLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "VicregLoss", "BarlowTwinsLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "ProxyNcaLoss", "NPairsLoss", "GeneralizedLiftedStructureLoss", "ProxyAnchorLoss", "LiftedStructureLoss", "MarginLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "SsimLoss", "MsSsimLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]

@@ -10,6 +10,10 @@ is PML's ``MeanReducer``.
 - cosface: losses/cosface_loss.py lines 21-30; sphereface: losses/sphereface_loss.py and
   large_margin_softmax_loss.py lines 34-90.
 - multi_similarity: losses/multi_similarity_loss.py lines 25-40 (no miner).
+- proxy_anchor, lifted_structure, margin: batch quantities, PML's own default reducers
+  (DivisorReducer / MeanReducer, MultipleReducers summing the sub-losses), "mean" only:
+  proxy_anchor_loss.py lines 30-82, lifted_structure_loss.py lines 17-49,
+  margin_loss.py lines 30-102.
 """
 
 from __future__ import annotations
@@ -146,6 +150,50 @@ def _torch_glift(embeddings, labels, *, pos_margin=0.0, neg_margin=1.0, reductio
   return _per_sample_reduced(loss, embeddings, labels, reduction, where)
 
 
+def _pml_batch(x, y, where):
+  return (x, y) if where is None else (x[where], y[where])
+
+
+def _torch_proxy_anchor(embeddings, labels, proxies, *, margin=0.1, alpha=32.0,
+                        reduction="mean", where=None):
+  from pytorch_metric_learning import losses
+
+  assert reduction == "mean"
+  loss = losses.ProxyAnchorLoss(num_classes=proxies.shape[0], embedding_size=proxies.shape[1],
+                                margin=margin, alpha=alpha)
+  del loss.proxies
+  loss.proxies = proxies
+  return loss(*_pml_batch(embeddings, labels, where))
+
+
+def _torch_lifted(embeddings, labels, *, pos_margin=0.0, neg_margin=1.0, reduction="mean",
+                  where=None):
+  from pytorch_metric_learning import losses
+
+  assert reduction == "mean"
+  loss = losses.LiftedStructureLoss(neg_margin=neg_margin, pos_margin=pos_margin)
+  return loss(*_pml_batch(embeddings, labels, where))
+
+
+def _torch_margin(embeddings, labels, *, margin=0.2, beta=1.2, nu=0.0, reduction="mean",
+                  where=None):
+  """PML's beta is a float32 tensor: the cases use betas exact in float32. A learnable
+  (``learn_beta``) beta is what ``nu`` regularises; an array beta is PML's ``num_classes``."""
+  import torch
+  from pytorch_metric_learning import losses
+
+  assert reduction == "mean"
+  per_class = isinstance(beta, torch.Tensor) and beta.ndim == 1
+  loss = losses.MarginLoss(margin=margin, nu=nu, beta=1.0, learn_beta=bool(nu),
+                           num_classes=len(beta) if per_class else None)
+  del loss.beta
+  loss.beta = beta if per_class else torch.tensor([float(beta)], dtype=embeddings.dtype)
+  return loss(*_pml_batch(embeddings, labels, where))
+
+
+TORCH_REFERENCES["proxy_anchor_loss"] = _torch_proxy_anchor
+TORCH_REFERENCES["lifted_structure_loss"] = _torch_lifted
+TORCH_REFERENCES["margin_loss"] = _torch_margin
 TORCH_REFERENCES["proxy_nca_loss"] = _torch_proxy_nca
 TORCH_REFERENCES["n_pairs_loss"] = _torch_n_pairs
 TORCH_REFERENCES["generalized_lifted_structure_loss"] = _torch_glift
@@ -238,5 +286,42 @@ CASES = {
              ("labels", np.array([0, 0, 1, 1, 1, 2, 2, 3, 0]))],
             {"alpha": 1.5, "beta": 20.0, "base": 0.3, "where": np.arange(9) != 4}),
             grad_args=("embeddings",)),
+    ],
+    "proxy_anchor_loss": [
+        Case("pml_defaults", lambda rng: ([("embeddings", rng.normal(size=(10, 4))),
+                                           ("labels", rng.integers(0, 5, 10)),
+                                           ("proxies", rng.normal(size=(5, 4)))], {}),
+             grad_args=("embeddings", "proxies"), reductions=("mean",)),
+        # Class 3 absent: it only pushes; margin and alpha changed, one sample masked.
+        Case("absent_class_masked", lambda rng: (
+            [("embeddings", rng.normal(size=(9, 3))),
+             ("labels", np.array([0, 0, 1, 1, 1, 2, 2, 0, 4])),
+             ("proxies", rng.normal(size=(5, 3)))],
+            {"margin": 0.3, "alpha": 8.0, "where": np.arange(9) != 4}),
+            grad_args=("embeddings", "proxies"), reductions=("mean",)),
+    ],
+    "lifted_structure_loss": [
+        Case("pml_defaults", lambda rng: ([("embeddings", rng.normal(size=(10, 4))),
+                                           ("labels", rng.integers(0, 3, 10))], {}),
+             grad_args=("embeddings",), reductions=("mean",)),
+        Case("margins_singleton_masked", lambda rng: (
+            [("embeddings", rng.normal(size=(9, 3))),
+             ("labels", np.array([0, 0, 1, 1, 1, 2, 2, 3, 0]))],
+            {"pos_margin": 0.2, "neg_margin": 1.4, "where": np.arange(9) != 4}),
+            grad_args=("embeddings",), reductions=("mean",)),
+    ],
+    "margin_loss": [
+        Case("beta_1_25", lambda rng: ([("embeddings", rng.normal(size=(10, 4))),
+                                        ("labels", rng.integers(0, 3, 10))], {"beta": 1.25}),
+             grad_args=("embeddings",), reductions=("mean",)),
+        Case("nu_masked", lambda rng: ([("embeddings", rng.normal(size=(9, 3))),
+                                        ("labels", np.array([0, 0, 1, 1, 1, 2, 2, 3, 0]))],
+                                       {"margin": 0.5, "beta": 0.75, "nu": 0.1,
+                                        "where": np.arange(9) != 4}),
+             grad_args=("embeddings",), reductions=("mean",)),
+        Case("per_class_beta_nu", lambda rng: (
+            [("embeddings", rng.normal(size=(10, 4))), ("labels", rng.integers(0, 4, 10))],
+            {"beta": np.array([0.75, 1.0, 1.25, 0.5]), "nu": 0.2}),
+            grad_args=("embeddings",), reductions=("mean",)),
     ],
 }
