@@ -30,6 +30,7 @@ from lossjax import (
     _ranking,
     _regression,
     _segmentation,
+    _segmentation_extra,
     _self_supervised,
     _sequence,
     nn,  # torch.nn-style loss objects, generated from the registry
@@ -58,6 +59,7 @@ from lossjax._ranking import *  # noqa: F403
 from lossjax._registry import REGISTRY
 from lossjax._regression import *  # noqa: F403
 from lossjax._segmentation import *  # noqa: F403
+from lossjax._segmentation_extra import *  # noqa: F403
 from lossjax._self_supervised import *  # noqa: F403
 from lossjax._sequence import *  # noqa: F403
 
@@ -81,6 +83,7 @@ __all__ = [
     *_embedding.__all__,
     *_sequence.__all__,
     *_segmentation.__all__,
+    *_segmentation_extra.__all__,
     *_ranking.__all__,
     *_contrastive.__all__,
     *_self_supervised.__all__,

@@ -24,6 +24,7 @@ MODULES = (
     "_embedding",
     "_sequence",
     "_segmentation",
+    "_segmentation_extra",
     "_ranking",
     "_contrastive",
     "_self_supervised",

@@ -68,10 +68,26 @@ def _overlap(name, x, t, where, *, mode, from_logits, ignore_index, include_back
   """Soft (I, P, T) per image and class (``[N, C]``, or ``[C]`` with ``batch``) and the
   validated `where` mask of the per-element loss (``[N, C]``, ``[C]``; or ``[N]``, ``()``
   with ``per_class=False``).
+  """
+  probs, tf, keep = _soft_maps(name, x, t, where, mode=mode, from_logits=from_logits,
+                               ignore_index=ignore_index, include_background=include_background,
+                               batch=batch, axis=axis, per_class=per_class)
+  spatial = tuple(range(1, probs.ndim - 1))
+  reduce_axes = (0,) + spatial if batch else spatial
+  stats = [jnp.sum(a, axis=reduce_axes) for a in (probs * tf, probs, tf)]
+  if not include_background:
+    stats = [a[..., 1:] for a in stats]
+  return stats, keep
+
+
+def _soft_maps(name, x, t, where, *, mode, from_logits, ignore_index, include_background,
+               batch, axis, per_class=True):
+  """Probabilities and (one-hot) targets, ``[N, ..., C]`` with every class (ignored pixels 0
+  in both), and the validated `where` mask as `_overlap` describes it.
 
   A pixel whose every loss is masked is filled before any math (softmax couples
   a pixel's classes, so with it a pixel is filled when its image is masked). A
-  class index out of range makes its image's statistics NaN under jit.
+  class index out of range makes its image's maps NaN under jit.
   """
   dtype = core.compute_dtype(x, t if jnp.issubdtype(t.dtype, jnp.floating) else None)
   if mode == "binary":
@@ -121,14 +137,7 @@ def _overlap(name, x, t, where, *, mode, from_logits, ignore_index, include_back
     tf = core.masked_fill(px_keep, tf)
     probs = (jax.nn.sigmoid(scores) if from_logits else scores)
   # Ignored pixels leave both the prediction and the target.
-  probs = jnp.where(counted, probs, 0.0)
-  tf = jnp.where(counted, tf, 0.0)
-  spatial = tuple(range(1, probs.ndim - 1))
-  reduce_axes = (0,) + spatial if batch else spatial
-  stats = [jnp.sum(a, axis=reduce_axes) for a in (probs * tf, probs, tf)]
-  if not include_background:
-    stats = [a[..., 1:] for a in stats]
-  return stats, keep
+  return jnp.where(counted, probs, 0.0), jnp.where(counted, tf, 0.0), keep
 
 
 def _finish(name, per_class, class_weights, reduction, keep, include_background):

@@ -1072,6 +1072,106 @@ class LovaszHingeLoss(Loss):
     return self._call(input, target, where=where)
 
 
+class DiceCeLoss(Loss):
+  """[`dice_ce_loss`][lossjax.dice_ce_loss] with bound options.
+
+  Args:
+    mode: "multiclass", "multilabel" or "binary", as `dice_loss`.
+    lambda_dice: λ_d >= 0.
+    lambda_ce: λ_ce >= 0.
+    smooth_nr: the dice numerator's smoothing.
+    smooth_dr: the dice denominator's smoothing.
+    jaccard: the dice part is MONAI's Jaccard form.
+    class_weights: ``[C]`` weights of both parts.
+    label_smoothing: the cross-entropy's (multiclass).
+    ignore_index: multiclass pixels with this label leave both parts.
+    include_background: keep class 0 in the dice part.
+    batch: the dice statistics are summed over the batch too.
+    axis: the class axis.
+    reduction: "mean" (default), "sum" or "none" (``[N]``).
+  """
+
+  _loss = "dice_ce_loss"
+
+  def __init__(self, *, mode: str = 'multiclass', lambda_dice: float = 1.0, lambda_ce: float = 1.0, smooth_nr: float = 1e-05, smooth_dr: float = 1e-05, jaccard: bool = False, class_weights: ArrayLike | None = None, label_smoothing: float = 0.0, ignore_index: int | None = -100, include_background: bool = True, batch: bool = False, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(mode=mode, lambda_dice=lambda_dice, lambda_ce=lambda_ce, smooth_nr=smooth_nr, smooth_dr=smooth_dr, jaccard=jaccard, class_weights=class_weights, label_smoothing=label_smoothing, ignore_index=ignore_index, include_background=include_background, batch=batch, axis=axis, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class DiceFocalLoss(Loss):
+  """[`dice_focal_loss`][lossjax.dice_focal_loss] with bound options.
+
+  Args:
+    mode: "multiclass", "multilabel" or "binary", as `dice_loss`.
+    lambda_dice: λ_d >= 0.
+    lambda_focal: λ_f >= 0.
+    gamma: the focal exponent γ >= 0 (2).
+    alpha: the focal positive weight in [0, 1], or None (MONAI's default: none).
+    smooth_nr: the dice numerator's smoothing.
+    smooth_dr: the dice denominator's smoothing.
+    jaccard: the dice part is MONAI's Jaccard form.
+    class_weights: ``[C]`` weights of both parts.
+    ignore_index: multiclass pixels with this label leave both parts.
+    include_background: keep class 0 in both parts.
+    batch: the statistics are taken over the batch too (``[C]`` values).
+    axis: the class axis.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "dice_focal_loss"
+
+  def __init__(self, *, mode: str = 'multiclass', lambda_dice: float = 1.0, lambda_focal: float = 1.0, gamma: float = 2.0, alpha: float | None = None, smooth_nr: float = 1e-05, smooth_dr: float = 1e-05, jaccard: bool = False, class_weights: ArrayLike | None = None, ignore_index: int | None = -100, include_background: bool = True, batch: bool = False, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(mode=mode, lambda_dice=lambda_dice, lambda_focal=lambda_focal, gamma=gamma, alpha=alpha, smooth_nr=smooth_nr, smooth_dr=smooth_dr, jaccard=jaccard, class_weights=class_weights, ignore_index=ignore_index, include_background=include_background, batch=batch, axis=axis, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class HausdorffDtLoss(Loss):
+  """[`hausdorff_dt_loss`][lossjax.hausdorff_dt_loss] with bound options.
+
+  Args:
+    mode: "multiclass", "multilabel" or "binary", as `dice_loss`.
+    alpha: the distance exponent α > 0 (2).
+    ignore_index: multiclass pixels with this label count as nobody's (None).
+    include_background: keep class 0 (False).
+    batch: average over the batch too (``[C]`` values).
+    axis: the class axis.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "hausdorff_dt_loss"
+
+  def __init__(self, *, mode: str = 'multiclass', alpha: float = 2.0, ignore_index: int | None = None, include_background: bool = False, batch: bool = False, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(mode=mode, alpha=alpha, ignore_index=ignore_index, include_background=include_background, batch=batch, axis=axis, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
+class BoundaryLoss(Loss):
+  """[`boundary_loss`][lossjax.boundary_loss] with bound options.
+
+  Args:
+    mode: "multiclass", "multilabel" or "binary", as `dice_loss`.
+    ignore_index: multiclass pixels with this label count as nobody's (None).
+    include_background: keep class 0 (True, as MONAI).
+    batch: average over the batch too (``[C]`` values).
+    axis: the class axis.
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "boundary_loss"
+
+  def __init__(self, *, mode: str = 'multiclass', ignore_index: int | None = None, include_background: bool = True, batch: bool = False, axis: int = -1, reduction: str = 'mean') -> None:
+    super().__init__(mode=mode, ignore_index=ignore_index, include_background=include_background, batch=batch, axis=axis, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
 class SoftmaxRankingLoss(Loss):
   """[`softmax_ranking_loss`][lossjax.softmax_ranking_loss] with bound options.
 
@@ -1886,4 +1986,4 @@ class PolicyGradientLoss(Loss):
     return self._call(logps, old_logps, advantages, ref_logps, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "VicregLoss", "BarlowTwinsLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "ProxyNcaLoss", "NPairsLoss", "GeneralizedLiftedStructureLoss", "ProxyAnchorLoss", "LiftedStructureLoss", "MarginLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "SsimLoss", "MsSsimLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "DiceCeLoss", "DiceFocalLoss", "HausdorffDtLoss", "BoundaryLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "VicregLoss", "BarlowTwinsLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "ProxyNcaLoss", "NPairsLoss", "GeneralizedLiftedStructureLoss", "ProxyAnchorLoss", "LiftedStructureLoss", "MarginLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "SsimLoss", "MsSsimLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
