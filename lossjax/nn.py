@@ -1705,6 +1705,23 @@ class MsSsimLoss(Loss):
     return self._call(input, target, where=where)
 
 
+class PsnrLoss(Loss):
+  """[`psnr_loss`][lossjax.psnr_loss] with bound options.
+
+  Args:
+    max_val: the largest pixel value (1.0; 255 for 8-bit images).
+    reduction: "mean" (default, over images), "sum" or "none" (``[N]``).
+  """
+
+  _loss = "psnr_loss"
+
+  def __init__(self, *, max_val: float = 1.0, reduction: str = 'mean') -> None:
+    super().__init__(max_val=max_val, reduction=reduction)
+
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
+
+
 class TotalVariationLoss(Loss):
   """[`total_variation_loss`][lossjax.total_variation_loss] with bound options.
 
@@ -1986,4 +2003,4 @@ class PolicyGradientLoss(Loss):
     return self._call(logps, old_logps, advantages, ref_logps, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "DiceCeLoss", "DiceFocalLoss", "HausdorffDtLoss", "BoundaryLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "VicregLoss", "BarlowTwinsLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "ProxyNcaLoss", "NPairsLoss", "GeneralizedLiftedStructureLoss", "ProxyAnchorLoss", "LiftedStructureLoss", "MarginLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "SsimLoss", "MsSsimLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "DiceCeLoss", "DiceFocalLoss", "HausdorffDtLoss", "BoundaryLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "VicregLoss", "BarlowTwinsLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "ProxyNcaLoss", "NPairsLoss", "GeneralizedLiftedStructureLoss", "ProxyAnchorLoss", "LiftedStructureLoss", "MarginLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "SsimLoss", "MsSsimLoss", "PsnrLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]

@@ -54,6 +54,19 @@ def _torch_tv(input, *, channel_axis=-1, reduction="mean", where=None):
                  reduction, where)
 
 
+def _torch_psnr(input, target, *, max_val=1.0, reduction="mean", where=None):
+  """kornia.losses.psnr_loss (losses/psnr.py, metrics/psnr.py: one MSE over its whole input),
+  called image by image: lossjax's per-image PSNR."""
+  import kornia
+  import torch
+  from torchref import reduce_masked
+
+  per = torch.stack([kornia.losses.psnr_loss(input[i:i + 1], target[i:i + 1], max_val)
+                     for i in range(input.shape[0])])
+  return reduce_masked(per, reduction, where)
+
+
+TORCH_REFERENCES["psnr_loss"] = _torch_psnr
 TORCH_REFERENCES["ssim_loss"] = _torch_ssim
 TORCH_REFERENCES["ms_ssim_loss"] = _torch_ms_ssim
 TORCH_REFERENCES["total_variation_loss"] = _torch_tv
@@ -84,6 +97,11 @@ CASES = {
         Case("pytorch_msssim_odd_sizes", _pair((2, 2, 165, 170), channel_axis=1),
              grad_args=_G),
         Case("channels_last_masked", _pair((3, 161, 163, 1), where=(3,)), grad_args=_G),
+    ],
+    "psnr_loss": [
+        Case("kornia_nchw", _pair((3, 2, 6, 7)), grad_args=_G),
+        Case("bytes_masked", _pair((4, 5, 5, 3), scale=255.0, where=(4,), max_val=255.0),
+             grad_args=_G),
     ],
     "total_variation_loss": [
         Case("kornia_sum_nchw", lambda rng: ([("input", rng.normal(size=(2, 3, 5, 6)))],
