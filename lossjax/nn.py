@@ -870,6 +870,26 @@ class TripletMarginWithDistanceLoss(Loss):
     return self._call(anchor, positive, negative, where=where)
 
 
+class RnntLoss(Loss):
+  """[`rnnt_loss`][lossjax.rnnt_loss] with bound options.
+
+  Args:
+    blank: the blank class; negative counts from the end (-1, torchaudio's default: the last).
+    clamp: gradient clip per element, <= 0 for none (-1).
+    fused_log_softmax: apply ``log_softmax`` over V first (True); False takes ``logits``
+      as log-probabilities, as given.
+    reduction: "mean" (default, over sequences), "sum" or "none".
+  """
+
+  _loss = "rnnt_loss"
+
+  def __init__(self, *, blank: int = -1, clamp: float = -1.0, fused_log_softmax: bool = True, reduction: str = 'mean') -> None:
+    super().__init__(blank=blank, clamp=clamp, fused_log_softmax=fused_log_softmax, reduction=reduction)
+
+  def __call__(self, logits: ArrayLike, targets: ArrayLike, logit_lengths: ArrayLike, target_lengths: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(logits, targets, logit_lengths, target_lengths, where=where)
+
+
 class CTCLoss(Loss):
   """[`ctc_loss`][lossjax.ctc_loss] with bound options: the twin of `torch.nn.CTCLoss`.
 
@@ -2003,4 +2023,4 @@ class PolicyGradientLoss(Loss):
     return self._call(logps, old_logps, advantages, ref_logps, where=where)
 
 
-__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "DiceCeLoss", "DiceFocalLoss", "HausdorffDtLoss", "BoundaryLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "VicregLoss", "BarlowTwinsLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "ProxyNcaLoss", "NPairsLoss", "GeneralizedLiftedStructureLoss", "ProxyAnchorLoss", "LiftedStructureLoss", "MarginLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "SsimLoss", "MsSsimLoss", "PsnrLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
+__all__ = ["Loss", "class_name", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "RnntLoss", "CTCLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "DiceCeLoss", "DiceFocalLoss", "HausdorffDtLoss", "BoundaryLoss", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "VicregLoss", "BarlowTwinsLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "ProxyNcaLoss", "NPairsLoss", "GeneralizedLiftedStructureLoss", "ProxyAnchorLoss", "LiftedStructureLoss", "MarginLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "SsimLoss", "MsSsimLoss", "PsnrLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "LoadBalancingLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "PolicyGradientLoss"]
