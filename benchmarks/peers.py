@@ -6,7 +6,8 @@ value_and_grad wrt the first input, float32, in one process on the same inputs: 
 lossjax (synchronised) against the peer library in eager PyTorch (CPU build,
 torch.set_num_threads = CPU count), runs interleaved, median with min and max. Peers:
 kornia 0.9.0 (ssim_loss), pytorch-msssim 1.0.0 (ms_ssim), pytorch-metric-learning 2.9.0
-(ArcFaceLoss, CosFaceLoss, MultiSimilarityLoss), and torchvision 0.29.1's box losses as
+(ArcFaceLoss, CosFaceLoss, MultiSimilarityLoss, ProxyAnchorLoss, MarginLoss), MONAI 1.6.1
+(DiceCELoss, DiceFocalLoss, HausdorffDTLoss), and torchvision 0.29.1's box losses as
 transcribed in tests/fixture_cases/detection.py (torchvision's CPU build is not served for
 torch 2.13). Rows whose peer is not installed are skipped.
 """
@@ -83,6 +84,49 @@ def cases(rng):
                 lambda x, y: losses.MultiSimilarityLoss()(x, y)))
   except ImportError:
     pass
+  try:
+    from pytorch_metric_learning import losses
+
+    proxies = rng.normal(size=(100, 256)).astype(np.float32)
+    pa_labels = rng.integers(0, 100, size=(1024,))
+
+    def proxy_anchor(x, y):
+      loss = losses.ProxyAnchorLoss(num_classes=100, embedding_size=256)
+      loss.proxies.data = torch.from_numpy(proxies)
+      return loss(x, y)
+
+    out.append(("proxy_anchor_loss [1024, 256], 100 classes", (ms_emb, pa_labels),
+                lambda x, y: lj.proxy_anchor_loss(x, y, jnp.asarray(proxies)), proxy_anchor))
+    out.append(("margin_loss [256, 128], all triplets", (emb[:256, :128], ms_labels[:256] % 16),
+                lambda x, y: lj.margin_loss(x, y),
+                lambda x, y: losses.MarginLoss()(x, y)))
+  except ImportError:
+    pass
+  try:
+    import monai.losses as ml
+
+    seg = (rng.normal(size=(8, 4, 128, 128)) * 2).astype(np.float32)
+    seg_y = rng.integers(0, 4, size=(8, 128, 128))
+    small, small_y = seg[:4, :3, :64, :64], seg_y[:4, :64, :64] % 3
+    out.append(("dice_ce_loss [8, 4, 128, 128]", (seg, seg_y),
+                lambda x, y: lj.dice_ce_loss(x, y, axis=1),
+                lambda x, y: ml.DiceCELoss(to_onehot_y=True, softmax=True)(x, y[:, None])))
+    out.append(("dice_focal_loss [8, 4, 128, 128]", (seg, seg_y),
+                lambda x, y: lj.dice_focal_loss(x, y, axis=1),
+                lambda x, y: ml.DiceFocalLoss(to_onehot_y=True, softmax=True)(x, y[:, None])))
+    out.append(("hausdorff_dt_loss [4, 3, 64, 64] (scipy EDT in MONAI)", (small, small_y),
+                lambda x, y: lj.hausdorff_dt_loss(x, y, axis=1),
+                lambda x, y: ml.HausdorffDTLoss(to_onehot_y=True, softmax=True)(x, y[:, None])))
+  except ImportError:
+    pass
+  try:
+    import kornia
+
+    out.append(("psnr_loss [1, 3, 128, 128]", (img[:1], img2[:1]),
+                lambda x, y: lj.psnr_loss(x, y),
+                lambda x, y: kornia.losses.psnr_loss(x, y, 1.0)))
+  except ImportError:
+    pass
   from fixture_cases import detection as tv
 
   out.append(("generalized_box_iou_loss [2^18 boxes]", (b1, b2),
@@ -99,6 +143,7 @@ def main() -> None:
 
   ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
   ap.add_argument("--repeats", type=int, default=7)
+  ap.add_argument("--only", default="", help="run the rows whose name contains this")
   args = ap.parse_args()
   torch.set_num_threads(os.cpu_count())
   rng = np.random.default_rng(0)
@@ -107,6 +152,8 @@ def main() -> None:
   print("| loss | lossjax median s (min-max) | peer median s (min-max) | peer / lossjax |")
   print("| --- | ---: | ---: | ---: |")
   for name, arrays, ours, theirs in cases(rng):
+    if args.only not in name:
+      continue
     jx = [jnp.asarray(a) for a in arrays]
     compiled = jax.jit(jax.value_and_grad(ours)).lower(*jx).compile()
     run_ours = lambda c=compiled, jx=jx: jax.block_until_ready(c(*jx))  # noqa: E731
