@@ -314,6 +314,7 @@ def _counted_channels(target, mode, ignore_index, onehot):
   return (target != ignore_index)[..., None]
 
 
+@jax.jit  # one program even when called eagerly (the passes are loops)
 def _sq_distance_to(zero: Array) -> Array:
   """Squared Euclidean distance from each pixel to the nearest True of ``zero`` (``[N, ..., C]``,
   the spatial axes between), +inf where there is none: one exact pass per axis."""

@@ -216,6 +216,7 @@ def _lse2(a: Array, b: Array) -> Array:
   return _logsumexp3(a, b, jnp.full_like(a, -jnp.inf))
 
 
+@functools.partial(jax.jit, static_argnames=("blank",))  # one program even when called eagerly
 def _rnnt_costs(lp: Array, targets: Array, il: Array, tl: Array, blank: int) -> Array:
   """-log P(y | x) per sequence from log-probabilities ``(N, T, U + 1, V)``.
 
