@@ -286,7 +286,7 @@ def psnr_loss(
     reduction: str = "mean",
     where: ArrayLike | None = None,
 ) -> Array:
-  r"""Negative peak signal-to-noise ratio per image: $-10 \log_{10}ig(	ext{max\_val}^2 / 	ext{MSE}ig)$ in dB.
+  r"""Negative peak signal-to-noise ratio per image: $-10 \log_{10}\big(\text{max\_val}^2 / \text{MSE}\big)$ in dB.
 
   The MSE is each image's (every axis but the first), so "none" is ``[N]``
   and "mean" the mean PSNR over images, the number restoration papers

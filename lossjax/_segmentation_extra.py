@@ -219,7 +219,7 @@ def dice_focal_loss(
     where: ArrayLike | None = None,
     axis: int = -1,
 ) -> Array:
-  r"""Dice plus focal (MONAI's ``DiceFocalLoss``): $\lambda_d\,\ell_	ext{dice} + \lambda_f\,\ell_	ext{focal}$ per image and class.
+  r"""Dice plus focal (MONAI's ``DiceFocalLoss``): $\lambda_d\,\ell_\text{dice} + \lambda_f\,\ell_\text{focal}$ per image and class.
 
   The dice part is `dice_loss` on the softmax (multiclass) or sigmoid of
   ``input``; the focal part is `sigmoid_focal_loss` of every class channel
@@ -227,7 +227,7 @@ def dice_focal_loss(
   whatever the dice's activation), times ``class_weights``, averaged over
   pixels. Both are ``[N, C]`` (without the background when
   ``include_background=False``), and so is "none": image n, class c gets
-  $\lambda_d\,	ext{dice}_{nc} + \lambda_f\,\overline{	ext{focal}}_{nc}$, whose mean and
+  $\lambda_d\,\text{dice}_{nc} + \lambda_f\,\overline{\text{focal}}_{nc}$, whose mean and
   sum are MONAI's "mean" and "sum". MONAI computes its focal part in
   float32 (``focal_loss.py`` lines 184-185); here it is in the inputs' dtype.
 
@@ -367,7 +367,7 @@ def hausdorff_dt_loss(
   all foreground or all background),
 
   $$
-  \ell_{nc} = rac{1}{|\Omega|}\sum_{x \in \Omega} (p - t)^2\,ig(d_p^lpha + d_t^lphaig),
+  \ell_{nc} = \frac{1}{|\Omega|}\sum_{x \in \Omega} (p - t)^2\,\big(d_p^\alpha + d_t^\alpha\big),
   $$
 
   per image and class (over the batch too with ``batch``); the distances are
@@ -426,11 +426,11 @@ def boundary_loss(
 
   With $p$ the softmax (multiclass) or sigmoid of ``input`` and $\phi$ the
   target's signed distance map (outside the mask: the distance to it;
-  inside: $-(	ext{distance to the outside} - 1)$, so the pixels along the
+  inside: $-(\text{distance to the outside} - 1)$, so the pixels along the
   boundary are 0 inside and 1 outside; 0 for a mask that is empty or full),
 
   $$
-  \ell_{nc} = rac{1}{|\Omega|}\sum_{x \in \Omega} p(x)\,\phi(x),
+  \ell_{nc} = \frac{1}{|\Omega|}\sum_{x \in \Omega} p(x)\,\phi(x),
   $$
 
   per image and class (over the batch too with ``batch``). It is negative

@@ -304,8 +304,8 @@ def rnnt_loss(
   log-probabilities,
 
   $$
-  lpha(t, u) = \logig(e^{lpha(t-1, u) + b(t-1, u)} + e^{lpha(t, u-1) + e(t, u-1)}ig),
-  \qquad \ell = -lpha(T - 1, U) - b(T - 1, U).
+  \alpha(t, u) = \log\big(e^{\alpha(t-1, u) + b(t-1, u)} + e^{\alpha(t, u-1) + e(t, u-1)}\big),
+  \qquad \ell = -\alpha(T - 1, U) - b(T - 1, U).
   $$
 
   Any target length is reachable from one frame on (several labels per

@@ -50,6 +50,15 @@ def test_docstrings_are_markdown_with_dollar_math_not_rest():
   assert not bad, f"reST in docstrings (write $...$ math and `name` references): {bad}"
 
 
+def test_docstrings_hold_no_control_characters():
+  # A LaTeX command written into a non-raw string loses its backslash to an escape: \text
+  # becomes a tab, \frac a form feed, \big a backspace, \alpha a bell. The math then renders
+  # as broken text while the page still builds.
+  bad = [(where, hex(ord(c))) for where, doc in _docstrings() for c in set(doc)
+         if ord(c) < 32 and c != "\n"]
+  assert not bad, f"control characters in docstrings: {bad}"
+
+
 def test_every_example_sits_in_an_examples_section():
   # mkdocstrings renders `>>>` lines as highlighted code only inside an Examples: section.
   for where, doc in _docstrings():
