@@ -395,6 +395,20 @@ def _unit_distances(unit: Array) -> tuple[Array, Array]:
   return jnp.where(eye, 0.0, core.safe_sqrt(d2)), eye
 
 
+def _present(keep: Array | None, n: int) -> Array:
+  return jnp.ones((n,), bool) if keep is None else keep
+
+
+def _pairs(unit: Array, labels: Array, keep: Array | None):
+  """Distances between unit rows, and the positive (same label, not itself) and negative
+  pairs among the kept samples, ``[N, N]`` each; and the kept samples ``[N]``."""
+  d, eye = _unit_distances(unit)
+  present = _present(keep, unit.shape[0])
+  both = present[:, None] & present[None, :]
+  same = labels[:, None] == labels[None, :]
+  return d, same & ~eye & both, ~same & both, present
+
+
 def _unit_proxies(name: str, proxies: Array, unit: Array) -> Array:
   core.check_rank(name, "proxies", proxies, 2, " (C, D)")
   if proxies.shape[1] != unit.shape[1]:
@@ -496,7 +510,7 @@ def n_pairs_loss(
   if n == 0:  # no samples, no pairs: the empty mean
     return core.reduce_loss(name, jnp.zeros((0,), unit.dtype), reduction, keep)
   idx = jnp.arange(n)
-  present = jnp.ones((n,), bool) if keep is None else keep
+  present = _present(keep, n)
   same = (labels[:, None] == labels[None, :]) & present[None, :] & present[:, None]
   first = jnp.argmax(same, axis=1)  # each sample's label's first present sample
   later = same & (idx[None, :] > first[:, None])
@@ -552,12 +566,7 @@ def generalized_lifted_structure_loss(
   """
   name = "generalized_lifted_structure_loss"
   unit, keep = _unit_batch(name, embeddings, labels, where)
-  n = unit.shape[0]
-  d, eye = _unit_distances(unit)
-  present = jnp.ones((n,), bool) if keep is None else keep
-  same = labels[:, None] == labels[None, :]
-  positives = same & ~eye & present[None, :]
-  negatives = ~same & present[None, :]
+  d, positives, negatives, _ = _pairs(unit, labels, keep)  # a masked row's sets are empty
   pos, _ = _masked_logsumexp(d - pos_margin, positives)
   neg, _ = _masked_logsumexp(neg_margin - d, negatives)
   return core.reduce_loss(name, jax.nn.relu(pos + neg), reduction, keep)

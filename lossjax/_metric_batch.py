@@ -25,16 +25,12 @@ from jax.typing import ArrayLike
 from lossjax import _core as core
 from lossjax._contrastive import _masked_logsumexp
 from lossjax._declare import FLOAT, INT, ArrayOption, Float, declare
-from lossjax._metric import _unit_batch, _unit_distances, _unit_proxies
+from lossjax._metric import _pairs, _present, _unit_batch, _unit_proxies
 from lossjax._spec import LossSpec
 
 Array = jax.Array
 
 __all__ = ["proxy_anchor_loss", "lifted_structure_loss", "margin_loss"]
-
-
-def _present(keep: Array | None, n: int) -> Array:
-  return jnp.ones((n,), bool) if keep is None else keep
 
 
 def _log1p_sum_exp(s: Array, mask: Array, axis: int) -> Array:
@@ -45,10 +41,10 @@ def _log1p_sum_exp(s: Array, mask: Array, axis: int) -> Array:
   return jnp.log(total + jnp.exp(-m)) + m
 
 
-def _shares(name, per_anchor, total_weight, n, keep, reduction):
-  """Each kept sample's share n * per_anchor / total_weight: their mean is Σ per_anchor / total_weight."""
-  shares = n * core.safe_div(per_anchor, total_weight)
-  return core.reduce_loss(name, shares, reduction, keep)
+def _shares(per_anchor: Array, total: Array, present: Array) -> Array:
+  """Each sample's share n Σ_its terms / total over the n kept samples: their mean is the batch
+  loss Σ terms / total, its gradient included (0 when total is 0)."""
+  return jnp.sum(present, dtype=per_anchor.dtype) * core.safe_div(per_anchor, total)
 
 
 @declare(embeddings=FLOAT, labels=INT, proxies=FLOAT, margin=Float(), alpha=Float(lo=0.0, lo_open=True))
@@ -109,8 +105,7 @@ def proxy_anchor_loss(
   classes = jnp.sum(members > 0, dtype=cos.dtype)
   # Class y's pull split over its members, so the kept samples' mean is Σ pull / |P+|.
   own = jnp.sum(jnp.where(hot, (pull / jnp.maximum(members, 1))[None, :], 0.0), axis=1)
-  count = jnp.sum(present, dtype=cos.dtype)
-  shares = count * core.safe_div(own, classes) + jnp.sum(push) / c
+  shares = _shares(own, classes, present) + jnp.sum(push) / c
   return core.reduce_loss(name, core.poison(shares, oor), reduction, keep)
 
 
@@ -159,20 +154,14 @@ def lifted_structure_loss(
   """
   name = "lifted_structure_loss"
   unit, keep = _unit_batch(name, embeddings, labels, where)
-  n = unit.shape[0]
-  d, eye = _unit_distances(unit)
-  present = _present(keep, n)
-  both = present[:, None] & present[None, :]
-  same = labels[:, None] == labels[None, :]
-  negatives = ~same & both
-  positives = same & ~eye & both
+  d, positives, negatives, present = _pairs(unit, labels, keep)
   lse, has = _masked_logsumexp(neg_margin - d, negatives)  # [N]: log Σ_{k∈N(i)} e^{m- - d_ik}
   # A positive pair shares its negatives' sets: the log-sum-exp of their union, listed twice.
   pair = jnp.logaddexp(lse[:, None], lse[None, :]) + d - pos_margin
   active = positives & has[:, None]  # no negative at all: PML's zero loss
   terms = jnp.where(active, jnp.square(jax.nn.relu(pair)) / 2, 0.0)
-  return _shares(name, jnp.sum(terms, axis=1), jnp.sum(active, dtype=d.dtype),
-                 jnp.sum(present, dtype=d.dtype), keep, reduction)
+  shares = _shares(jnp.sum(terms, axis=1), jnp.sum(active, dtype=d.dtype), present)
+  return core.reduce_loss(name, shares, reduction, keep)
 
 
 @declare(embeddings=FLOAT, labels=INT, margin=Float(), nu=Float(),
@@ -226,9 +215,7 @@ def margin_loss(
   """
   name = "margin_loss"
   unit, keep = _unit_batch(name, embeddings, labels, where)
-  n = unit.shape[0]
-  d, eye = _unit_distances(unit)
-  present = _present(keep, n)
+  d, positives, negatives, present = _pairs(unit, labels, keep)
   b = jnp.asarray(beta, unit.dtype)
   if b.ndim == 0:
     beta_a, oor = b, None
@@ -238,24 +225,20 @@ def margin_loss(
                                       expected=f"class indices in [0, {b.shape[0]}) (beta has "
                                                f"{b.shape[0]} classes)")
     beta_a = b[safe][:, None]
-  both = present[:, None] & present[None, :]
-  same = labels[:, None] == labels[None, :]
-  positives, negatives = same & ~eye & both, ~same & both
   n_pos = jnp.sum(positives, axis=1, keepdims=True, dtype=d.dtype)
   n_neg = jnp.sum(negatives, axis=1, keepdims=True, dtype=d.dtype)
-  count = jnp.sum(present, dtype=d.dtype)
   pull = jnp.where(positives, jax.nn.relu(d - beta_a + margin), 0.0)
   push = jnp.where(negatives, jax.nn.relu(beta_a - d + margin), 0.0)
   # Each (a, p) term appears once per negative of a, each (a, n) once per positive of a.
   per_anchor = jnp.sum(pull * n_neg + push * n_pos, axis=1)
   active = jnp.sum(jnp.where(pull > 0, n_neg, 0.0) + jnp.where(push > 0, n_pos, 0.0))
-  shares = count * core.safe_div(per_anchor, active)
+  shares = _shares(per_anchor, active, present)
   triplets = n_pos[:, 0] * n_neg[:, 0]
   if nu:
     if b.ndim == 0:  # PML's "already_reduced" ν β, when there is any triplet
       shares = shares + jnp.where(jnp.sum(triplets) > 0, nu * b, 0.0)
     else:
-      shares = shares + count * core.safe_div(nu * beta_a[:, 0] * triplets, active)
+      shares = shares + _shares(nu * beta_a[:, 0] * triplets, active, present)
   if oor is not None:
     shares = core.poison(shares, oor)
   return core.reduce_loss(name, shares, reduction, keep)
