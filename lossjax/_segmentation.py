@@ -72,12 +72,16 @@ def _overlap(name, x, t, where, *, mode, from_logits, ignore_index, include_back
   probs, tf, keep = _soft_maps(name, x, t, where, mode=mode, from_logits=from_logits,
                                ignore_index=ignore_index, include_background=include_background,
                                batch=batch, axis=axis, per_class=per_class)
-  spatial = tuple(range(1, probs.ndim - 1))
-  reduce_axes = (0,) + spatial if batch else spatial
-  stats = [jnp.sum(a, axis=reduce_axes) for a in (probs * tf, probs, tf)]
+  stats = _sums((probs * tf, probs, tf), batch)
   if not include_background:
     stats = [a[..., 1:] for a in stats]
   return stats, keep
+
+
+def _sums(maps, batch):
+  """Each ``[N, ..., C]`` map summed over its spatial axes (and the batch with ``batch``)."""
+  axes = tuple(range(0 if batch else 1, maps[0].ndim - 1))
+  return [jnp.sum(a, axis=axes) for a in maps]
 
 
 def _soft_maps(name, x, t, where, *, mode, from_logits, ignore_index, include_background,
@@ -150,6 +154,13 @@ def _finish(name, per_class, class_weights, reduction, keep, include_background)
   return core.reduce_loss(name, per_class, reduction, keep)
 
 
+def _dice_or_jaccard(stats, smooth_nr, smooth_dr, jaccard=False):
+  """1 - (2I + s_n) / (P + T + s_d), or MONAI's Jaccard 1 - (2I + s_n) / (2(P + T - I) + s_d)
+  (its false positives and negatives are not halved)."""
+  i, p, t = stats
+  return 1.0 - (2.0 * i + smooth_nr) / ((2.0 * (p + t - i) if jaccard else p + t) + smooth_dr)
+
+
 def _tversky_index(stats, alpha, beta, smooth_nr, smooth_dr):
   i, p, t = stats
   return (i + smooth_nr) / (i + alpha * (p - i) + beta * (t - i) + smooth_dr)
@@ -210,8 +221,7 @@ def dice_loss(
   stats, keep = _overlap(name, input, target, where, mode=mode, from_logits=from_logits,
                          ignore_index=ignore_index, include_background=include_background,
                          batch=batch, axis=axis)
-  i, p, t = stats
-  per_class = 1.0 - (2.0 * i + smooth_nr) / (p + t + smooth_dr)
+  per_class = _dice_or_jaccard(stats, smooth_nr, smooth_dr)
   return _finish(name, per_class, class_weights, reduction, keep, include_background)
 
 
@@ -274,10 +284,9 @@ def jaccard_loss(
   stats, keep = _overlap(name, input, target, where, mode=mode, from_logits=from_logits,
                          ignore_index=ignore_index, include_background=include_background,
                          batch=batch, axis=axis)
-  i, p, t = stats
   # MONAI's form: the union doubled, like the intersection, so the smoothing
   # counts half as much as in (I + s_n) / (U + s_d).
-  per_class = 1.0 - (2.0 * i + smooth_nr) / (2.0 * (p + t - i) + smooth_dr)
+  per_class = _dice_or_jaccard(stats, smooth_nr, smooth_dr, jaccard=True)
   return _finish(name, per_class, class_weights, reduction, keep, include_background)
 
 

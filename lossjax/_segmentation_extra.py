@@ -46,7 +46,7 @@ from lossjax._declare import (
   Float,
   declare,
 )
-from lossjax._segmentation import _MODES, _finish, _overlap, _soft_maps
+from lossjax._segmentation import _MODES, _dice_or_jaccard, _finish, _overlap, _soft_maps, _sums
 from lossjax._spec import LossSpec
 
 Array = jax.Array
@@ -61,12 +61,10 @@ _DICE = dict(smooth_nr=Float(lo=0.0), smooth_dr=Float(lo=0.0), jaccard=Bool(),
 def _dice_per_class(name, x, t, keep_nc, *, mode, ignore_index, include_background, batch, axis,
                     smooth_nr, smooth_dr, jaccard, class_weights):
   """MONAI's DiceLoss(softmax / sigmoid, reduction="none") per image and class, weighted."""
-  (i, p, t_), keep = _overlap(name, x, t, keep_nc, mode=mode, from_logits=True,
-                              ignore_index=ignore_index, include_background=include_background,
-                              batch=batch, axis=axis)
-  # MONAI's jaccard: 1 - (2I + nr) / (2(P + T - I) + dr), its fp and fn not halved.
-  den = 2.0 * (p + t_ - i) if jaccard else p + t_
-  per_class = 1.0 - (2.0 * i + smooth_nr) / (den + smooth_dr)
+  stats, keep = _overlap(name, x, t, keep_nc, mode=mode, from_logits=True,
+                         ignore_index=ignore_index, include_background=include_background,
+                         batch=batch, axis=axis)
+  per_class = _dice_or_jaccard(stats, smooth_nr, smooth_dr, jaccard)
   return _finish(name, per_class, class_weights, "none", keep, include_background)
 
 
@@ -264,14 +262,13 @@ def dice_focal_loss(
   name = "dice_focal_loss"
   (probs, onehot, keep), x = _maps(name, input, target, where, mode, ignore_index,
                                    include_background, batch, axis)
-  i, p, t = _stats((probs * onehot, probs, onehot), batch)
-  den = 2.0 * (p + t - i) if jaccard else p + t
-  dice = 1.0 - (2.0 * i + smooth_nr) / (den + smooth_dr)
+  dice = _dice_or_jaccard(_sums((probs * onehot, probs, onehot), batch), smooth_nr, smooth_dr,
+                          jaccard)
   x = _drop_background(x, include_background or mode == "binary")
   counted = jnp.broadcast_to(_counted_channels(target, mode, ignore_index, onehot), x.shape)
   focal = sigmoid_focal_loss(x, onehot, gamma=gamma, alpha=-1.0 if alpha is None else alpha,
                              reduction="none", where=counted)
-  focal = _spatial_mean(focal, counted, batch)
+  focal = _spatial_mean(focal, batch, counted)
   return _finish(name, lambda_dice * dice + lambda_focal * focal, class_weights, reduction,
                  keep, include_background)
 
@@ -297,21 +294,20 @@ def _drop_background(a, include_background):
   return a if include_background else a[..., 1:]
 
 
-def _stats(maps, batch):
-  axes = tuple(range(0 if batch else 1, maps[0].ndim - 1))
-  return [jnp.sum(a, axis=axes) for a in maps]
-
-
-def _spatial_mean(values, counted, batch):
+def _spatial_mean(values, batch, counted=None):
+  """The mean over the spatial axes (and the batch with ``batch``), over the ``counted``
+  pixels when given."""
   axes = tuple(range(0 if batch else 1, values.ndim - 1))
+  if counted is None:
+    return jnp.mean(values, axis=axes)
   return core.safe_div(jnp.sum(values, axis=axes), jnp.sum(counted, axis=axes, dtype=values.dtype))
 
 
 def _counted_channels(target, mode, ignore_index, onehot):
   """The pixels that count, broadcastable to the one-hot maps (every class channel)."""
-  if mode != "multiclass" or ignore_index is None:
+  if mode != "multiclass":
     return jnp.ones(onehot.shape[:-1] + (1,), bool)
-  return (target != ignore_index)[..., None]
+  return _counted(target, ignore_index, None)[..., None]
 
 
 @jax.jit  # one program even when called eagerly (the passes are loops)
@@ -405,7 +401,7 @@ def hausdorff_dt_loss(
   d_p = sum(_distance_maps(lax.stop_gradient(probs) > 0.5, probs.dtype)[:2])
   d_t = sum(_distance_maps(onehot > 0.5, probs.dtype)[:2])
   values = jnp.square(probs - onehot) * (d_p ** alpha + d_t ** alpha)
-  per = _spatial_mean(values, jnp.ones(values.shape, bool), batch)
+  per = _spatial_mean(values, batch)
   return core.reduce_loss(name, per, reduction, keep)
 
 
@@ -468,10 +464,9 @@ def boundary_loss(
   inside = onehot > 0.5
   to_bg, to_fg, both = _distance_maps(inside, probs.dtype)
   phi = jnp.where(both, jnp.where(inside, 1.0 - to_bg, to_fg), 0.0)
-  ones = jnp.ones(probs.shape, bool)
-  per = _spatial_mean(probs * phi, ones, batch)
+  per = _spatial_mean(probs * phi, batch)
   # A class index out of range poisons the one-hot target, which phi only reads through > 0.5.
-  per = core.poison(per, jnp.isnan(_spatial_mean(onehot, ones, batch)))
+  per = core.poison(per, jnp.isnan(_spatial_mean(onehot, batch)))
   return core.reduce_loss(name, per, reduction, keep)
 
 
