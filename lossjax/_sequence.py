@@ -257,13 +257,18 @@ def _rnnt_costs(lp: Array, targets: Array, il: Array, tl: Array, blank: int) -> 
   return -(last + end_blank)
 
 
+def _rnnt_nll(x, targets, il, tl, blank, fused):
+  """The costs from logits (log-softmaxed when ``fused``) or from log-probabilities as given."""
+  return _rnnt_costs(jax.nn.log_softmax(x, axis=-1) if fused else x, targets, il, tl, blank)
+
+
 @functools.partial(jax.custom_vjp, nondiff_argnums=(4, 5, 6))
 def _clamped_costs(x, targets, il, tl, blank, fused, clamp):
-  return _rnnt_costs(_rnnt_log_probs(x, fused), targets, il, tl, blank)
+  return _rnnt_nll(x, targets, il, tl, blank, fused)
 
 
 def _clamped_fwd(x, targets, il, tl, blank, fused, clamp):
-  costs, vjp = jax.vjp(lambda z: _rnnt_costs(_rnnt_log_probs(z, fused), targets, il, tl, blank), x)
+  costs, vjp = jax.vjp(lambda z: _rnnt_nll(z, targets, il, tl, blank, fused), x)
   # Each cost reads only its own sequence, so one VJP with ones stacks the per-sequence
   # gradients, which torchaudio clamps before the upstream factor (functional.py 1730-1734).
   (g,) = vjp(jnp.ones_like(costs))
@@ -275,10 +280,6 @@ def _clamped_bwd(blank, fused, clamp, g, ct):
 
 
 _clamped_costs.defvjp(_clamped_fwd, _clamped_bwd)
-
-
-def _rnnt_log_probs(x: Array, fused: bool) -> Array:
-  return jax.nn.log_softmax(x, axis=-1) if fused else x
 
 
 @declare(logits=FLOAT, targets=INDEX, logit_lengths=INT, target_lengths=INT, blank=Int(),
@@ -381,7 +382,7 @@ def rnnt_loss(
   if clamp > 0:
     costs = _clamped_costs(x, safe, il, tl, b, fused_log_softmax, clamp)
   else:
-    costs = _rnnt_costs(_rnnt_log_probs(x, fused_log_softmax), safe, il, tl, b)
+    costs = _rnnt_nll(x, safe, il, tl, b, fused_log_softmax)
   return core.reduce_loss(name, core.poison(costs, bad), reduction, keep)
 
 
