@@ -7,61 +7,51 @@ Examples:
   2.0
 """
 
-# Each family module names its public losses in __all__; they are re-exported
-# here, and the registry (lossjax.REGISTRY) describes each one once.
+# Each family package (lossjax/<family>/) names its public losses in __all__; they are
+# re-exported here (imported by name, so type checkers see them; tests/test_registry.py checks
+# that this list is every family package), and the registry (lossjax.REGISTRY) describes each
+# one once.
 from lossjax import (
-    _classification,
-    _contrastive,
-    _detection,
-    _distillation,
-    _embedding,
-    _fenchel_young,
-    _forecasting,
-    _image,
-    _large_vocab,
-    _margin,
-    _metric,
-    _metric_batch,
-    _moe,
-    _multilabel,
-    _policy,
-    _preference,
-    _probabilistic,
-    _ranking,
-    _regression,
-    _segmentation,
-    _segmentation_extra,
-    _self_supervised,
-    _sequence,
+    classification,
+    detection,
+    distillation,
+    embedding,
+    fenchel_young,
+    image_quality,
+    large_vocabulary,
+    margin,
+    metric_learning,
+    mixture_of_experts,
     nn,  # torch.nn-style loss objects, generated from the registry
+    policy_gradient,
+    preference,
+    probabilistic,
+    ranking,
+    regression,
+    segmentation,
+    sequence,
 )
 from lossjax._checked import CheckError, checked
-from lossjax._classification import *  # noqa: F403
-from lossjax._contrastive import *  # noqa: F403
 from lossjax._declare import OptionTypeError
-from lossjax._detection import *  # noqa: F403
-from lossjax._distillation import *  # noqa: F403
-from lossjax._embedding import *  # noqa: F403
-from lossjax._fenchel_young import *  # noqa: F403
-from lossjax._forecasting import *  # noqa: F403
-from lossjax._image import *  # noqa: F403
-from lossjax._large_vocab import *  # noqa: F403
-from lossjax._large_vocab import TokenStats, linear_token_stats
-from lossjax._margin import *  # noqa: F403
-from lossjax._metric import *  # noqa: F403
-from lossjax._metric_batch import *  # noqa: F403
-from lossjax._moe import *  # noqa: F403
-from lossjax._multilabel import *  # noqa: F403
-from lossjax._policy import *  # noqa: F403
-from lossjax._preference import *  # noqa: F403
-from lossjax._probabilistic import *  # noqa: F403
-from lossjax._ranking import *  # noqa: F403
 from lossjax._registry import REGISTRY
-from lossjax._regression import *  # noqa: F403
-from lossjax._segmentation import *  # noqa: F403
-from lossjax._segmentation_extra import *  # noqa: F403
-from lossjax._self_supervised import *  # noqa: F403
-from lossjax._sequence import *  # noqa: F403
+from lossjax.classification import *  # noqa: F403
+from lossjax.detection import *  # noqa: F403
+from lossjax.distillation import *  # noqa: F403
+from lossjax.embedding import *  # noqa: F403
+from lossjax.fenchel_young import *  # noqa: F403
+from lossjax.image_quality import *  # noqa: F403
+from lossjax.large_vocabulary import *  # noqa: F403
+from lossjax.large_vocabulary import TokenStats, linear_token_stats
+from lossjax.margin import *  # noqa: F403
+from lossjax.metric_learning import *  # noqa: F403
+from lossjax.mixture_of_experts import *  # noqa: F403
+from lossjax.policy_gradient import *  # noqa: F403
+from lossjax.preference import *  # noqa: F403
+from lossjax.probabilistic import *  # noqa: F403
+from lossjax.ranking import *  # noqa: F403
+from lossjax.regression import *  # noqa: F403
+from lossjax.segmentation import *  # noqa: F403
+from lossjax.sequence import *  # noqa: F403
 
 __version__ = "0.1.0"
 
@@ -73,27 +63,21 @@ __all__ = [
     "checked",
     "linear_token_stats",
     "nn",
-    *_classification.__all__,
-    *_multilabel.__all__,
-    *_regression.__all__,
-    *_forecasting.__all__,
-    *_probabilistic.__all__,
-    *_margin.__all__,
-    *_fenchel_young.__all__,
-    *_embedding.__all__,
-    *_sequence.__all__,
-    *_segmentation.__all__,
-    *_segmentation_extra.__all__,
-    *_ranking.__all__,
-    *_contrastive.__all__,
-    *_self_supervised.__all__,
-    *_metric.__all__,
-    *_metric_batch.__all__,
-    *_detection.__all__,
-    *_image.__all__,
-    *_large_vocab.__all__,
-    *_moe.__all__,
-    *_preference.__all__,
-    *_distillation.__all__,
-    *_policy.__all__,
 ]
+__all__ += classification.__all__
+__all__ += detection.__all__
+__all__ += distillation.__all__
+__all__ += embedding.__all__
+__all__ += fenchel_young.__all__
+__all__ += image_quality.__all__
+__all__ += large_vocabulary.__all__
+__all__ += margin.__all__
+__all__ += metric_learning.__all__
+__all__ += mixture_of_experts.__all__
+__all__ += policy_gradient.__all__
+__all__ += preference.__all__
+__all__ += probabilistic.__all__
+__all__ += ranking.__all__
+__all__ += regression.__all__
+__all__ += segmentation.__all__
+__all__ += sequence.__all__

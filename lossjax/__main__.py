@@ -70,7 +70,7 @@ def _list(args) -> int:
   if not specs:
     print(f"no family {args.family!r}; families: {', '.join(_registry.FAMILIES)}", file=sys.stderr)
     return 2
-  from lossjax._nn_base import class_name
+  from lossjax._spec import class_name
 
   if args.json:
     print(json.dumps([{"name": s.name, "family": s.family, "nn": f"lossjax.nn.{class_name(s)}",

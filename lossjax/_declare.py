@@ -83,6 +83,13 @@ class Role:
 
   kind: str
   optional: bool = False
+  #: Axes that must not be empty (a loss over zero features, members or channels is not
+  #: defined): checked where the argument has them.
+  nonempty: tuple[int, ...] = ()
+
+  def non_empty(self, *axes: int) -> Role:
+    """This role, with `axes` required to be non-empty."""
+    return dataclasses.replace(self, nonempty=axes)
 
   def convert(self, loss: str, arg: str, value: Any) -> Any:
     if value is None and self.optional:
@@ -96,6 +103,10 @@ class Role:
       core.check_int(loss, arg, x)
     else:
       core.check_real(loss, arg, x)
+    for axis in self.nonempty:
+      if -x.ndim <= axis < x.ndim and x.shape[axis] == 0:
+        raise ValueError(f"{loss}: argument `{arg}` has shape {x.shape}, expected a non-empty "
+                         f"axis {axis}")
     return x
 
 
@@ -249,6 +260,23 @@ class Int(Option):
 
 
 @dataclasses.dataclass(frozen=True)
+class Axis(Int):
+  """An axis of a data argument (``of``; default: the loss's first): an integer in
+  ``[-rank, rank)`` of that argument, checked against its rank once the data is converted. A
+  0-d or 1-D argument (one unbatched sample) is left to the loss, as torch's ``dim=1`` on a
+  ``(C,)`` input."""
+
+  of: str | None = None
+
+  def check_rank(self, loss: str, arg: str, value: int, data: str, x: Any) -> None:
+    rank = getattr(x, "ndim", 0)
+    if rank >= 2 and not -rank <= value < rank:
+      raise core.option_error(
+          loss, arg, f"got {value}: out of range for `{data}` of shape {tuple(x.shape)} "
+          f"(expected an axis in [{-rank}, {rank - 1}])")
+
+
+@dataclasses.dataclass(frozen=True)
 class Choice(Option):
   """One of a few strings."""
 
@@ -397,6 +425,11 @@ def declare(*, reductions: tuple[str, ...] = (), **declared: Role | Option) -> C
       if params[k].kind != params[k].KEYWORD_ONLY:
         raise TypeError(f"{name}: option {k} must be keyword-only")
     n_data = sum(p.kind != p.KEYWORD_ONLY for p in params.values())
+    first = next(iter(roles), None)
+    axes = {k: o for k, o in options.items() if isinstance(o, Axis)}
+    for k, o in axes.items():
+      if (o.of or first) not in roles:
+        raise TypeError(f"{name}: axis option {k} refers to no data argument ({o.of or first})")
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -416,6 +449,11 @@ def declare(*, reductions: tuple[str, ...] = (), **declared: Role | Option) -> C
       for k, option in options.items():
         if k in given:
           given[k] = option.validate(name, k, given[k])
+      for k, option in axes.items():
+        data = option.of or first
+        value = given.get(k, params[k].default)
+        if value is not None and given.get(data) is not None:
+          option.check_rank(name, k, value, data, given[data])
       return fn(*bound.args, **bound.kwargs)
 
     wrapper.declaration = Declaration(roles, options, core.REDUCTIONS + tuple(reductions))
@@ -425,7 +463,7 @@ def declare(*, reductions: tuple[str, ...] = (), **declared: Role | Option) -> C
 
 
 # Shared declarations of options that several losses take.
-AXIS = Int()
+AXIS = Axis()
 IGNORE_INDEX = Int(optional=True)
 LABEL_SMOOTHING = Float(0.0, 1.0, message="label_smoothing must be between 0.0 and 1.0. Got: {value}")
 WEIGHT = ArrayOption("float")
@@ -433,7 +471,7 @@ WEIGHT = ArrayOption("float")
 LAYOUT = Choice(("vd", "dv"))
 
 __all__ = [
-    "ANY", "AXIS", "ArrayOption", "AxisName", "Bool", "Choice", "Declaration", "FLOAT", "Float",
+    "ANY", "AXIS", "ArrayOption", "Axis", "AxisName", "Bool", "Choice", "Declaration", "FLOAT", "Float",
     "Function", "IGNORE_INDEX", "INDEX", "INT", "Int", "LABEL_SMOOTHING", "LAYOUT", "Option",
     "OptionTypeError", "REAL", "Role", "TARGET", "WEIGHT", "declare",
 ]

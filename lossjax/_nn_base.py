@@ -30,11 +30,6 @@ def _freeze(value: Any) -> Any:
   return value
 
 
-def class_name(spec: LossSpec) -> str:
-  """The class's name: the torch.nn twin's, else the CamelCase of the loss's name."""
-  return spec.torch or "".join(part.capitalize() for part in spec.name.split("_"))
-
-
 class Loss:
   """Base of the ``lossjax.nn`` classes: a loss with its options bound at construction.
 

@@ -15,9 +15,8 @@ import inspect
 import pathlib
 import re
 
-from lossjax._nn_base import class_name
 from lossjax._registry import REGISTRY
-from lossjax._spec import LossSpec
+from lossjax._spec import LossSpec, class_name
 
 HEADER = '''"""torch.nn-style loss objects: one class per registered loss. Generated, do not edit.
 
@@ -48,7 +47,8 @@ from collections.abc import Callable
 import jax
 from jax.typing import ArrayLike
 
-from lossjax._nn_base import Loss, class_name
+from lossjax._nn_base import Loss
+from lossjax._spec import class_name
 
 Array = jax.Array
 '''

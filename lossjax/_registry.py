@@ -1,49 +1,43 @@
-"""The catalogue: one list of every public loss, collected from the family modules.
+"""The catalogue: one list of every public loss, collected from the family packages.
 
 The test suite, the CLI listing and the README table are all driven from it.
-A new loss is written in its family module, named in that module's
-``__all__`` and described in its ``SPECS``; every generic test then applies.
+A new loss is written in a module of its family's package (``lossjax/<family>/<concept>.py``),
+named in that module's ``__all__`` and described in its ``SPECS``; every generic test then
+applies. The module list is derived: every module of every family package that has ``SPECS``,
+in alphabetical order.
 """
 
 from __future__ import annotations
 
 import importlib
+import pathlib
+import pkgutil
+from types import ModuleType
 
-from lossjax._spec import LossSpec
+from lossjax._spec import LossSpec, class_name
 
-#: The family modules, in catalogue order. A module lists its public losses in
-#: ``__all__`` and their catalogue entries in ``SPECS``.
-MODULES = (
-    "_classification",
-    "_multilabel",
-    "_regression",
-    "_forecasting",
-    "_probabilistic",
-    "_margin",
-    "_fenchel_young",
-    "_embedding",
-    "_sequence",
-    "_segmentation",
-    "_segmentation_extra",
-    "_ranking",
-    "_contrastive",
-    "_self_supervised",
-    "_metric",
-    "_metric_batch",
-    "_detection",
-    "_image",
-    "_large_vocab",
-    "_moe",
-    "_preference",
-    "_distillation",
-    "_policy",
-)
 
-REGISTRY: dict[str, LossSpec] = {
-    spec.name: spec
-    for module in MODULES
-    for spec in importlib.import_module(f"lossjax.{module}").SPECS
-}
+def _family_packages() -> list[str]:
+  here = pathlib.Path(__file__).parent
+  return sorted(m.name for m in pkgutil.iter_modules([str(here)])
+                if m.ispkg and not m.name.startswith("_"))
+
+
+def _loss_modules() -> list[ModuleType]:
+  modules = []
+  for family in _family_packages():
+    package = importlib.import_module(f"lossjax.{family}")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+      module = importlib.import_module(f"lossjax.{family}.{info.name}")
+      if hasattr(module, "SPECS"):
+        modules.append(module)
+  return modules
+
+
+#: The family modules that declare losses, in catalogue order.
+MODULES: tuple[ModuleType, ...] = tuple(_loss_modules())
+
+REGISTRY: dict[str, LossSpec] = {spec.name: spec for module in MODULES for spec in module.SPECS}
 
 FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(spec.family for spec in REGISTRY.values()))
 
@@ -57,8 +51,6 @@ def get(name: str) -> LossSpec:
 
 def markdown_table() -> str:
   """The README's catalogue table, generated from the registry."""
-  from lossjax._nn_base import class_name
-
   rows = [
       "| loss | family | `lossjax.nn` | PyTorch twin or reference | options |",
       "| --- | --- | --- | --- | --- |",

@@ -15,13 +15,21 @@ ExampleFn = Callable[[np.random.Generator], tuple[tuple[Any, ...], dict[str, Any
 _NOT_OPTIONS = ("reduction", "where")
 
 
+def family_of(module: str) -> str:
+  """``lossjax.<family>.<concept>`` -> the family's name, e.g. "metric-learning"."""
+  parts = module.split(".")
+  if len(parts) < 3 or parts[0] != "lossjax" or parts[1].startswith("_"):
+    raise ValueError(f"{module} is not a family module (lossjax.<family>.<concept>)")
+  return parts[1].replace("_", "-")
+
+
 @dataclasses.dataclass(frozen=True)
 class LossSpec:
   """Everything the tests, the CLI and the README need to know about one loss.
 
   Attributes:
-    fn: the public loss function.
-    family: "classification", "regression", "probabilistic", ...
+    fn: the public loss function. Its family is the package it lives in
+      (``lossjax.metric_learning.pairs`` is in "metric-learning"): see `family`.
     torch: the twin's class name in ``torch.nn`` (e.g. "CrossEntropyLoss"), or
       None; its functional twin is ``torch.nn.functional.<name>``.
     example: builds small valid inputs from a numpy Generator.
@@ -60,7 +68,6 @@ class LossSpec:
   """
 
   fn: Callable[..., Any]
-  family: str
   torch: str | None
   example: ExampleFn
   differentiable: tuple[str, ...]
@@ -81,6 +88,11 @@ class LossSpec:
   #: False where the loss depends on the batch's order by definition (N-pair's anchors are
   #: each label's first sample).
   permutation_invariant: bool = True
+
+  @property
+  def family(self) -> str:
+    """The family's name: its package's, with "-" for "_" ("metric-learning")."""
+    return family_of(self.fn.__module__)
 
   @property
   def declaration(self):
@@ -116,3 +128,8 @@ class LossSpec:
   @property
   def torch_functional(self) -> str | None:
     return self.name if self.torch else None
+
+
+def class_name(spec: LossSpec) -> str:
+  """The ``lossjax.nn`` class's name: the torch.nn twin's, else the CamelCase of the loss's name."""
+  return spec.torch or "".join(part.capitalize() for part in spec.name.split("_"))

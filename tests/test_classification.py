@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import lossjax as lj
-from lossjax._classification import _chunk_size
+from lossjax._shared.classes import chunk_size
 
 RNG = np.random.default_rng(0)
 LOGITS = jnp.asarray(RNG.normal(size=(2, 5, 3, 4)))  # torch layout [N, C, d1, d2]
@@ -124,7 +124,7 @@ def test_chunked_log_normaliser_at_large_class_counts_equals_log_softmax(c):
   # of 8,567 (a divisor); 65,537 (prime) = 8 chunks of 8,192 plus a 1-class
   # tail. The reference is jax.nn.log_softmax, with -inf classes, a whole chunk
   # of -inf, an -inf tail logit, label smoothing and weights.
-  chunk = _chunk_size(c)
+  chunk = chunk_size(c)
   assert (c % chunk == 0) == (c != 65537)
   x = jnp.asarray(RNG.normal(size=(3, c)) * 4)
   x = x.at[0, :chunk].set(-jnp.inf).at[1, 5].set(-jnp.inf).at[2, c - 1].set(-jnp.inf)

@@ -10,6 +10,8 @@ anyone remembering to add it:
   TypeError naming the loss and the option;
 - an empty batch: "mean" and "sum" are 0, the gradient finite;
 - zero classes: a ValueError naming the loss;
+- an axis option out of range for its argument's rank, and a size-0 axis the declaration says
+  must be non-empty: a ValueError naming the loss and the argument;
 - a NaN in any floating input (a row of a batched one, or all of another):
   NaN out under jit, and ``lj.checked`` raises;
 - NaN in every batched float input of a masked row: the value equals the
@@ -29,6 +31,7 @@ import numpy as np
 import pytest
 
 import lossjax as lj
+from lossjax._declare import Axis
 from tests._util import call, example
 
 SPECS = list(lj.REGISTRY.values())
@@ -150,6 +153,40 @@ def test_zero_classes_raise_naming_the_loss(spec):
          for n, a in zip(spec.arg_names, args)]
   kwargs = {k: v for k, v in kwargs.items() if not isinstance(v, jax.Array)}  # [C] options
   with pytest.raises(ValueError, match=spec.name):
+    call(spec, bad, kwargs)
+
+
+AXIS_CASES = [(spec, k) for spec in SPECS for k, o in spec.declaration.options.items()
+              if isinstance(o, Axis)]
+
+
+@pytest.mark.parametrize(("spec", "option"), AXIS_CASES,
+                         ids=[f"{s.name}-{k}" for s, k in AXIS_CASES])
+def test_an_axis_out_of_range_raises_naming_the_loss_and_the_option(spec, option):
+  """Every declared axis option is checked against the rank of the argument it indexes."""
+  args, kwargs = example(spec)
+  data = spec.declaration.options[option].of or spec.arg_names[0]
+  rank = dict(zip(spec.arg_names, args))[data].ndim
+  assert rank >= 2, "the example's input must have an axis to choose"
+  for bad in (rank, -rank - 1, 10**9):
+    with pytest.raises(ValueError, match=rf"{spec.name}: argument `{option}`: got {bad}"):
+      call(spec, args, kwargs, **{option: bad})
+
+
+NON_EMPTY = [(spec, name, axis) for spec in SPECS
+             for name, role in spec.declaration.roles.items() for axis in role.nonempty]
+
+
+@pytest.mark.parametrize(("spec", "name", "axis"), NON_EMPTY,
+                         ids=[f"{s.name}-{n}-{a}" for s, n, a in NON_EMPTY])
+def test_an_empty_axis_the_declaration_needs_raises_naming_the_loss(spec, name, axis):
+  """A size-0 axis that the declaration says must be non-empty (ensemble members, features,
+  channels) is an error naming the loss and the argument, never a silent NaN."""
+  args, kwargs = example(spec)
+  i = spec.arg_names.index(name)
+  bad = list(args)
+  bad[i] = jax.lax.slice_in_dim(args[i], 0, 0, axis=axis % args[i].ndim)
+  with pytest.raises(ValueError, match=rf"{spec.name}: argument `{name}` has shape"):
     call(spec, bad, kwargs)
 
 

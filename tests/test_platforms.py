@@ -18,7 +18,8 @@ import pytest
 from jax import export
 
 import lossjax as lj
-from lossjax import _classification, _large_vocab
+from lossjax._shared import classes
+from lossjax.large_vocabulary import kernels
 from tests._util import call, example
 
 SPECS = list(lj.REGISTRY.values())
@@ -56,7 +57,7 @@ def test_long_row_cross_entropy_is_chunked_on_cpu_only(dtype):
   n, c = 8, 131072
   x = jax.ShapeDtypeStruct((n, c), dtype)
   y = jax.ShapeDtypeStruct((n,), jnp.int32)
-  chunk = _classification._chunk_size(c)
+  chunk = classes.chunk_size(c)
   chunked = re.compile(rf"tensor<{n}x{c // chunk}x{chunk}x")  # the row split into chunks
   both = lambda x, y: jax.value_and_grad(lj.cross_entropy)(x, y)  # noqa: E731
   cpu = _module(both, ("cpu",), x, y)
@@ -73,12 +74,12 @@ def test_linear_cross_entropy_uses_each_platforms_blocks_unless_given():
   y = jax.ShapeDtypeStruct((n,), jnp.int32)
   grad = lambda h, w, y: jax.grad(lj.linear_cross_entropy, argnums=(0, 1))(h, w, y)  # noqa: E731
   for platform, key in (("cuda", "gpu"), ("tpu", "tpu")):
-    tokens, vocab = _large_vocab.CHUNKS[key]
+    tokens, vocab = kernels.CHUNKS[key]
     text = _module(grad, (platform,), h, w, y)
     assert f"tensor<{tokens}x{vocab}xf32>" in text, (platform, tokens, vocab)
-    assert f"tensor<{_large_vocab.FUSED_TOKENS}x{v}xf32>" not in text, platform
+    assert f"tensor<{kernels.FUSED_TOKENS}x{v}xf32>" not in text, platform
   # CPU: the fused kernel's [tokens, whole vocabulary] blocks.
-  tokens = min(_large_vocab.FUSED_TOKENS, _large_vocab.FUSED_ELEMENTS // v)
+  tokens = min(kernels.FUSED_TOKENS, kernels.FUSED_ELEMENTS // v)
   assert f"tensor<{tokens}x{v}xf32>" in _module(grad, ("cpu",), h, w, y)
   given = lambda h, w, y: lj.linear_cross_entropy(h, w, y, token_chunk=512, vocab_chunk=1024)  # noqa: E731
   for platform in ("cpu", *ACCELERATORS):

@@ -1,0 +1,174 @@
+"""Policy-gradient losses per token: PPO's clipped surrogate as GRPO, DAPO and Dr. GRPO use it.
+
+The inputs are per-token log-probabilities ``[B, T]`` of the sampled
+completions (e.g. `linear_token_stats`' ``log_prob``), with ``where`` the
+completion mask. The aggregation over tokens that distinguishes GRPO, DAPO
+and Dr. GRPO is the ``average`` option of ``reduction="mean"``.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+from jax.typing import ArrayLike
+
+from lossjax import _core as core
+from lossjax._declare import FLOAT, Choice, Float, Int, Role, declare
+from lossjax._spec import LossSpec
+
+__all__ = ["policy_gradient_loss"]
+
+
+Array = jax.Array
+
+
+def _kl_estimate(logps: Array, ref_logps: Array, estimator: str) -> Array:
+  """Schulman's estimators of KL(π ‖ π_ref) from one sample (verl's k1, k2, k3)."""
+  log_ratio = ref_logps - logps
+  if estimator == "k1":
+    return -log_ratio
+  if estimator == "k2":
+    return 0.5 * jnp.square(log_ratio)
+  return jnp.exp(log_ratio) - log_ratio - 1.0  # k3: unbiased, non-negative, low variance
+
+
+@declare(logps=FLOAT, old_logps=FLOAT, advantages=FLOAT, ref_logps=Role("float", optional=True),
+         epsilon_low=Float(lo=0.0), epsilon_high=Float(lo=0.0, optional=True),
+         delta=Float(lo=1.0, lo_open=True, optional=True),
+         clip_ratio_c=Float(lo=1.0, lo_open=True, optional=True), beta=Float(lo=0.0),
+         kl_estimator=Choice(("k1", "k2", "k3")),
+         average=Choice(("tokens", "sequences", "constant")), max_length=Int(lo=1, optional=True))
+def policy_gradient_loss(
+    logps: ArrayLike,
+    old_logps: ArrayLike,
+    advantages: ArrayLike,
+    ref_logps: ArrayLike | None = None,
+    *,
+    epsilon_low: float = 0.2,
+    epsilon_high: float | None = None,
+    delta: float | None = None,
+    clip_ratio_c: float | None = None,
+    beta: float = 0.0,
+    kl_estimator: str = "k3",
+    average: str = "tokens",
+    max_length: int | None = None,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+) -> Array:
+  r"""PPO's clipped surrogate per token, with GRPO's, DAPO's and Dr. GRPO's aggregations.
+
+  With the importance ratio $\rho = \exp(\log\pi - \log\pi_{\text{old}})$ of
+  each token and its advantage $A$, the per-token loss is TRL's
+  ``GRPOTrainer`` one,
+
+  $$
+  \ell = -\min\big(\rho A,\ \mathrm{clip}(\rho, 1 - \varepsilon_{\text{low}}, 1 + \varepsilon_{\text{high}}) A\big)
+  + \beta\, \widehat{\mathrm{KL}},
+  $$
+
+  with DAPO's asymmetric clip (``epsilon_high``, default ``epsilon_low``),
+  INTELLECT-2's upper bound on the unclipped ratio (``delta``: $\rho$ becomes
+  $\min(\rho, \delta)$ in the first term), and verl's dual clip for
+  negative advantages (``clip_ratio_c`` = c > 1: $\ell = \min(\ell, -cA)$
+  where $A < 0$). The KL penalty to a reference policy uses ``kl_estimator``
+  on $r = \log\pi_{\text{ref}} - \log\pi$: k1 $= -r$, k2 $= r^2/2$, k3 $= e^r - r - 1$
+  (TRL's and GRPO's). ``old_logps``, ``advantages`` and ``ref_logps`` are
+  data: no gradient flows into them. With ``old_logps = stop_gradient(logps)``
+  (one update per batch) $\rho = 1$ and the loss is the plain policy gradient.
+
+  "mean" aggregates the kept tokens (``where``, the completion mask) by
+  ``average``:
+
+  - ``"tokens"``: the sum over all kept tokens over their number (DAPO's
+    token-level mean, TRL's "dapo" and "bnpo", verl's "token-mean");
+  - ``"sequences"``: the mean over sequences of each sequence's mean over its
+    tokens (GRPO's; a sequence without kept tokens is left out, as in verl;
+    TRL counts it as 0);
+  - ``"constant"``: the sum over ``B × max_length`` (Dr. GRPO; ``max_length``
+    defaults to T, the token axis, where TRL uses ``max_completion_length``).
+
+  Args:
+    logps: ``[B, T]`` log-probabilities of the sampled tokens under the policy.
+    old_logps: ``[B, T]`` the same under the policy that sampled them.
+    advantages: ``[B]`` per sequence (GRPO's group-normalised rewards) or ``[B, T]``.
+    ref_logps: optional ``[B, T]`` reference log-probabilities (for ``beta`` > 0).
+    epsilon_low: ε_low ≥ 0 (TRL's and PPO's 0.2).
+    epsilon_high: ε_high ≥ 0; None: ``epsilon_low`` (DAPO recommends 0.28).
+    delta: optional δ > 1, an upper bound on the unclipped ratio.
+    clip_ratio_c: optional c > 1, the dual clip for negative advantages (verl's 3.0).
+    beta: the KL coefficient β ≥ 0 (TRL's default 0).
+    kl_estimator: "k3" (default), "k2" or "k1".
+    average: "tokens" (default), "sequences" or "constant": what "mean" divides by.
+    max_length: the constant of ``average="constant"``.
+    reduction: "mean" (default), "sum" or "none" (per token).
+    where: boolean mask ``[B, T]`` (the completion mask).
+
+  Examples:
+    >>> import jax, jax.numpy as jnp, lossjax as lj
+    >>> logp = jnp.log(jnp.array([[0.5, 0.4, 0.9], [0.2, 0.3, 0.6]]))
+    >>> old = logp - jnp.array([[0.1, -0.3, 0.0], [0.2, 0.0, -0.1]])
+    >>> adv = jnp.array([1.0, -0.5])
+    >>> mask = jnp.array([[True, True, True], [True, True, False]])
+    >>> print(f"{lj.policy_gradient_loss(logp, old, adv, where=mask):.4f}")
+    -0.3471
+
+  References: Schulman et al., "Proximal Policy Optimization" (2017); Shao
+  et al., "DeepSeekMath" (GRPO, 2024); Yu et al., "DAPO" (2025); Liu et
+  al., "Understanding R1-Zero-Like Training" (Dr. GRPO, 2025); TRL
+  ``GRPOTrainer._compute_loss`` (trl/trainer/grpo_trainer.py); verl
+  ``compute_policy_loss_vanilla`` and ``kl_penalty`` (verl/trainer/ppo/core_algos.py).
+  """
+  name = "policy_gradient_loss"
+  core.check_rank(name, "logps", logps, 2, " [B, T] (sequences, tokens)")
+  pairs = [("logps", logps), ("old_logps", old_logps)]
+  if ref_logps is not None:
+    pairs.append(("ref_logps", ref_logps))
+  a = advantages
+  if a.ndim == 1:
+    core.check_shape(name, "advantages", a, logps.shape[:1], " (one per sequence) or [B, T]")
+    a = jnp.broadcast_to(a[:, None], logps.shape)
+  else:
+    core.check_shape(name, "advantages", a, logps.shape, " ([B] or [B, T])")
+  keep, arrays = core.elementwise(name, where, *pairs, ("advantages", a))
+  lp, old = arrays[0], lax.stop_gradient(arrays[1])
+  adv = lax.stop_gradient(arrays[-1])
+  ratio = jnp.exp(lp - old)
+  high = epsilon_low if epsilon_high is None else epsilon_high
+  clipped = jnp.clip(ratio, 1.0 - epsilon_low, 1.0 + high)
+  unclipped = ratio if delta is None else jnp.minimum(ratio, delta)
+  values = -jnp.minimum(unclipped * adv, clipped * adv)
+  if clip_ratio_c is not None:
+    # Dual clip: for A < 0 the loss is at most -c A, however large the ratio.
+    values = jnp.where(adv < 0, jnp.minimum(values, -clip_ratio_c * adv), values)
+  if beta:
+    if ref_logps is None:
+      raise core.option_error(name, "beta", "a KL penalty (beta > 0) needs ref_logps")
+    values = values + beta * _kl_estimate(lp, lax.stop_gradient(arrays[2]), kl_estimator)
+  if reduction != "mean" or average == "tokens":
+    return core.reduce_loss(name, values, reduction, keep)
+  kept = jnp.ones(values.shape, bool) if keep is None else keep
+  values = jnp.where(kept, values, jnp.zeros_like(values))
+  if average == "constant":
+    length = values.shape[1] if max_length is None else max_length
+    return jnp.sum(values) / jnp.asarray(values.shape[0] * length, values.dtype)
+  count = jnp.sum(kept, axis=1, dtype=values.dtype)
+  seq_mean = core.safe_div(jnp.sum(values, axis=1), count)
+  return core.reduce_loss(name, seq_mean, "mean", valid=count > 0)
+
+
+def _ex_policy(rng):
+  logps = np.log(rng.uniform(0.05, 0.95, size=(4, 6)))
+  old = logps + rng.normal(size=(4, 6)) * 0.2
+  ref = logps + rng.normal(size=(4, 6)) * 0.3
+  return (logps, old, rng.normal(size=(4,)), ref), {"beta": 0.04, "epsilon_high": 0.28,
+                                                    "clip_ratio_c": 3.0}
+
+
+SPECS = [
+    LossSpec(policy_gradient_loss, None, _ex_policy, differentiable=("logps",),
+             batched=("logps", "old_logps", "advantages", "ref_logps"),
+             bad_options={"epsilon_low": -0.1, "clip_ratio_c": 1.0, "average": "groups"},
+             source="PPO; GRPO, DAPO, Dr. GRPO (TRL GRPOTrainer); verl dual clip"),
+]

@@ -1,0 +1,284 @@
+"""Compound segmentation losses: Dice plus cross-entropy, and Dice plus focal.
+
+MONAI 1.6.1's ``DiceCELoss`` and ``DiceFocalLoss`` (``monai/losses/dice.py``), which the fixtures
+run for real, on the probabilities and one-hot targets of `dice_loss` (the same ``mode``,
+``axis``, ``include_background`` and ``batch``; ``input`` is always logits, since the
+cross-entropy and focal parts need them). ``class_weights`` is always one weight per class,
+background included; MONAI's ``DiceFocalLoss`` takes it without the background when
+``include_background=False``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.typing import ArrayLike
+
+from lossjax import _core as core
+from lossjax._declare import (
+  FLOAT,
+  IGNORE_INDEX,
+  LABEL_SMOOTHING,
+  TARGET,
+  WEIGHT,
+  Bool,
+  Float,
+  declare,
+)
+from lossjax._spec import LossSpec
+from lossjax.classification.binary import binary_cross_entropy_with_logits, sigmoid_focal_loss
+from lossjax.classification.softmax import cross_entropy
+from lossjax.segmentation.maps import (
+  MAP_OPTIONS,
+  MAP_SPEC,
+  channels_last,
+  dice_or_jaccard,
+  drop_background,
+  ex_maps,
+  finish_classes,
+  overlap_stats,
+  probability_maps,
+  spatial_mean,
+  spatial_sums,
+)
+
+__all__ = ["dice_ce_loss", "dice_focal_loss"]
+
+
+Array = jax.Array
+
+
+_DICE = dict(smooth_nr=Float(lo=0.0), smooth_dr=Float(lo=0.0), jaccard=Bool(),
+             lambda_dice=Float(lo=0.0), ignore_index=IGNORE_INDEX, **MAP_OPTIONS)
+
+
+def _dice_per_class(name, x, t, keep_nc, *, mode, ignore_index, include_background, batch, axis,
+                    smooth_nr, smooth_dr, jaccard, class_weights):
+  """MONAI's DiceLoss(softmax / sigmoid, reduction="none") per image and class, weighted."""
+  stats, keep = overlap_stats(name, x, t, keep_nc, mode=mode, from_logits=True,
+                         ignore_index=ignore_index, include_background=include_background,
+                         batch=batch, axis=axis)
+  per_class = dice_or_jaccard(stats, smooth_nr, smooth_dr, jaccard)
+  return finish_classes(name, per_class, class_weights, "none", keep, include_background)
+
+
+@declare(input=FLOAT, target=TARGET, class_weights=WEIGHT, lambda_ce=Float(lo=0.0),
+         label_smoothing=LABEL_SMOOTHING, **_DICE)
+def dice_ce_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    mode: str = "multiclass",
+    lambda_dice: float = 1.0,
+    lambda_ce: float = 1.0,
+    smooth_nr: float = 1e-5,
+    smooth_dr: float = 1e-5,
+    jaccard: bool = False,
+    class_weights: ArrayLike | None = None,
+    label_smoothing: float = 0.0,
+    ignore_index: int | None = -100,
+    include_background: bool = True,
+    batch: bool = False,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis: int = -1,
+) -> Array:
+  r"""Dice plus cross-entropy (MONAI's ``DiceCELoss``): $\lambda_d\,\ell_\text{dice} + \lambda_{ce}\,\ell_\text{CE}$.
+
+  The dice part is `dice_loss` on the softmax (multiclass) or sigmoid
+  (multilabel, binary) of ``input``, averaged over images and classes; the
+  cross-entropy part is `cross_entropy` on the logits over every class
+  (``include_background`` only drops the background from the dice, as
+  MONAI), with ``class_weights`` as its class weights and its weighted mean
+  $\sum w_y \ell / \sum w_y$; binary and multilabel use
+  `binary_cross_entropy_with_logits` with ``class_weights`` as ``pos_weight``
+  (MONAI's one-channel path; in "binary" the weight reaches only that part,
+  as MONAI's dice ignores a one-channel weight). For "multilabel" MONAI would
+  take a softmax cross-entropy over the channels even with its sigmoid dice;
+  here it is the per-channel sigmoid one the dice uses. "sum" is MONAI's: the dice values summed plus
+  the cross-entropy summed over pixels. "none" gives each image's part of
+  that sum, ``[N]`` (so "sum" is its sum; "mean" is MONAI's mean, not the
+  mean of "none", as for a weighted cross-entropy).
+
+  Args:
+    input: logits, ``[N, ..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``); ``[N, ...]``
+      for "binary".
+    target: integer class map ``[N, ...]`` ("multiclass") or ``{0, 1}`` targets of the
+      input's shape.
+    mode: "multiclass", "multilabel" or "binary", as `dice_loss`.
+    lambda_dice: λ_d >= 0.
+    lambda_ce: λ_ce >= 0.
+    smooth_nr: the dice numerator's smoothing.
+    smooth_dr: the dice denominator's smoothing.
+    jaccard: the dice part is MONAI's Jaccard form.
+    class_weights: ``[C]`` weights of both parts.
+    label_smoothing: the cross-entropy's (multiclass).
+    ignore_index: multiclass pixels with this label leave both parts.
+    include_background: keep class 0 in the dice part.
+    batch: the dice statistics are summed over the batch too.
+    reduction: "mean" (default), "sum" or "none" (``[N]``).
+    where: boolean mask over images, ``[N]``.
+    axis: the class axis.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])  # [N=1, H=3, C=2]
+    >>> print(f"{lj.dice_ce_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
+    0.7477
+
+  References: Isensee et al., "nnU-Net" (2021); MONAI ``DiceCELoss``.
+  """
+  name = "dice_ce_loss"
+  n, keep, keep_nc = _masks(name, input, where, mode, include_background, batch, axis)
+  dice = _dice_per_class(name, input, target, keep_nc, mode=mode, ignore_index=ignore_index,
+                         include_background=include_background, batch=batch, axis=axis,
+                         smooth_nr=smooth_nr, smooth_dr=smooth_dr, jaccard=jaccard,
+                         # MONAI's DiceLoss ignores a one-channel weight (dice.py line 216).
+                         class_weights=None if mode == "binary" else class_weights)
+  x = channels_last(name, input, mode, axis)
+  pix = _pixel_mask(keep, x)
+  if mode == "multiclass":
+    ce = cross_entropy(x, target, weight=class_weights, ignore_index=ignore_index,
+                       label_smoothing=label_smoothing, reduction="none", where=pix)
+    counted = _counted(target, ignore_index, pix)
+    w_y = jnp.ones(ce.shape, ce.dtype) if class_weights is None else core.to_float(
+        jnp.asarray(class_weights), ce.dtype)[jnp.clip(target, 0, x.shape[-1] - 1)]
+    ce_den = jnp.sum(jnp.where(counted, w_y, 0.0))
+  else:
+    t = target[..., None] if mode == "binary" else core.class_axis_last(name, target, axis)
+    px = None if pix is None else jnp.broadcast_to(pix[..., None], x.shape)
+    ce = binary_cross_entropy_with_logits(x, t, pos_weight=class_weights, reduction="none",
+                                          where=px)
+    ce_den = jnp.asarray(ce.size, ce.dtype) if px is None else jnp.sum(px, dtype=ce.dtype)
+  ce_per_image = jnp.sum(ce.reshape(n, math.prod(ce.shape[1:])), axis=1)
+  if reduction == "mean":
+    dice_mean = core.reduce_loss(name, dice, "mean", keep_nc)
+    return lambda_dice * dice_mean + lambda_ce * core.safe_div(jnp.sum(ce_per_image), ce_den)
+  dice_per_image = (jnp.broadcast_to(jnp.sum(dice) / max(n, 1), (n,)) if batch
+                    else jnp.sum(dice, axis=1))
+  return core.reduce_loss(name, lambda_dice * dice_per_image + lambda_ce * ce_per_image,
+                          reduction, keep)
+
+
+def _masks(name, x, where, mode, include_background, batch, axis):
+  """The batch size, the ``[N]`` image mask and its ``[N, C kept]`` form (None with ``batch``)."""
+  n = x.shape[0] if x.ndim else 0
+  keep = core.as_mask(name, where, (n,))
+  if keep is None:
+    return n, None, None
+  if batch:
+    raise core.option_error(name, "batch", "cannot be combined with `where`: batch-summed "
+                            "statistics have no per-image part to mask (slice the batch)")
+  c = 1 if mode == "binary" else x.shape[axis]
+  return n, keep, jnp.broadcast_to(keep[:, None], (n, c - (0 if include_background else 1)))
+
+
+def _pixel_mask(keep, x):
+  """The image mask over a channels-last input's pixels ``[N, ...]``."""
+  if keep is None:
+    return None
+  return jnp.broadcast_to(keep.reshape((x.shape[0],) + (1,) * (x.ndim - 2)), x.shape[:-1])
+
+
+def _counted(target, ignore_index, pix):
+  counted = jnp.ones(target.shape, bool) if ignore_index is None else target != ignore_index
+  return counted if pix is None else counted & pix
+
+
+@declare(input=FLOAT, target=TARGET, class_weights=WEIGHT, lambda_focal=Float(lo=0.0),
+         gamma=Float(lo=0.0), alpha=Float(0.0, 1.0, optional=True), **_DICE)
+def dice_focal_loss(
+    input: ArrayLike,
+    target: ArrayLike,
+    *,
+    mode: str = "multiclass",
+    lambda_dice: float = 1.0,
+    lambda_focal: float = 1.0,
+    gamma: float = 2.0,
+    alpha: float | None = None,
+    smooth_nr: float = 1e-5,
+    smooth_dr: float = 1e-5,
+    jaccard: bool = False,
+    class_weights: ArrayLike | None = None,
+    ignore_index: int | None = -100,
+    include_background: bool = True,
+    batch: bool = False,
+    reduction: str = "mean",
+    where: ArrayLike | None = None,
+    axis: int = -1,
+) -> Array:
+  r"""Dice plus focal (MONAI's ``DiceFocalLoss``): $\lambda_d\,\ell_\text{dice} + \lambda_f\,\ell_\text{focal}$ per image and class.
+
+  The dice part is `dice_loss` on the softmax (multiclass) or sigmoid of
+  ``input``; the focal part is `sigmoid_focal_loss` of every class channel
+  against the one-hot target, as MONAI's (which uses the sigmoid form
+  whatever the dice's activation), times ``class_weights``, averaged over
+  pixels. Both are ``[N, C]`` (without the background when
+  ``include_background=False``), and so is "none": image n, class c gets
+  $\lambda_d\,\text{dice}_{nc} + \lambda_f\,\overline{\text{focal}}_{nc}$, whose mean and
+  sum are MONAI's "mean" and "sum". MONAI computes its focal part in
+  float32 (``focal_loss.py`` lines 184-185); here it is in the inputs' dtype.
+
+  Args:
+    input: logits, ``[N, ..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``); ``[N, ...]``
+      for "binary".
+    target: integer class map ``[N, ...]`` ("multiclass") or ``{0, 1}`` targets of the
+      input's shape.
+    mode: "multiclass", "multilabel" or "binary", as `dice_loss`.
+    lambda_dice: λ_d >= 0.
+    lambda_focal: λ_f >= 0.
+    gamma: the focal exponent γ >= 0 (2).
+    alpha: the focal positive weight in [0, 1], or None (MONAI's default: none).
+    smooth_nr: the dice numerator's smoothing.
+    smooth_dr: the dice denominator's smoothing.
+    jaccard: the dice part is MONAI's Jaccard form.
+    class_weights: ``[C]`` weights of both parts.
+    ignore_index: multiclass pixels with this label leave both parts.
+    include_background: keep class 0 in both parts.
+    batch: the statistics are taken over the batch too (``[C]`` values).
+    reduction: "mean" (default), "sum" or "none".
+    where: boolean mask over ``[N, C]`` (kept classes), as `dice_loss`'s.
+    axis: the class axis.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> logits = jnp.array([[[2.0, -1.0], [-1.0, 2.0], [1.0, 0.0]]])  # [N=1, H=3, C=2]
+    >>> print(f"{lj.dice_focal_loss(logits, jnp.array([[0, 1, 1]])):.4f}")
+    0.4315
+
+  References: Zhu et al., "AnatomyNet" (2019); Lin et al., "Focal Loss for
+  Dense Object Detection" (2017); MONAI ``DiceFocalLoss``.
+  """
+  name = "dice_focal_loss"
+  (probs, onehot, keep), x = probability_maps(name, input, target, where, mode, ignore_index,
+                                   include_background, batch, axis)
+  dice = dice_or_jaccard(spatial_sums((probs * onehot, probs, onehot), batch), smooth_nr, smooth_dr,
+                          jaccard)
+  x = drop_background(x, include_background or mode == "binary")
+  counted = jnp.broadcast_to(_counted_channels(target, mode, ignore_index, onehot), x.shape)
+  focal = sigmoid_focal_loss(x, onehot, gamma=gamma, alpha=-1.0 if alpha is None else alpha,
+                             reduction="none", where=counted)
+  focal = spatial_mean(focal, batch, counted)
+  return finish_classes(name, lambda_dice * dice + lambda_focal * focal, class_weights, reduction,
+                 keep, include_background)
+
+
+def _counted_channels(target, mode, ignore_index, onehot):
+  """The pixels that count, broadcastable to the one-hot maps (every class channel)."""
+  if mode != "multiclass":
+    return jnp.ones(onehot.shape[:-1] + (1,), bool)
+  return _counted(target, ignore_index, None)[..., None]
+
+
+SPECS = [
+    LossSpec(dice_ce_loss, None,
+             ex_maps(class_weights=np.array([0.5, 1.0, 2.0]), lambda_ce=0.7), **MAP_SPEC,
+             bad_options={"lambda_ce": -1.0, "mode": "ternary"},
+             source="MONAI DiceCELoss"),
+    LossSpec(dice_focal_loss, None, ex_maps(gamma=1.5, alpha=0.3),
+             **{**MAP_SPEC, "softmax_args": ()},
+             bad_options={"gamma": -1.0, "alpha": 1.5}, source="MONAI DiceFocalLoss"),
+]
