@@ -20,6 +20,7 @@ Everything a loss shares lives here, written once:
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -50,6 +51,16 @@ def validate_reduction(loss: str, reduction: str, extra: Sequence[str] = ()) -> 
         f"{loss}: argument `reduction`: {reduction} is not a valid value for "
         f"reduction (expected one of {', '.join(repr(r) for r in allowed)})"
     )
+
+
+#: The loss being called: set by the declaration's wrapper around the loss's body, so that a
+#: body never names itself (`loss_name`).
+LOSS_NAME: contextvars.ContextVar[str] = contextvars.ContextVar("lossjax_loss")
+
+
+def loss_name() -> str:
+  """The name of the loss whose body is running (for error messages and core calls)."""
+  return LOSS_NAME.get()
 
 
 def option_error(loss: str, arg: str, message: str) -> ValueError:
@@ -222,6 +233,12 @@ def check_rank(loss: str, arg: str, x: Array, rank: int | set[int], what: str = 
             message=f"{loss}: argument `{arg}` has shape {x.shape}, expected {expected}{what}")
 
 
+def check_min_rank(loss: str, arg: str, x: Array, rank: int, expected: str) -> None:
+  """`arg` must have at least `rank` axes (`expected`: the shape, in words, e.g. "[N, ..., C]")."""
+  if x.ndim < rank:
+    raise ValueError(f"{loss}: argument `{arg}` has shape {x.shape}, expected {expected}")
+
+
 def check_shape(loss: str, arg: str, x: Array, shape: Sequence[int], what: str = "") -> None:
   _contract(chex.assert_shape, x, tuple(shape),
             message=f"{loss}: argument `{arg}` has shape {x.shape}, expected {tuple(shape)}{what}")
@@ -359,13 +376,54 @@ def check_class_indices_shape(loss: str, arg: str, t: Array, x: Array, x_arg: st
                    f"(`{x_arg}`'s shape {x.shape} without the class axis {axis}){hint}")
 
 
+def check_class_target(loss: str, arg: str, t: Array, x: Array, x_arg: str, axis: int) -> None:
+  """A classification target: class probabilities of `x`'s shape when floating, else integer
+  class indices of `x`'s shape without its class axis (`check_class_indices_shape`)."""
+  if jnp.issubdtype(t.dtype, jnp.floating):
+    if t.shape != x.shape:
+      raise ValueError(
+          f"{loss}: argument `{arg}` has shape {t.shape} and dtype {t.dtype}, expected "
+          f"{x.shape}: a float target holds class probabilities of the input's shape "
+          "(class indices must be integers)")
+  else:
+    check_int(loss, arg, t)
+    check_class_indices_shape(loss, arg, t, x, x_arg, axis)
+
+
 def class_axis_last(loss: str, x: Array, axis: int) -> Array:
-  """Moves the class axis to the end. A 1-D input is unbatched `(C,)`, as in torch."""
+  """Moves the class axis to the end. A 1-D input is unbatched `(C,)`, as in torch.
+
+  The axis's range was checked by its declaration (`Axis`)."""
+  del loss
   if x.ndim <= 1:
     return x
-  if not -x.ndim <= axis < x.ndim:
-    raise option_error(loss, "axis", f"{axis} is out of range for `input` of shape {x.shape}")
   return jnp.moveaxis(x, axis, -1)
+
+
+def linear_head(loss: str, arg: str, w: Array, d: int, layout: str, *, rows: str = "V",
+                input_rank: int | None = None) -> tuple[int, tuple[int, ...]]:
+  """A linear head's weight against the input's feature size `d`: ``[V, D]`` (``layout="vd"``,
+  torch's ``nn.Linear``) or ``[D, V]`` (``"dv"``, a Flax ``Dense`` kernel).
+
+  Returns ``(V, middle)``: the head's outputs and any axes between them (torch's K-dimensional
+  loss, allowed only where `input_rank` is given, i.e. the loss supports it).
+  """
+  vd = layout == "vd"
+  expected = f"({rows}, {d})" if vd else f"({d}, {rows})"
+  if w.ndim < 2 or (w.ndim > 2 and input_rank is None):
+    raise ValueError(f"{loss}: argument `{arg}` has shape {w.shape}, expected {expected} "
+                     f"(layout={layout!r})")
+  w_d, v, middle = (w.shape[-1], w.shape[0], w.shape[1:-1]) if vd else (
+      w.shape[0], w.shape[1], w.shape[2:])
+  if w_d != d:
+    other = '[D, V]", needs layout="dv"' if vd else '[V, D]", needs layout="vd"'
+    raise ValueError(
+        f"{loss}: argument `{arg}` has shape {w.shape}, expected {expected} (the input's last "
+        f"axis is {d}, layout={layout!r}; a weight laid out \"{other})")
+  if middle and input_rank is not None and input_rank < 2:
+    raise ValueError(f"{loss}: a K-dimensional loss ({arg} {w.shape}) needs a batched input "
+                     f"(N, {d}), got rank {input_rank}")
+  return v, tuple(middle)
 
 
 def batch_shape(x: Array, axis: int) -> tuple[int, ...]:

@@ -71,7 +71,7 @@ def _is_tracer(value: Any) -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class Role:
-  """How a data argument is converted and what dtype it must have.
+  """How a data argument is converted, what dtype it must have, and its shape contract.
 
   kind: "float" (a floating dtype), "real" (bool, integer or floating),
   "index" (integer class indices), "target" (class indices, or class
@@ -79,6 +79,11 @@ class Role:
   class indices: lengths, group labels), or "any" (passed through
   unconverted: the loss handles it, e.g. a variance that may be a Python
   float).
+
+  The shape contract, checked by the wrapper before the loss's body runs:
+  ``min_rank`` (with ``shape`` saying in words what is expected, e.g.
+  ``"[..., D]"``), the size of the ``last`` axis, ``nonempty`` axes, and ``like``: the name of an earlier data argument
+  whose shape this one must have exactly (lossjax never broadcasts a target).
   """
 
   kind: str
@@ -86,10 +91,33 @@ class Role:
   #: Axes that must not be empty (a loss over zero features, members or channels is not
   #: defined): checked where the argument has them.
   nonempty: tuple[int, ...] = ()
+  min_rank: int = 0
+  shape: str | None = None
+  like: str | None = None
+  last: int | None = None  # the size its last axis must have (4 box coordinates)
+  #: The data argument this one holds one class index for, per element (that argument's shape
+  #: without its class axis, the option ``axis`` where the loss has one, else the last).
+  indices_of: str | None = None
 
   def non_empty(self, *axes: int) -> Role:
     """This role, with `axes` required to be non-empty."""
     return dataclasses.replace(self, nonempty=axes)
+
+  def at_least(self, rank: int, shape: str) -> Role:
+    """This role, with at least `rank` axes (`shape`: what is expected, in words)."""
+    return dataclasses.replace(self, min_rank=rank, shape=shape)
+
+  def ending_in(self, size: int, shape: str) -> Role:
+    """This role, with a last axis of exactly `size` (`shape`: what is expected, in words)."""
+    return dataclasses.replace(self, min_rank=1, last=size, shape=shape)
+
+  def class_indices_of(self, arg: str) -> Role:
+    """This role, holding one class index per element of data argument `arg`."""
+    return dataclasses.replace(self, indices_of=arg)
+
+  def same_as(self, arg: str) -> Role:
+    """This role, with exactly data argument `arg`'s shape."""
+    return dataclasses.replace(self, like=arg)
 
   def convert(self, loss: str, arg: str, value: Any) -> Any:
     if value is None and self.optional:
@@ -103,11 +131,24 @@ class Role:
       core.check_int(loss, arg, x)
     else:
       core.check_real(loss, arg, x)
+    if self.last is not None and x.ndim and x.shape[-1] != self.last:
+      raise ValueError(f"{loss}: argument `{arg}` has shape {x.shape}, expected {self.shape}")
+    core.check_min_rank(loss, arg, x, self.min_rank, self.shape or f"rank >= {self.min_rank}")
     for axis in self.nonempty:
       if -x.ndim <= axis < x.ndim and x.shape[axis] == 0:
         raise ValueError(f"{loss}: argument `{arg}` has shape {x.shape}, expected a non-empty "
                          f"axis {axis}")
     return x
+
+  def relate(self, loss: str, arg: str, x: Any, given: Mapping[str, Any], axis: int) -> None:
+    """Checks `x` against the data argument it is declared to relate to (`axis`: the loss's
+    class axis)."""
+    if x is None:
+      return
+    if self.like is not None and given.get(self.like) is not None:
+      core.check_same_shape(loss, arg, x, self.like, given[self.like])
+    if self.indices_of is not None and given.get(self.indices_of) is not None:
+      core.check_class_indices_shape(loss, arg, x, given[self.indices_of], self.indices_of, axis)
 
 
 FLOAT = Role("float")
@@ -138,6 +179,10 @@ class Option:
   def bad_values(self) -> list[Any]:
     """Values a careless user might pass that must be rejected (the generic tests sweep them)."""
     return ["nonsense", [1]] + ([] if self.optional else [None])
+
+  def relate(self, loss: str, arg: str, value: Any, given: Mapping[str, Any], first: str) -> None:
+    """Checks a validated value against the converted data arguments (`first`: the loss's
+    first data argument): an axis against a rank, an index against a size. Default: nothing."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -199,10 +244,13 @@ class Float(Option):
   optional: bool = False
   allow_inf: bool = False
   message: str | None = None  # torch's wording for an out-of-range value, where it has one
+  gap: tuple[float, float] | None = None  # an open interval excluded from the range
 
   def expected(self):
     text = "a finite number" if not self.allow_inf else "a number"
     rng = _range_text(self.lo, self.hi, self.lo_open, self.hi_open)
+    if self.gap is not None:
+      rng = f"{rng} not in ({self.gap[0]}, {self.gap[1]})".strip()
     return f"{text} {rng}".strip() + (" or None" if self.optional else "")
 
   def validate(self, loss, arg, value):
@@ -212,7 +260,8 @@ class Float(Option):
     if math.isnan(v) or (math.isinf(v) and not self.allow_inf):
       raise core.option_error(loss, arg, f"got {v}, expected {self.expected()}")
     if ((self.lo is not None and (v < self.lo or (self.lo_open and v == self.lo)))
-        or (self.hi is not None and (v > self.hi or (self.hi_open and v == self.hi)))):
+        or (self.hi is not None and (v > self.hi or (self.hi_open and v == self.hi)))
+        or (self.gap is not None and self.gap[0] < v < self.gap[1])):
       detail = self.message.format(value=v) if self.message else f"expected {self.expected()}"
       raise core.option_error(loss, arg, f"got {v}: {detail}")
     return v
@@ -225,6 +274,8 @@ class Float(Option):
       bad.append(self.lo if self.lo_open else self.lo - 1.0)
     if self.hi is not None:
       bad.append(self.hi if self.hi_open else self.hi + 1.0)
+    if self.gap is not None:
+      bad.append((self.gap[0] + self.gap[1]) / 2)
     return bad
 
 
@@ -236,16 +287,41 @@ class Int(Option):
   hi: int | None = None
   optional: bool = False
   message: str | None = None
+  odd: bool = False  # e.g. a window that has a centre
+  among: tuple[int, ...] | None = None  # the only values allowed
+  #: (data argument, axis): the value is bounded by that axis's size n: "index" in [0, n),
+  #: "signed" in [-n, n), "count" at most n. `size_message` (with {value} and {size}) words it.
+  size_of: tuple[str, int] | None = None
+  size_rule: str = "index"
+  size_message: str | None = None
+
+  def relate(self, loss, arg, value, given, first):
+    if self.size_of is None or value is None or given.get(self.size_of[0]) is None:
+      return
+    data, axis = self.size_of
+    x = given[data]
+    if not -x.ndim <= axis < x.ndim:
+      return  # the data argument's own rank check speaks first
+    n = x.shape[axis]
+    lo, hi = {"index": (0, n - 1), "signed": (-n, n - 1), "count": (self.lo, n)}[self.size_rule]
+    if not lo <= value <= hi:
+      detail = (self.size_message.format(value=value, size=n) if self.size_message else
+                f"expected an integer in [{lo}, {hi}] (axis {axis} of `{data}` has size {n})")
+      raise core.option_error(loss, arg, detail)
 
   def expected(self):
+    if self.among is not None:
+      return "one of " + ", ".join(map(str, self.among)) + (" or None" if self.optional else "")
     rng = _range_text(self.lo, self.hi, False, False)
-    return f"an integer {rng}".strip() + (" or None" if self.optional else "")
+    return (f"an {'odd ' if self.odd else ''}integer {rng}".strip()
+            + (" or None" if self.optional else ""))
 
   def validate(self, loss, arg, value):
     if value is None and self.optional:
       return None
     v = int(_number(loss, arg, value, self.expected(), integral=True))
-    if (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
+    if ((self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi)
+        or (self.odd and v % 2 == 0) or (self.among is not None and v not in self.among)):
       detail = self.message.format(value=v) if self.message else f"expected {self.expected()}"
       raise core.option_error(loss, arg, f"got {v}: {detail}")
     return v
@@ -256,6 +332,10 @@ class Int(Option):
       bad.append(self.lo - 1)
     if self.hi is not None:
       bad.append(self.hi + 1)
+    if self.odd:
+      bad.append((self.lo or 0) + (self.lo or 0) % 2)  # the smallest even value in range
+    if self.among is not None:
+      bad.append(max(self.among) + 1)
     return bad
 
 
@@ -267,10 +347,18 @@ class Axis(Int):
   ``(C,)`` input."""
 
   of: str | None = None
+  #: The lowest rank at which the axis is checked: 2 for a class axis (a 1-D input is one
+  #: unbatched sample, as torch's ``dim=1`` on a ``(C,)`` input), 1 for a vector axis.
+  from_rank: int = 2
+
+  def relate(self, loss, arg, value, given, first):
+    data = self.of or first
+    if value is not None and given.get(data) is not None:
+      self.check_rank(loss, arg, value, data, given[data])
 
   def check_rank(self, loss: str, arg: str, value: int, data: str, x: Any) -> None:
     rank = getattr(x, "ndim", 0)
-    if rank >= 2 and not -rank <= value < rank:
+    if rank >= self.from_rank and not -rank <= value < rank:
       raise core.option_error(
           loss, arg, f"got {value}: out of range for `{data}` of shape {tuple(x.shape)} "
           f"(expected an axis in [{-rank}, {rank - 1}])")
@@ -326,9 +414,12 @@ class ArrayOption(Option):
   kind: str = "float"
   optional: bool = True
   scalar: bool = False
+  max_rank: int | None = None
 
   def expected(self):
     what = "a floating array" if self.kind == "float" else "an integer array"
+    if self.max_rank is not None:
+      what += f" of at most {self.max_rank} axes"
     return what + (" or a finite number" if self.scalar else "") + (" or None" if self.optional else "")
 
   def validate(self, loss, arg, value):
@@ -344,10 +435,16 @@ class ArrayOption(Option):
       core.check_float(loss, arg, x)
     else:
       core.check_int(loss, arg, x)
+    if self.max_rank is not None and x.ndim > self.max_rank:
+      raise core.option_error(loss, arg, f"has shape {x.shape}, expected {self.expected()}")
     return x
 
   def bad_values(self):
-    return ["nonsense", np.array([1 + 2j, 3j])] + ([] if self.optional else [None])
+    bad = ["nonsense", np.array([1 + 2j, 3j])] + ([] if self.optional else [None])
+    if self.max_rank is not None:
+      bad.append(np.zeros((1,) * (self.max_rank + 1), np.float32 if self.kind == "float" else
+                          np.int32))
+    return bad
 
 
 @dataclasses.dataclass(frozen=True)
@@ -399,21 +496,24 @@ class Declaration:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def declare(*, reductions: tuple[str, ...] = (), **declared: Role | Option) -> Callable[[F], F]:
+def declare(*, reductions: tuple[str, ...] | None = (),
+            **declared: Role | Option) -> Callable[[F], F]:
   """Declares a loss's data arguments (Role) and options (Option); see the module docstring.
 
   Every parameter of the function but ``reduction`` and ``where`` must be
   declared, and nothing else: a loss with an undeclared option fails at import.
-  ``reductions`` names reductions beyond "none" | "mean" | "sum".
+  ``reductions`` names reductions beyond "none" | "mean" | "sum"; ``None`` declares a tool
+  that is not a reduction (`linear_token_stats`): it takes ``where`` but no ``reduction``.
   """
+  universal = _UNIVERSAL if reductions is not None else ("where",)
 
   def wrap(fn: F) -> F:
     sig = inspect.signature(fn)
     params = sig.parameters
     name = fn.__name__
-    undeclared = set(params) - set(declared) - set(_UNIVERSAL)
+    undeclared = set(params) - set(declared) - set(universal)
     unknown = set(declared) - set(params)
-    if undeclared or unknown or not set(_UNIVERSAL) <= set(params):
+    if undeclared or unknown or not set(universal) <= set(params):
       raise TypeError(f"{name}: declare every argument once: undeclared {sorted(undeclared)}, "
                       f"unknown {sorted(unknown)}")
     roles = {k: v for k, v in declared.items() if isinstance(v, Role)}
@@ -425,11 +525,18 @@ def declare(*, reductions: tuple[str, ...] = (), **declared: Role | Option) -> C
       if params[k].kind != params[k].KEYWORD_ONLY:
         raise TypeError(f"{name}: option {k} must be keyword-only")
     n_data = sum(p.kind != p.KEYWORD_ONLY for p in params.values())
-    first = next(iter(roles), None)
-    axes = {k: o for k, o in options.items() if isinstance(o, Axis)}
-    for k, o in axes.items():
-      if (o.of or first) not in roles:
-        raise TypeError(f"{name}: axis option {k} refers to no data argument ({o.of or first})")
+    first = next(iter(roles), "")
+    for k, o in options.items():
+      data = (o.of or first) if isinstance(o, Axis) else (
+          o.size_of[0] if isinstance(o, Int) and o.size_of else first)
+      if data not in roles:
+        raise TypeError(f"{name}: option {k} refers to no data argument ({data})")
+    for k, r in roles.items():
+      for ref in (r.like, r.indices_of):
+        if ref is not None and (ref not in roles or list(roles).index(ref) >= list(
+            roles).index(k)):
+          raise TypeError(f"{name}: data argument {k} is related to {ref}, which is not an "
+                          "earlier data argument")
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -441,22 +548,28 @@ def declare(*, reductions: tuple[str, ...] = (), **declared: Role | Option) -> C
                 if len(args) > n_data else "")
         raise TypeError(f"{name}: {e}{hint}") from None
       given = bound.arguments
-      core.validate_reduction(name, given.get("reduction", params["reduction"].default),
-                              reductions)
+      if reductions is not None:
+        core.validate_reduction(name, given.get("reduction", params["reduction"].default),
+                                reductions)
       for k, role in roles.items():
         if k in given:
           given[k] = role.convert(name, k, given[k])
       for k, option in options.items():
         if k in given:
           given[k] = option.validate(name, k, given[k])
-      for k, option in axes.items():
-        data = option.of or first
-        value = given.get(k, params[k].default)
-        if value is not None and given.get(data) is not None:
-          option.check_rank(name, k, value, data, given[data])
-      return fn(*bound.args, **bound.kwargs)
+      for k, option in options.items():
+        option.relate(name, k, given.get(k, params[k].default), given, first)
+      axis = given.get("axis", params["axis"].default) if "axis" in params else -1
+      for k, role in roles.items():
+        role.relate(name, k, given.get(k), given, axis)
+      token = core.LOSS_NAME.set(name)
+      try:
+        return fn(*bound.args, **bound.kwargs)
+      finally:
+        core.LOSS_NAME.reset(token)
 
-    wrapper.declaration = Declaration(roles, options, core.REDUCTIONS + tuple(reductions))
+    wrapper.declaration = Declaration(
+        roles, options, () if reductions is None else core.REDUCTIONS + tuple(reductions))
     return wrapper  # type: ignore[return-value]  # same signature: functools.wraps
 
   return wrap
@@ -464,6 +577,8 @@ def declare(*, reductions: tuple[str, ...] = (), **declared: Role | Option) -> C
 
 # Shared declarations of options that several losses take.
 AXIS = Axis()
+#: The axis of a vector (cosine similarity, a distribution): checked for any rank >= 1.
+VECTOR_AXIS = Axis(from_rank=1)
 IGNORE_INDEX = Int(optional=True)
 LABEL_SMOOTHING = Float(0.0, 1.0, message="label_smoothing must be between 0.0 and 1.0. Got: {value}")
 WEIGHT = ArrayOption("float")
@@ -471,7 +586,7 @@ WEIGHT = ArrayOption("float")
 LAYOUT = Choice(("vd", "dv"))
 
 __all__ = [
-    "ANY", "AXIS", "ArrayOption", "Axis", "AxisName", "Bool", "Choice", "Declaration", "FLOAT", "Float",
+    "ANY", "AXIS", "VECTOR_AXIS", "ArrayOption", "Axis", "AxisName", "Bool", "Choice", "Declaration", "FLOAT", "Float",
     "Function", "IGNORE_INDEX", "INDEX", "INT", "Int", "LABEL_SMOOTHING", "LAYOUT", "Option",
     "OptionTypeError", "REAL", "Role", "TARGET", "WEIGHT", "declare",
 ]

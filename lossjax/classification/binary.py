@@ -88,7 +88,7 @@ def binary_cross_entropy(
 
   References: PyTorch ``torch.nn.BCELoss``.
   """
-  name = "binary_cross_entropy"
+  name = core.loss_name()
   keep, (p, t) = core.elementwise(name, where, ("input", input), ("target", target),
                                   fill={"input": 0.5}, dtype_args=(weight,))
   core.check_values(
@@ -144,7 +144,7 @@ def binary_cross_entropy_with_logits(
 
   References: PyTorch ``torch.nn.BCEWithLogitsLoss``.
   """
-  name = "binary_cross_entropy_with_logits"
+  name = core.loss_name()
   keep, (xf, tf) = core.elementwise(name, where, ("input", input), ("target", target),
                                     dtype_args=(weight, pos_weight))
   xf = core.finite_logits(xf)
@@ -202,7 +202,7 @@ def sigmoid_focal_loss(
   References: Lin et al., "Focal Loss for Dense Object Detection" (2017);
   torchvision ``ops.sigmoid_focal_loss``.
   """
-  name = "sigmoid_focal_loss"
+  name = core.loss_name()
   keep, (xf, tf) = core.elementwise(name, where, ("inputs", inputs), ("targets", targets))
   dtype = xf.dtype
   xf = core.finite_logits(xf)

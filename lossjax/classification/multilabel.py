@@ -85,7 +85,7 @@ def asymmetric_loss(
   References: Ridnik et al., "Asymmetric Loss For Multi-Label
   Classification" (ICCV 2021); timm ``AsymmetricLossMultiLabel``.
   """
-  name = "asymmetric_loss"
+  name = core.loss_name()
   keep, (xf, yf) = core.elementwise(name, where, ("input", input), ("target", target))
   core.check_values(name, "target", yf, lambda t: (t < 0) | (t > 1), "targets in [0, 1]",
                     where=keep)
@@ -143,7 +143,7 @@ def asymmetric_single_label_loss(
 
   References: Ridnik et al. (ICCV 2021); timm ``AsymmetricLossSingleLabel``.
   """
-  name = "asymmetric_single_label_loss"
+  name = core.loss_name()
   core.check_rank(name, "input", input, 2, " (N, C)")
   core.check_classes(name, "input", input)
   core.check_shape(name, "target", target, input.shape[:1], " (one class index per row)")

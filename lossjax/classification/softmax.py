@@ -178,16 +178,7 @@ def _cross_entropy(name, x, t, *, weight, ignore_index, label_smoothing, reducti
   num_classes = logits_last.shape[-1]
   w = class_weight(name, weight, num_classes)
   prob_target = jnp.issubdtype(t.dtype, jnp.floating)
-  if prob_target:
-    if t.shape != x.shape:
-      raise ValueError(
-          f"{name}: argument `{arg_names[1]}` has shape {t.shape} and dtype {t.dtype}, expected "
-          f"{x.shape}: a float target holds class probabilities of the input's shape "
-          "(class indices must be integers)"
-      )
-  else:
-    core.check_int(name, arg_names[1], t)
-    core.check_class_indices_shape(name, arg_names[1], t, x, arg_names[0], axis)
+  core.check_class_target(name, arg_names[1], t, x, arg_names[0], axis)
   keep = core.as_mask(name, where, logits_last.shape[:-1])
   logits_last = core.masked_fill(keep, logits_last)
   dtype = core.compute_dtype(x, t if prob_target else None, w)
@@ -258,7 +249,7 @@ def nll_loss(
 
   References: PyTorch ``torch.nn.NLLLoss``.
   """
-  name = "nll_loss"
+  name = core.loss_name()
   logp_last = class_scores(name, "input", input, axis)
   core.check_class_indices_shape(name, "target", target, input, "input", axis)
   w = class_weight(name, weight, logp_last.shape[-1])
@@ -312,7 +303,7 @@ def softmax_focal_loss(
 
   References: Lin et al., "Focal Loss for Dense Object Detection" (2017).
   """
-  name = "softmax_focal_loss"
+  name = core.loss_name()
   scores = class_scores(name, "logits", logits, axis)
   core.check_class_indices_shape(name, "labels", labels, logits, "logits", axis)
   c = scores.shape[-1]
@@ -415,7 +406,7 @@ def generalized_cross_entropy(
   References: Zhang & Sabuncu, "Generalized Cross Entropy Loss for Training
   Deep Neural Networks with Noisy Labels" (NeurIPS 2018).
   """
-  name = "generalized_cross_entropy"
+  name = core.loss_name()
   scores = class_scores(name, "logits", logits, axis)
   core.check_class_indices_shape(name, "labels", labels, logits, "logits", axis)
   keep = core.as_mask(name, where, scores.shape[:-1])
@@ -453,7 +444,7 @@ def z_loss(
   References: Chowdhery et al., "PaLM: Scaling Language Modeling with
   Pathways" (2022), section 5.
   """
-  name = "z_loss"
+  name = core.loss_name()
   scores = class_scores(name, "logits", logits, axis)
   keep = core.as_mask(name, where, scores.shape[:-1])
   z = core.masked_fill(keep, core.to_float(scores, core.compute_dtype(scores)))

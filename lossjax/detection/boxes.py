@@ -33,10 +33,6 @@ Array = jax.Array
 
 def _boxes(name, boxes1, boxes2, where):
   """Checks two (..., 4) box arrays; returns their corners, the mask and the bad boxes."""
-  if boxes1.ndim < 1 or boxes1.shape[-1] != 4:
-    raise ValueError(f"{name}: argument `boxes1` has shape {tuple(boxes1.shape)}, expected "
-                     "(..., 4) boxes (x1, y1, x2, y2)")
-  core.check_same_shape(name, "boxes2", boxes2, "boxes1", boxes1)
   keep = core.as_mask(name, where, boxes1.shape[:-1])
   dtype = core.compute_dtype(boxes1, boxes2)
   b1, b2 = (core.masked_fill(keep, core.to_float(b, dtype)) for b in (boxes1, boxes2))
@@ -85,7 +81,8 @@ def _finish(name, values, bad, keep, reduction):
   return core.reduce_loss(name, core.poison(values, bad), reduction, keep)
 
 
-_BOXES = dict(boxes1=FLOAT, boxes2=FLOAT, eps=Float(lo=0.0))
+_BOXES = dict(boxes1=FLOAT.ending_in(4, "(..., 4) boxes (x1, y1, x2, y2)"),
+              boxes2=FLOAT.same_as("boxes1"), eps=Float(lo=0.0))
 
 
 @declare(**_BOXES)
@@ -121,7 +118,7 @@ def iou_loss(
   References: Yu et al., "UnitBox: An Advanced Object Detection Network"
   (2016); torchvision ``ops/_utils.py`` ``_loss_inter_union``.
   """
-  name = "iou_loss"
+  name = core.loss_name()
   p, g, keep, bad = _boxes(name, boxes1, boxes2, where)
   inter, union = _inter_union(p, g)
   return _finish(name, 1.0 - inter / (union + eps), bad, keep, reduction)
@@ -164,7 +161,7 @@ def generalized_box_iou_loss(
   References: Rezatofighi et al., "Generalized Intersection over Union"
   (CVPR 2019); torchvision ``ops/giou_loss.py`` (lines 45-62).
   """
-  name = "generalized_box_iou_loss"
+  name = core.loss_name()
   p, g, keep, bad = _boxes(name, boxes1, boxes2, where)
   inter, union = _inter_union(p, g)
   iou = inter / (union + eps)
@@ -209,7 +206,7 @@ def distance_box_iou_loss(
   References: Zheng et al., "Distance-IoU Loss" (AAAI 2020); torchvision
   ``ops/diou_loss.py`` (lines 64-91).
   """
-  name = "distance_box_iou_loss"
+  name = core.loss_name()
   p, g, keep, bad = _boxes(name, boxes1, boxes2, where)
   values, _ = _diou(p, g, eps)
   return _finish(name, values, bad, keep, reduction)
@@ -257,7 +254,7 @@ def complete_box_iou_loss(
   and Inference for Object Detection and Instance Segmentation" (2021);
   torchvision ``ops/ciou_loss.py`` (lines 50-64).
   """
-  name = "complete_box_iou_loss"
+  name = core.loss_name()
   p, g, keep, bad = _boxes(name, boxes1, boxes2, where)
   diou, iou = _diou(p, g, 1e-7)  # torchvision calls _diou_iou_loss without eps
   x1, y1, x2, y2 = p

@@ -43,14 +43,12 @@ Array = jax.Array
 
 
 _TEMPERATURE = Float(lo=0.0, lo_open=True)
+_STUDENT = FLOAT.at_least(1, "at least one (class) axis")
+_TEACHER = FLOAT.same_as("student_logits")
 
 
 def _log_probs(name: str, student, teacher, temperature: float, axis: int, where):
   """Both log-softmaxes at temperature T, class axis last, masked, in the compute dtype."""
-  if student.ndim == 0:
-    raise ValueError(f"{name}: argument `student_logits` has shape (), expected at least one "
-                     "(class) axis")
-  core.check_same_shape(name, "teacher_logits", teacher, "student_logits", student)
   core.check_classes(name, "student_logits", student, axis if student.ndim > 1 else -1)
   s = core.class_axis_last(name, student, axis)
   t = core.class_axis_last(name, teacher, axis)
@@ -67,7 +65,7 @@ def _kl(log_p: Array, log_q: Array) -> Array:
   return jnp.sum(jnp.exp(log_p) * (log_p - log_q), axis=-1)
 
 
-@declare(student_logits=FLOAT, teacher_logits=FLOAT, temperature=_TEMPERATURE,
+@declare(student_logits=_STUDENT, teacher_logits=_TEACHER, temperature=_TEMPERATURE,
          direction=Choice(("forward", "reverse")), temperature_squared=Bool(), axis=AXIS)
 def kd_loss(
     student_logits: ArrayLike,
@@ -115,7 +113,7 @@ def kd_loss(
   References: Hinton, Vinyals & Dean, "Distilling the Knowledge in a Neural
   Network" (2015); Sanh et al., "DistilBERT" (2019), distiller.py.
   """
-  name = "kd_loss"
+  name = core.loss_name()
   keep, log_q, log_p = _log_probs(name, student_logits, teacher_logits, temperature, axis, where)
   values = _kl(log_p, log_q) if direction == "forward" else _kl(log_q, log_p)
   if temperature_squared:
@@ -123,7 +121,7 @@ def kd_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(student_logits=FLOAT, teacher_logits=FLOAT, beta=Float(0.0, 1.0),
+@declare(student_logits=_STUDENT, teacher_logits=_TEACHER, beta=Float(0.0, 1.0),
          temperature=_TEMPERATURE, axis=AXIS)
 def generalized_jsd_loss(
     student_logits: ArrayLike,
@@ -168,7 +166,7 @@ def generalized_jsd_loss(
   ``GKDTrainer.generalized_jsd_loss`` (trl/experimental/gkd/gkd_trainer.py);
   Liger Kernel ``LigerJSD``.
   """
-  name = "generalized_jsd_loss"
+  name = core.loss_name()
   keep, log_q, log_p = _log_probs(name, student_logits, teacher_logits, temperature, axis, where)
   return core.reduce_loss(name, _jsd(log_q, log_p, beta), reduction, keep)
 
@@ -184,7 +182,7 @@ def _jsd(log_q: Array, log_p: Array, beta: float) -> Array:
   return beta * _kl(log_p, log_m) + (1.0 - beta) * _kl(log_q, log_m)
 
 
-@declare(student_logits=FLOAT, teacher_logits=FLOAT, temperature=_TEMPERATURE, axis=AXIS)
+@declare(student_logits=_STUDENT, teacher_logits=_TEACHER, temperature=_TEMPERATURE, axis=AXIS)
 def tvd_loss(
     student_logits: ArrayLike,
     teacher_logits: ArrayLike,
@@ -219,7 +217,7 @@ def tvd_loss(
   Wen et al., "f-Divergence Minimization for Sequence-Level Knowledge
   Distillation" (2023).
   """
-  name = "tvd_loss"
+  name = core.loss_name()
   keep, log_q, log_p = _log_probs(name, student_logits, teacher_logits, temperature, axis, where)
   values = 0.5 * jnp.sum(core.abs0(jnp.exp(log_p) - jnp.exp(log_q)), axis=-1)
   return core.reduce_loss(name, values, reduction, keep)
@@ -239,7 +237,8 @@ def _kl_buckets(log_p: Array, log_q: Array) -> Array:
   return jnp.sum(p * safe, axis=-1)
 
 
-@declare(student_logits=FLOAT, teacher_logprobs=FLOAT, teacher_indices=INT,
+@declare(student_logits=FLOAT.at_least(1, "[..., V]"), teacher_logprobs=FLOAT,
+         teacher_indices=INT.same_as("teacher_logprobs"),
          temperature=_TEMPERATURE, tail=Choice(("bucket", "renormalize", "none")),
          direction=Choice(("forward", "reverse")), temperature_squared=Bool())
 def topk_kd_loss(
@@ -307,12 +306,8 @@ def topk_kd_loss(
   ``gkd/megatron/megatron_distill_losses.py`` (lines 47-129, 48ea0a79);
   Hinton et al. 2015 for T².
   """
-  name = "topk_kd_loss"
+  name = core.loss_name()
   s = student_logits
-  if s.ndim == 0:
-    raise ValueError(f"{name}: argument `student_logits` has shape (), expected [..., V]")
-  core.check_same_shape(name, "teacher_indices", teacher_indices, "teacher_logprobs",
-                        teacher_logprobs)
   core.check_shape(name, "teacher_logprobs", teacher_logprobs,
                    s.shape[:-1] + teacher_logprobs.shape[-1:],
                    " (the student's leading axes, then K)")
@@ -346,7 +341,8 @@ def _head_logits(x: Array, w: Array, b: Array | None, layout: str, dtype) -> Arr
   return z if b is None else z + b.astype(dtype)[None, :]
 
 
-@declare(student_input=FLOAT, student_weight=FLOAT, teacher_input=FLOAT,
+@declare(student_input=FLOAT.at_least(1, "[..., D]"), student_weight=FLOAT,
+         teacher_input=FLOAT.at_least(1, "[..., D_t]"),
          teacher_weight=Role("float", optional=True), target=Role("int", optional=True),
          student_bias=ArrayOption("float"), teacher_bias=ArrayOption("float"),
          beta=Float(0.0, 1.0), temperature=_TEMPERATURE, layout=LAYOUT,
@@ -420,21 +416,13 @@ def linear_jsd_loss(
   ``LigerFusedLinearJSDLoss`` (chunked_loss/jsd_loss.py); Agarwal et al.,
   "GKD" (2024).
   """
-  name = "linear_jsd_loss"
+  name = core.loss_name()
   hs, ws, ht, wt = student_input, student_weight, teacher_input, teacher_weight
-  if hs.ndim < 1:
-    raise ValueError(f"{name}: argument `student_input` has shape (), expected [..., D]")
-  core.check_rank(name, "student_weight", ws, 2)
+  vocab, _ = core.linear_head(name, "student_weight", ws, hs.shape[-1], layout)
   vd = layout == "vd"
-  vocab, d_s = (ws.shape[0], ws.shape[1]) if vd else (ws.shape[1], ws.shape[0])
-  if d_s != hs.shape[-1]:
-    raise ValueError(f"{name}: argument `student_weight` has shape {ws.shape}, expected "
-                     f"{'(V, ' + str(hs.shape[-1]) + ')' if vd else '(' + str(hs.shape[-1]) + ', V)'}"
-                     f" (layout={layout!r})")
   batch = hs.shape[:-1]
-  if ht.shape[:-1] != batch:
-    raise ValueError(f"{name}: argument `teacher_input` has shape {ht.shape}, expected "
-                     f"{batch} + (D_t,) (student_input's tokens)")
+  core.check_shape(name, "teacher_input", ht, batch + ht.shape[-1:],
+                   " (student_input's tokens, then D_t)")
   if wt is None:
     core.check_shape(name, "teacher_input", ht, batch + (vocab,), " (teacher logits)")
   else:

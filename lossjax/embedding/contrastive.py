@@ -90,7 +90,7 @@ def info_nce_loss(
   References: Oord et al., "Representation Learning with Contrastive
   Predictive Coding" (2018); Chen et al., "SimCLR" (2020); optax ``ntxent``.
   """
-  name = "info_nce_loss"
+  name = core.loss_name()
   z = embedding_matrix(name, "embeddings", embeddings)
   if other is not None:
     if labels is not None:
@@ -173,7 +173,7 @@ def supcon_loss(
   References: Khosla et al., "Supervised Contrastive Learning" (NeurIPS
   2020), reference code ``SupContrast/losses.py``.
   """
-  name = "supcon_loss"
+  name = core.loss_name()
   f = features
   core.check_rank(name, "features", f, 3, " [N, V, D]")
   n, v, _ = f.shape
@@ -279,7 +279,7 @@ def circle_loss(
   Similarity Optimization" (CVPR 2020); Keras 3 ``keras.losses.Circle``;
   pytorch-metric-learning ``CircleLoss``.
   """
-  name = "circle_loss"
+  name = core.loss_name()
   x = embedding_matrix(name, "embeddings", embeddings)
   core.check_shape(name, "labels", labels, x.shape[:1], " (one label per embedding)")
   keep = core.as_mask(name, where, x.shape[:1])
@@ -289,10 +289,8 @@ def circle_loss(
     present = keep  # the masked samples are nobody's references either
   else:
     r = embedding_matrix(name, "ref_embeddings", ref_embeddings)
-    if r.shape[1] != x.shape[1]:
-      raise core.option_error(name, "ref_embeddings",
-                              f"expected {x.shape[1]} features per row (as embeddings), "
-                              f"got shape {tuple(r.shape)}")
+    core.check_shape(name, "ref_embeddings", r, (r.shape[0], x.shape[1]),
+                     " (as many features per row as `embeddings`)")
     dtype = core.compute_dtype(x, r)
     xf = core.masked_fill(keep, core.to_float(x, dtype))
     r, present = core.to_float(r, dtype), None
@@ -359,7 +357,7 @@ def contrastive_loss(
   an Invariant Mapping" (CVPR 2006); pytorch-metric-learning
   ``ContrastiveLoss``.
   """
-  name = "contrastive_loss"
+  name = core.loss_name()
   core.check_rank(name, "input1", input1, 2, " (N, D)")
   core.check_same_shape(name, "input2", input2, "input1", input1)
   core.check_shape(name, "same", same, input1.shape[:1], " (one flag per pair)")
@@ -462,7 +460,7 @@ def clip_loss(
   Natural Language Supervision" (2021); open_clip ``src/open_clip/loss.py``
   ``ClipLoss``.
   """
-  name = "clip_loss"
+  name = core.loss_name()
   img, txt, scale, bias, keep = _image_text(name, image_embeddings, text_embeddings,
                                             logit_scale, logit_bias, where)
   n = img.shape[0]
@@ -543,7 +541,7 @@ def siglip_loss(
   287-308) and its chunked form in ``_deprecated_contrastive.py``
   (lines 168-194).
   """
-  name = "siglip_loss"
+  name = core.loss_name()
   img, txt, scale, bias, keep = _image_text(name, image_embeddings, text_embeddings,
                                             logit_scale, logit_bias, where)
   n = img.shape[0]

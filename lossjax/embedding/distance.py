@@ -86,7 +86,7 @@ def cosine_embedding_loss(
 
   References: PyTorch ``torch.nn.CosineEmbeddingLoss``.
   """
-  name = "cosine_embedding_loss"
+  name = core.loss_name()
   core.check_shape(name, "target", target, input1.shape[:-1], " (one label per pair)")
   keep, (x1, x2) = _vectors(name, where, ("input1", input1), ("input2", input2))
   core.check_values(name, "target", target, lambda t: (t != 1) & (t != -1), "values in {-1, 1}",

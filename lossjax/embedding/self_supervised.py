@@ -95,7 +95,7 @@ def vicreg_loss(
   Regularization for Self-Supervised Learning" (ICLR 2022);
   facebookresearch/vicreg ``main_vicreg.py`` (lines 198-218).
   """
-  name = "vicreg_loss"
+  name = core.loss_name()
   x, y, keep, n, rows = _views(name, input1, input2, where)
   f = x.shape[1]
   invariance = jnp.mean(jnp.square(x - y), axis=1)
@@ -154,7 +154,7 @@ def barlow_twins_loss(
   Redundancy Reduction" (ICML 2021); facebookresearch/barlowtwins ``main.py``
   (lines 205-220).
   """
-  name = "barlow_twins_loss"
+  name = core.loss_name()
   x, y, keep, n, rows = _views(name, input1, input2, where)
   count = jnp.maximum(n, 1.0)
 

@@ -70,7 +70,7 @@ def fenchel_young_loss(
   References: Blondel et al., "Learning with Fenchel-Young Losses" (JMLR
   2020); optax ``make_fenchel_young_loss``.
   """
-  name = "fenchel_young_loss"
+  name = core.loss_name()
   checked_scores(name, "scores", scores)
   core.check_same_shape(name, "targets", targets, "scores", scores)
   keep = core.as_mask(name, where, scores.shape[:-1])
@@ -111,7 +111,7 @@ def sparsemax_loss(
   References: Martins & Astudillo, "From Softmax to Sparsemax" (ICML 2016);
   Blondel et al. (JMLR 2020); optax ``sparsemax_loss``.
   """
-  name = "sparsemax_loss"
+  name = core.loss_name()
   keep, (x, y) = core.elementwise(name, where, ("logits", logits), ("labels", labels))
   bad = _binary_labels(name, labels, keep)
   values = jax.nn.sparse_plus(jnp.where(y == 1, -x, x))
@@ -159,7 +159,7 @@ def multiclass_sparsemax_loss(
   References: Martins & Astudillo (ICML 2016); Blondel et al. (JMLR 2020);
   optax ``multiclass_sparsemax_loss``.
   """
-  name = "multiclass_sparsemax_loss"
+  name = core.loss_name()
   keep, z, safe, bad = scores_and_labels(name, scores, labels, where)
   p = _sparsemax(z)
   values = (jnp.sum(p * z, axis=-1) + 0.5 * (1.0 - jnp.sum(p * p, axis=-1))
@@ -225,7 +225,7 @@ def multiclass_perceptron_loss(
   References: Collins, "Discriminative Training Methods for Hidden Markov
   Models" (2002); optax ``multiclass_perceptron_loss``.
   """
-  name = "multiclass_perceptron_loss"
+  name = core.loss_name()
   keep, z, safe, bad = scores_and_labels(name, scores, labels, where)
   values = jnp.max(z, axis=-1) - pick_class(z, safe)
   return core.reduce_loss(name, core.poison(values, bad), reduction, keep)

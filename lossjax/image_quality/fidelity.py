@@ -19,7 +19,7 @@ from jax import lax
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
-from lossjax._declare import AXIS, FLOAT, Choice, Float, Int, declare
+from lossjax._declare import AXIS, FLOAT, Axis, Choice, Float, Int, declare
 from lossjax._spec import LossSpec
 
 __all__ = ["ssim_loss", "ms_ssim_loss", "psnr_loss", "total_variation_loss"]
@@ -29,6 +29,10 @@ Array = jax.Array
 
 #: Images: no empty axis after the batch's (height, width, channels).
 _IMAGES = FLOAT.non_empty(1, 2, 3)
+_TARGET_IMAGES = _IMAGES.same_as("input")
+#: A 4-D image's channel axis: last ([N, H, W, C]) or second ([N, C, H, W]).
+_CHANNEL_AXIS = Axis(among=(-1, 1, 3), message="expected -1 (or 3: [N, H, W, C]) or 1 ([N, C, H, W])")
+_WINDOW = Int(lo=1, odd=True)
 
 
 #: Images up to this many pixels per side are filtered by banded matmuls (`_filter`).
@@ -42,10 +46,6 @@ MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 def _images(name, x, y, channel_axis):
   """Checks two 4-D images of one shape; returns them as [N, C, H, W] in the compute dtype."""
   core.check_rank(name, "input", x, 4, " ([N, H, W, C], or [N, C, H, W] with channel_axis=1)")
-  core.check_same_shape(name, "target", y, "input", x)
-  if channel_axis not in (-1, 1, 3):
-    raise core.option_error(name, "channel_axis", f"got {channel_axis}, expected -1 (or 3: "
-                            "[N, H, W, C]) or 1 ([N, C, H, W])")
   dtype = core.compute_dtype(x, y)
   if channel_axis != 1:
     x, y = jnp.moveaxis(x, -1, 1), jnp.moveaxis(y, -1, 1)
@@ -105,15 +105,14 @@ def _moments(x, y, kernel, pad):
 
 
 def _check_window(name, window_size, h, w, need):
-  if window_size % 2 == 0:
-    raise core.option_error(name, "window_size", f"got {window_size}, expected an odd size")
   if min(h, w) < need:
     raise ValueError(f"{name}: argument `input` has spatial size ({h}, {w}), expected at least "
                      f"{need} in each for window_size={window_size}")
 
 
-@declare(input=_IMAGES, target=_IMAGES, window_size=Int(lo=1), max_val=Float(lo=0.0, lo_open=True),
-         eps=Float(lo=0.0), padding=Choice(("same", "valid")), channel_axis=AXIS)
+@declare(input=_IMAGES, target=_TARGET_IMAGES, window_size=_WINDOW,
+         max_val=Float(lo=0.0, lo_open=True), eps=Float(lo=0.0), padding=Choice(("same", "valid")),
+         channel_axis=_CHANNEL_AXIS)
 def ssim_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -165,7 +164,7 @@ def ssim_loss(
   From Error Visibility to Structural Similarity" (2004); kornia
   ``losses/ssim.py`` (lines 74-88) and ``metrics/ssim.py`` (lines 221-272).
   """
-  name = "ssim_loss"
+  name = core.loss_name()
   x, y = _images(name, input, target, channel_axis)
   _check_window(name, window_size, x.shape[2], x.shape[3], window_size if padding == "valid"
                 else window_size // 2 + 1)
@@ -201,8 +200,8 @@ def _avg_pool_2x2(x: Array) -> Array:
   return x.reshape(x.shape[0], x.shape[1], h // 2, 2, w // 2, 2).mean(axis=(3, 5))
 
 
-@declare(input=_IMAGES, target=_IMAGES, data_range=Float(lo=0.0, lo_open=True),
-         window_size=Int(lo=1), k1=Float(lo=0.0), k2=Float(lo=0.0), channel_axis=AXIS)
+@declare(input=_IMAGES, target=_TARGET_IMAGES, data_range=Float(lo=0.0, lo_open=True),
+         window_size=_WINDOW, k1=Float(lo=0.0), k2=Float(lo=0.0), channel_axis=_CHANNEL_AXIS)
 def ms_ssim_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -254,7 +253,7 @@ def ms_ssim_loss(
   for Image Quality Assessment" (2003); pytorch-msssim ``ssim.py``
   (``_ssim`` lines 57-102, ``ms_ssim`` lines 164-243).
   """
-  name = "ms_ssim_loss"
+  name = core.loss_name()
   x, y = _images(name, input, target, channel_axis)
   levels = len(MS_SSIM_WEIGHTS)
   _check_window(name, window_size, x.shape[2], x.shape[3], (window_size - 1) * 2**4 + 1)
@@ -283,7 +282,8 @@ def ms_ssim_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(input=_IMAGES, target=_IMAGES, max_val=Float(lo=0.0, lo_open=True))
+@declare(input=_IMAGES.at_least(2, "[N, ...] (a batch of images)"), target=_TARGET_IMAGES,
+         max_val=Float(lo=0.0, lo_open=True))
 def psnr_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -317,11 +317,7 @@ def psnr_loss(
 
   References: kornia ``losses/psnr.py`` and ``metrics/psnr.py``.
   """
-  name = "psnr_loss"
-  core.check_same_shape(name, "target", target, "input", input)
-  if input.ndim < 2:
-    raise ValueError(f"{name}: argument `input` has shape {tuple(input.shape)}, expected [N, ...] "
-                     "(a batch of images)")
+  name = core.loss_name()
   dtype = core.compute_dtype(input, target)
   n = input.shape[0]
   keep = core.as_mask(name, where, (n,))
@@ -364,7 +360,7 @@ def total_variation_loss(
   References: Rudin, Osher & Fatemi (1992); kornia
   ``losses/total_variation.py`` (lines 78-99).
   """
-  name = "total_variation_loss"
+  name = core.loss_name()
   x, _ = _images(name, input, input, channel_axis)
   keep = core.as_mask(name, where, x.shape[:2])
   if keep is not None:

@@ -22,7 +22,7 @@ from lossjax._declare import (
   declare,
 )
 from lossjax._spec import LossSpec
-from lossjax.large_vocabulary.kernels import CHUNK_OPTION, SOFTCAP_OPTION, per_token
+from lossjax.large_vocabulary.kernels import CHUNK_OPTION, HIDDEN, SOFTCAP_OPTION, per_token
 
 __all__ = ["linear_cross_entropy"]
 
@@ -30,7 +30,7 @@ __all__ = ["linear_cross_entropy"]
 Array = jax.Array
 
 
-@declare(input=FLOAT, linear_weight=FLOAT, target=TARGET, linear_bias=ArrayOption("float"),
+@declare(input=HIDDEN, linear_weight=FLOAT, target=TARGET, linear_bias=ArrayOption("float"),
          weight=WEIGHT, layout=LAYOUT, ignore_index=IGNORE_INDEX,
          label_smoothing=LABEL_SMOOTHING, z_loss=Float(lo=0.0), logit_softcap=SOFTCAP_OPTION,
          token_chunk=CHUNK_OPTION, vocab_chunk=CHUNK_OPTION,
@@ -149,7 +149,7 @@ def linear_cross_entropy(
     Kernel's fused linear cross-entropy; Chowdhery et al., "PaLM" (2022) for
     the z-loss.
   """
-  name = "linear_cross_entropy"
+  name = core.loss_name()
   r = per_token(name, input, linear_weight, target, linear_bias, weight, layout=layout,
                  ignore_index=ignore_index, label_smoothing=label_smoothing, z_loss=z_loss,
                  logit_softcap=logit_softcap, where=where, token_chunk=token_chunk,

@@ -15,6 +15,7 @@ from jax import lax
 
 from lossjax import _core as core
 from lossjax._declare import (
+  FLOAT,
   Float,
   Int,
 )
@@ -27,6 +28,8 @@ SOFTCAP_OPTION = Float(lo=0.0, lo_open=True, optional=True)
 
 
 CHUNK_OPTION = Int(lo=1, optional=True)
+#: Hidden states: [..., D].
+HIDDEN = FLOAT.at_least(1, "[..., D]")
 
 
 #: Default chunk sizes (token_chunk, vocab_chunk) per platform, chosen when the
@@ -561,24 +564,10 @@ def per_token(name, x, w, y, b, cw, *, layout, ignore_index, label_smoothing, z_
   ``return_lse``) the loss may be reduced by the fused kernel instead
   (`_fused_eligible`); ``token_weight`` multiplies each token's loss.
   """
-  if x.ndim < 1:
-    raise ValueError(f"{name}: argument `input` has shape (), expected [..., D]")
-  if w.ndim < 2:
-    raise ValueError(f"{name}: argument `linear_weight` has shape {w.shape}, expected "
-                     f"{'(V, D)' if layout == 'vd' else '(D, V)'}")
   d = x.shape[-1]
+  local_v, out = core.linear_head(name, "linear_weight", w, d, layout, input_rank=x.ndim)
   vd = layout == "vd"
-  w_d, local_v, out = (w.shape[-1], w.shape[0], w.shape[1:-1]) if vd else (
-      w.shape[0], w.shape[1], w.shape[2:])
-  if w_d != d:
-    raise ValueError(
-        f"{name}: argument `linear_weight` has shape {w.shape}, expected "
-        f"{'(V, ' + str(d) + ')' if vd else '(' + str(d) + ', V)'} (input's last axis is {d}, "
-        f"layout={layout!r}; a [D, V] weight needs layout=\"dv\")")
   core.check_classes(name, "linear_weight", w, 0 if vd else 1)
-  if out and x.ndim < 2:
-    raise ValueError(f"{name}: a K-dimensional loss (linear_weight {w.shape}) needs a batched "
-                     f"input (N, {d}), got shape {x.shape}")
   batch = x.shape[:-1]
   prob_target = jnp.issubdtype(y.dtype, jnp.floating)
   loss_shape = batch + out

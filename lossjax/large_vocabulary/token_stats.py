@@ -14,13 +14,14 @@ from lossjax import _core as core
 from lossjax._declare import (
   FLOAT,
   IGNORE_INDEX,
-  INDEX,
   LAYOUT,
   ArrayOption,
   AxisName,
   Float,
+  Role,
+  declare,
 )
-from lossjax.large_vocabulary.kernels import CHUNK_OPTION, SOFTCAP_OPTION, per_token
+from lossjax.large_vocabulary.kernels import CHUNK_OPTION, HIDDEN, SOFTCAP_OPTION, per_token
 
 Array = jax.Array
 
@@ -34,14 +35,11 @@ class TokenStats(NamedTuple):
   argmax: Array  #: int32 index of the largest logit (first occurrence); -1 at masked tokens
 
 
-_STATS_OPTIONS = {
-    "linear_bias": ArrayOption("float"), "layout": LAYOUT,
-    "temperature": Float(lo=0.0, lo_open=True), "ignore_index": IGNORE_INDEX,
-    "logit_softcap": SOFTCAP_OPTION, "token_chunk": CHUNK_OPTION, "vocab_chunk": CHUNK_OPTION,
-    "axis_name": AxisName(),
-}
-
-
+@declare(reductions=None, input=HIDDEN, linear_weight=FLOAT,
+         target=Role("index", optional=True), linear_bias=ArrayOption("float"), layout=LAYOUT,
+         temperature=Float(lo=0.0, lo_open=True), ignore_index=IGNORE_INDEX,
+         logit_softcap=SOFTCAP_OPTION, token_chunk=CHUNK_OPTION, vocab_chunk=CHUNK_OPTION,
+         axis_name=AxisName())
 def linear_token_stats(
     input: ArrayLike,
     linear_weight: ArrayLike,
@@ -111,22 +109,14 @@ def linear_token_stats(
     (trl/trainer/utils.py); Liger Kernel's fused linear cross-entropy
     (``return_token_accuracy``).
   """
-  name = "linear_token_stats"
-  given = {"linear_bias": linear_bias, "layout": layout, "temperature": temperature,
-           "ignore_index": ignore_index, "logit_softcap": logit_softcap,
-           "token_chunk": token_chunk, "vocab_chunk": vocab_chunk, "axis_name": axis_name}
-  opts = {k: _STATS_OPTIONS[k].validate(name, k, v) for k, v in given.items()}
-  x = FLOAT.convert(name, "input", input)
-  w = FLOAT.convert(name, "linear_weight", linear_weight)
-  y = None if target is None else INDEX.convert(name, "target", target)
-  if x.ndim < 1:
-    raise ValueError(f"{name}: argument `input` has shape (), expected [..., D]")
+  name = core.loss_name()
+  x, w, y = input, linear_weight, target
   labels = jnp.zeros(x.shape[:-1], jnp.int32) if y is None else y
-  r = per_token(name, x, w, labels, opts["linear_bias"], None, layout=opts["layout"],
-                 ignore_index=None if y is None else opts["ignore_index"], label_smoothing=0.0,
-                 z_loss=0.0, logit_softcap=opts["logit_softcap"], where=where,
-                 token_chunk=opts["token_chunk"], vocab_chunk=opts["vocab_chunk"],
-                 axis_name=opts["axis_name"], stats=True, temperature=opts["temperature"])
+  r = per_token(name, x, w, labels, linear_bias, None, layout=layout,
+                 ignore_index=None if y is None else ignore_index, label_smoothing=0.0,
+                 z_loss=0.0, logit_softcap=logit_softcap, where=where,
+                 token_chunk=token_chunk, vocab_chunk=vocab_chunk,
+                 axis_name=axis_name, stats=True, temperature=temperature)
   keep = r.keep
   if keep is not None:
     keep = jnp.broadcast_to(keep, r.loss.shape)

@@ -52,7 +52,7 @@ def margin_ranking_loss(
 
   References: PyTorch ``torch.nn.MarginRankingLoss``.
   """
-  name = "margin_ranking_loss"
+  name = core.loss_name()
   keep, (x1, x2, y) = core.elementwise(name, where, ("input1", input1), ("input2", input2),
                                        ("target", target), fill={"target": 1.0})
   bad = check_pm1(name, target, keep)
@@ -91,7 +91,7 @@ def hinge_embedding_loss(
 
   References: PyTorch ``torch.nn.HingeEmbeddingLoss``.
   """
-  name = "hinge_embedding_loss"
+  name = core.loss_name()
   keep, (x, y) = core.elementwise(name, where, ("input", input), ("target", target),
                                   fill={"target": 1.0})
   bad = check_pm1(name, target, keep)
@@ -129,7 +129,7 @@ def soft_margin_loss(
 
   References: PyTorch ``torch.nn.SoftMarginLoss``.
   """
-  name = "soft_margin_loss"
+  name = core.loss_name()
   keep, (x, y) = core.elementwise(name, where, ("input", input), ("target", target))
   values = core.softplus(-y * x)
   return core.reduce_loss(name, values, reduction, keep)
@@ -176,7 +176,7 @@ def multilabel_margin_loss(
 
   References: PyTorch ``torch.nn.MultiLabelMarginLoss``.
   """
-  name = "multilabel_margin_loss"
+  name = core.loss_name()
   x = _class_scores(name, input, with_scalar=True)
   if x.ndim == 0:  # torch: a 0-d input is one class and a 0-d target; no pair, loss 0
     x, target = x[None], target[None]
@@ -232,7 +232,7 @@ def multilabel_soft_margin_loss(
 
   References: PyTorch ``torch.nn.MultiLabelSoftMarginLoss``.
   """
-  name = "multilabel_soft_margin_loss"
+  name = core.loss_name()
   core.check_same_shape(name, "target", target, "input", input)
   core.check_classes(name, "input", input)
   keep = core.as_mask(name, where, input.shape[:-1] if input.ndim else ())
@@ -285,7 +285,7 @@ def multi_margin_loss(
 
   References: PyTorch ``torch.nn.MultiMarginLoss``.
   """
-  name = "multi_margin_loss"
+  name = core.loss_name()
   x = _class_scores(name, input, with_scalar=True)
   t = target
   if x.ndim == 0:  # torch: a 0-d input is one class and a 0-d target; no wrong class, loss 0
@@ -379,7 +379,7 @@ def multiclass_hinge_loss(
   Multiclass Kernel-based Vector Machines" (JMLR 2001); optax
   ``multiclass_hinge_loss``.
   """
-  name = "multiclass_hinge_loss"
+  name = core.loss_name()
   keep, z, safe, bad = scores_and_labels(name, scores, labels, where)
   classes = jax.lax.broadcasted_iota(safe.dtype, z.shape, z.ndim - 1)
   is_label = classes == safe[..., None]
@@ -416,7 +416,7 @@ def categorical_hinge_loss(
 
   References: Keras ``keras.losses.CategoricalHinge``.
   """
-  name = "categorical_hinge_loss"
+  name = core.loss_name()
   x = checked_scores(name, "input", input)
   core.check_same_shape(name, "target", target, "input", x)
   keep = core.as_mask(name, where, x.shape[:-1])

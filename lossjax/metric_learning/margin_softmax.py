@@ -35,13 +35,8 @@ Array = jax.Array
 def _cosines(name, embeddings, labels, weight, layout, where, sub_centers=1):
   """Cosines [N, C] between unit embeddings and unit class centres (max over sub-centres)."""
   x = embedding_matrix(name, "embeddings", embeddings)
-  core.check_rank(name, "weight", weight, 2, " (C, D) class centres, or (D, C) with layout=\"dv\"")
+  core.linear_head(name, "weight", weight, x.shape[1], layout, rows="C")
   w = weight if layout == "vd" else weight.T
-  d = x.shape[1]
-  if w.shape[1] != d:
-    expected = f"(C, {d})" if layout == "vd" else f"({d}, C)"
-    raise ValueError(f"{name}: argument `weight` has shape {tuple(weight.shape)}, expected "
-                     f"{expected} (embeddings have {d} features; layout={layout!r})")
   if w.shape[0] % sub_centers:
     raise ValueError(f"{name}: argument `weight` has {w.shape[0]} centres, expected a multiple "
                      f"of sub_centers={sub_centers} (C * sub_centers)")
@@ -144,7 +139,7 @@ def arcface_loss(
   Face Recognition" (CVPR 2019); pytorch-metric-learning ``ArcFaceLoss``;
   insightface ``ArcMarginProduct``.
   """
-  name = "arcface_loss"
+  name = core.loss_name()
   _, cos, hot, target, keep, oor = _cosines(name, embeddings, labels, weight, layout, where)
   return _margin_ce(name, cos, hot, target, _arcface_target(target, margin, easy_margin), scale,
                     keep, oor, reduction)
@@ -191,7 +186,7 @@ def cosface_loss(
   Recognition" (CVPR 2018); Wang et al., "Additive Margin Softmax" (2018);
   pytorch-metric-learning ``CosFaceLoss``.
   """
-  name = "cosface_loss"
+  name = core.loss_name()
   _, cos, hot, target, keep, oor = _cosines(name, embeddings, labels, weight, layout, where)
   return _margin_ce(name, cos, hot, target, target - margin, scale, keep, oor, reduction)
 
@@ -242,7 +237,7 @@ def sphereface_loss(
   References: Liu et al., "SphereFace: Deep Hypersphere Embedding for Face
   Recognition" (CVPR 2017); pytorch-metric-learning ``SphereFaceLoss``.
   """
-  name = "sphereface_loss"
+  name = core.loss_name()
   xf, cos, hot, target, keep, oor = _cosines(name, embeddings, labels, weight, layout, where)
   c = target
   # cos(mθ) = Σ_n (-1)^n C(m, 2n) cos^(m-2n) θ sin^(2n) θ, sin² = 1 - cos².
@@ -300,7 +295,7 @@ def subcenter_arcface_loss(
   Large-scale Noisy Web Faces" (ECCV 2020); pytorch-metric-learning
   ``SubCenterArcFaceLoss``.
   """
-  name = "subcenter_arcface_loss"
+  name = core.loss_name()
   _, cos, hot, target, keep, oor = _cosines(name, embeddings, labels, weight, layout, where,
                                             sub_centers)
   return _margin_ce(name, cos, hot, target, _arcface_target(target, margin, easy_margin), scale,

@@ -88,7 +88,7 @@ def multi_similarity_loss(
   for Deep Metric Learning" (CVPR 2019); pytorch-metric-learning
   ``MultiSimilarityLoss``.
   """
-  name = "multi_similarity_loss"
+  name = core.loss_name()
   x = embedding_matrix(name, "embeddings", embeddings)
   core.check_shape(name, "labels", labels, x.shape[:1], " (one label per embedding)")
   keep = core.as_mask(name, where, x.shape[:1])
@@ -136,7 +136,7 @@ def n_pairs_loss(
   References: Sohn, "Improved Deep Metric Learning with Multi-class N-pair
   Loss Objective" (NeurIPS 2016); pytorch-metric-learning ``NPairsLoss``.
   """
-  name = "n_pairs_loss"
+  name = core.loss_name()
   unit, keep = unit_batch(name, embeddings, labels, where)
   n = unit.shape[0]
   if n == 0:  # no samples, no pairs: the empty mean
@@ -196,7 +196,7 @@ def generalized_lifted_structure_loss(
   Feature Embedding" (CVPR 2016); Hermans, Beyer & Leibe, "In Defense of the
   Triplet Loss" (2017); pytorch-metric-learning ``GeneralizedLiftedStructureLoss``.
   """
-  name = "generalized_lifted_structure_loss"
+  name = core.loss_name()
   unit, keep = unit_batch(name, embeddings, labels, where)
   d, positives, negatives, _ = pair_masks(unit, labels, keep)  # a masked row's sets are empty
   pos, _ = masked_logsumexp(d - pos_margin, positives)
@@ -250,7 +250,7 @@ def lifted_structure_loss(
   References: Song et al., "Deep Metric Learning via Lifted Structured
   Feature Embedding" (CVPR 2016); pytorch-metric-learning ``LiftedStructureLoss``.
   """
-  name = "lifted_structure_loss"
+  name = core.loss_name()
   unit, keep = unit_batch(name, embeddings, labels, where)
   d, positives, negatives, present = pair_masks(unit, labels, keep)
   lse, has = masked_logsumexp(neg_margin - d, negatives)  # [N]: log Σ_{k∈N(i)} e^{m- - d_ik}
@@ -311,7 +311,7 @@ def margin_loss(
   References: Wu et al., "Sampling Matters in Deep Embedding Learning"
   (ICCV 2017); pytorch-metric-learning ``MarginLoss``.
   """
-  name = "margin_loss"
+  name = core.loss_name()
   unit, keep = unit_batch(name, embeddings, labels, where)
   d, positives, negatives, present = pair_masks(unit, labels, keep)
   b = jnp.asarray(beta, unit.dtype)

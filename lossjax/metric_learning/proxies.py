@@ -76,7 +76,7 @@ def proxy_nca_loss(
   References: Movshovitz-Attias et al., "No Fuss Distance Metric Learning
   using Proxies" (ICCV 2017); pytorch-metric-learning ``ProxyNCALoss``.
   """
-  name = "proxy_nca_loss"
+  name = core.loss_name()
   unit, keep = unit_batch(name, embeddings, labels, where)
   p = unit_proxies(name, proxies, unit)
   # Squared distance of unit vectors, |x|^2 + |p|^2 - 2 x.p (torch.cdist's matmul form).
@@ -136,7 +136,7 @@ def proxy_anchor_loss(
   References: Kim et al., "Proxy Anchor Loss for Deep Metric Learning"
   (CVPR 2020); pytorch-metric-learning ``ProxyAnchorLoss``.
   """
-  name = "proxy_anchor_loss"
+  name = core.loss_name()
   unit, keep = unit_batch(name, embeddings, labels, where)
   p = unit_proxies(name, proxies, unit)
   n, c = unit.shape[0], p.shape[0]

@@ -22,7 +22,8 @@ __all__ = ["load_balancing_loss"]
 Array = jax.Array
 
 
-@declare(router_logits=FLOAT, top_k=Int(lo=1))
+@declare(router_logits=FLOAT, top_k=Int(lo=1, size_of=("router_logits", -1), size_rule="count",
+                                        size_message="expected at most the {size} experts, got {value}"))
 def load_balancing_loss(
     router_logits: ArrayLike,
     *,
@@ -69,12 +70,9 @@ def load_balancing_loss(
   Lepikhin et al., "GShard" (2020); Hugging Face transformers
   ``load_balancing_loss_func`` (models/mixtral/modeling_mixtral.py).
   """
-  name = "load_balancing_loss"
+  name = core.loss_name()
   scores = class_scores(name, "router_logits", router_logits, -1)
   num_experts = scores.shape[-1]
-  if top_k > num_experts:
-    raise core.option_error(name, "top_k", f"expected at most the {num_experts} experts, "
-                            f"got {top_k}")
   keep = core.as_mask(name, where, scores.shape[:-1])
   logits = core.masked_fill(keep, core.to_float(scores, core.compute_dtype(scores)))
   probs = jax.nn.softmax(logits, axis=-1)

@@ -120,7 +120,7 @@ def policy_gradient_loss(
   ``GRPOTrainer._compute_loss`` (trl/trainer/grpo_trainer.py); verl
   ``compute_policy_loss_vanilla`` and ``kl_penalty`` (verl/trainer/ppo/core_algos.py).
   """
-  name = "policy_gradient_loss"
+  name = core.loss_name()
   core.check_rank(name, "logps", logps, 2, " [B, T] (sequences, tokens)")
   pairs = [("logps", logps), ("old_logps", old_logps)]
   if ref_logps is not None:

@@ -140,7 +140,7 @@ def dpo_loss(
   BCO; Wu et al. 2024 SPPO; Chen et al. 2024 NCA; Melnyk et al. 2024 AOT;
   D'Oosterlinck et al. 2024 APO; Chris Lu et al. 2024 DiscoPOP).
   """
-  name = "dpo_loss"
+  name = core.loss_name()
   if (ref_chosen_logps is None) != (ref_rejected_logps is None):
     raise core.option_error(name, "ref_rejected_logps" if ref_rejected_logps is None
                             else "ref_chosen_logps",
@@ -241,7 +241,7 @@ def simpo_loss(
   (trl/trainer/cpo_trainer.py, v0.25.0); Liger Kernel
   ``chunked_loss/simpo_loss.py``.
   """
-  name = "simpo_loss"
+  name = core.loss_name()
   keep, (c, r) = _logps(name, where, ("chosen_logps", chosen_logps),
                         ("rejected_logps", rejected_logps))
   loss = _smoothed_sigmoid(beta * (c - r) - gamma, label_smoothing)
@@ -294,7 +294,7 @@ def orpo_loss(
   (trl/trainer/orpo_trainer.py, v0.25.0; the stable log1mexp of
   trl/experimental/orpo on main).
   """
-  name = "orpo_loss"
+  name = core.loss_name()
   keep, (c, r) = _logps(name, where, ("chosen_logps", chosen_logps),
                         ("rejected_logps", rejected_logps), fill={"chosen_logps": -1.0,
                                                                   "rejected_logps": -1.0})
@@ -362,7 +362,7 @@ def kto_loss(
   Optimization" (2024); TRL ``KTOTrainer.kto_loss``
   (trl/trainer/kto_trainer.py, v0.25.0).
   """
-  name = "kto_loss"
+  name = core.loss_name()
   keep, (lp, lp0, good) = _logps(name, where, ("logps", logps), ("ref_logps", ref_logps),
                                  ("desirable", desirable))
   core.check_values(name, "desirable", good, lambda a: (a != 0) & (a != 1),

@@ -10,7 +10,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
-from lossjax._declare import ANY, AXIS, FLOAT, REAL, Bool, Float, declare
+from lossjax._declare import ANY, FLOAT, REAL, VECTOR_AXIS, Bool, Float, declare
 from lossjax._spec import LossSpec
 
 __all__ = ["kl_div", "poisson_nll_loss", "gaussian_nll_loss", "generalized_kl_div", "js_divergence"]
@@ -59,7 +59,7 @@ def kl_div(
 
   References: PyTorch ``torch.nn.KLDivLoss``.
   """
-  name = "kl_div"
+  name = core.loss_name()
   keep, (xf, tf) = core.elementwise(name, where, ("input", input), ("target", target))
   if log_target:
     # e^t (t - x); a -inf log-target is a zero probability: loss 0, not 0 * inf.
@@ -116,7 +116,7 @@ def poisson_nll_loss(
 
   References: PyTorch ``torch.nn.PoissonNLLLoss``.
   """
-  name = "poisson_nll_loss"
+  name = core.loss_name()
   keep, (xf, tf) = core.elementwise(name, where, ("input", input), ("target", target),
                                     fill={"input": 0.0 if log_input else 1.0})
   if log_input:
@@ -140,8 +140,8 @@ def _gaussian_var(name: str, var, x: Array, keep: Array | None) -> Array:
   A Python float variance is weakly typed (it does not widen the math), as a
   Python float input would be."""
   if isinstance(var, (int, float)) and not isinstance(var, bool):
-    if var < 0:
-      raise core.option_error(name, "var", "var has negative entry/entries")
+    core.check_values(name, "var", np.asarray(var), lambda a: a < 0,
+                      "a non-negative variance (var has negative entry/entries)")
     return jnp.full(x.shape, float(var), core.compute_dtype(x))
   v = core.as_array(name, "var", var)
   core.check_float(name, "var", v)
@@ -200,7 +200,7 @@ def gaussian_nll_loss(
 
   References: PyTorch ``torch.nn.GaussianNLLLoss``; Nix & Weigend (1994).
   """
-  name = "gaussian_nll_loss"
+  name = core.loss_name()
   core.check_same_shape(name, "target", target, "input", input)
   keep = core.as_mask(name, where, input.shape)
   v = _gaussian_var(name, var, input, keep)
@@ -252,7 +252,7 @@ def generalized_kl_div(
   References: Lee & Seung, "Algorithms for Non-negative Matrix
   Factorization" (NIPS 2000); optax ``generalized_kl_divergence``.
   """
-  name = "generalized_kl_div"
+  name = core.loss_name()
   keep, (x, t) = core.elementwise(name, where, ("input", input), ("target", target),
                                   fill={"input": 0.0 if log_input else 1.0, "target": 1.0})
   if not log_input:
@@ -264,7 +264,8 @@ def generalized_kl_div(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(input=FLOAT, target=FLOAT, log_input=Bool(), axis=AXIS)
+@declare(input=FLOAT.at_least(1, "a distribution axis"), target=FLOAT.same_as("input"),
+         log_input=Bool(), axis=VECTOR_AXIS)
 def js_divergence(
     input: ArrayLike,
     target: ArrayLike,
@@ -301,10 +302,7 @@ def js_divergence(
   References: Lin, "Divergence measures based on the Shannon entropy"
   (1991); scipy ``spatial.distance.jensenshannon``.
   """
-  name = "js_divergence"
-  if input.ndim == 0 or not -input.ndim <= axis < input.ndim:
-    raise core.option_error(name, "axis", f"{axis} is out of range for `input` of shape {input.shape}")
-  core.check_same_shape(name, "target", target, "input", input)
+  name = core.loss_name()
   keep = core.as_mask(name, where, core.batch_shape(input, axis))
   dtype = core.compute_dtype(input, target)
   x, t = (core.masked_fill(core.mask_at(keep, axis), core.to_float(a, dtype))

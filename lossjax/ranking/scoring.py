@@ -27,14 +27,16 @@ __all__ = ["softmax_ranking_loss", "pairwise_logistic_loss", "pairwise_hinge_los
 Array = jax.Array
 
 
+#: Lists of items: scores and labels of one shape [..., L].
+_LISTS = dict(scores=FLOAT.at_least(1, "[..., L] lists"), labels=REAL.same_as("scores"))
+
+
 def _lists(name: str, scores: Array, labels: Array, where: ArrayLike | None):
   """(scores, labels, valid items) of shape [..., L] in the compute dtype.
 
   Masked items are filled with 0 in both scores and labels, so that a NaN
   there reaches neither the value nor a gradient.
   """
-  if scores.ndim == 0:
-    raise ValueError(f"{name}: argument `scores` has shape (), expected [..., L] lists")
   if where is not None:
     w = core.as_array(name, "where", where)
     # A [...] mask masks whole lists (the per-list loss); [..., L] masks items.
@@ -59,7 +61,7 @@ def _masked_max(s: Array, valid: Array) -> Array:
   return lax.stop_gradient(jnp.where(jnp.isneginf(m), jnp.zeros_like(m), m))
 
 
-@declare(scores=FLOAT, labels=REAL)
+@declare(**_LISTS)
 def softmax_ranking_loss(
     scores: ArrayLike,
     labels: ArrayLike,
@@ -87,7 +89,7 @@ def softmax_ranking_loss(
   References: Cao et al., "Learning to Rank: From Pairwise Approach to
   Listwise Approach" (ICML 2007); rax ``softmax_loss``.
   """
-  name = "softmax_ranking_loss"
+  name = core.loss_name()
   s, y, valid = _lists(name, scores, labels, where)
   m = _masked_max(s, valid)
   shifted = jnp.where(valid, s - m, jnp.zeros_like(s))
@@ -106,7 +108,7 @@ def _pairwise(name, scores, labels, where, reduction, pair_loss):
   return _finish(name, values, s, y, valid, jnp.any(pairs, axis=(-2, -1)), reduction)
 
 
-@declare(scores=FLOAT, labels=REAL)
+@declare(**_LISTS)
 def pairwise_logistic_loss(
     scores: ArrayLike,
     labels: ArrayLike,
@@ -134,11 +136,11 @@ def pairwise_logistic_loss(
   References: Burges et al., "Learning to Rank using Gradient Descent"
   (ICML 2005); rax ``pairwise_logistic_loss``.
   """
-  name = "pairwise_logistic_loss"
+  name = core.loss_name()
   return _pairwise(name, scores, labels, where, reduction, lambda d: core.softplus(-d))
 
 
-@declare(scores=FLOAT, labels=REAL, margin=Float())
+@declare(**_LISTS, margin=Float())
 def pairwise_hinge_loss(
     scores: ArrayLike,
     labels: ArrayLike,
@@ -168,11 +170,11 @@ def pairwise_hinge_loss(
   References: Joachims, "Optimizing Search Engines using Clickthrough Data"
   (KDD 2002); rax ``pairwise_hinge_loss``.
   """
-  name = "pairwise_hinge_loss"
+  name = core.loss_name()
   return _pairwise(name, scores, labels, where, reduction, lambda d: core.hinge_strict(margin - d))
 
 
-@declare(scores=FLOAT, labels=REAL)
+@declare(**_LISTS)
 def listmle_loss(
     scores: ArrayLike,
     labels: ArrayLike,
@@ -201,7 +203,7 @@ def listmle_loss(
   References: Xia et al., "Listwise Approach to Learning to Rank" (ICML
   2008); rax ``listmle_loss``.
   """
-  name = "listmle_loss"
+  name = core.loss_name()
   s, y, valid = _lists(name, scores, labels, where)
   # Valid items by decreasing label first, invalid items last (stable).
   key = jnp.where(valid, -y, jnp.inf)

@@ -28,7 +28,7 @@ __all__ = ["quantile_loss", "tweedie_deviance", "gamma_deviance", "crps_gaussian
 Array = jax.Array
 
 
-@declare(input=FLOAT, target=FLOAT, quantiles=ArrayOption("float", optional=False, scalar=True))
+@declare(input=FLOAT, target=FLOAT, quantiles=ArrayOption("float", optional=False, scalar=True, max_rank=1))
 def quantile_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -64,11 +64,8 @@ def quantile_loss(
   References: Koenker & Bassett, "Regression Quantiles" (1978);
   scikit-learn ``mean_pinball_loss``.
   """
-  name = "quantile_loss"
+  name = core.loss_name()
   q = jnp.asarray(quantiles)
-  if q.ndim > 1:
-    raise ValueError(f"{name}: argument `quantiles` has shape {q.shape}, expected a number or "
-                     "a (Q,) array")
   core.check_values(name, "quantiles", q, lambda v: (v < 0) | (v > 1), "quantiles in [0, 1]")
   y = target
   if q.ndim == 1:
@@ -102,13 +99,11 @@ def _tweedie(name, mu, y, power, keep):
                 + jnp.power(mu, 2 - p) / (2 - p))
 
 
-def _power_error(name, power):
-  if 0 < power < 1:
-    raise core.option_error(name, "power", f"got {power}, expected a number <= 0 or >= 1 (no "
-                            "Tweedie distribution has 0 < power < 1; scikit-learn's rule)")
 
 
-@declare(input=FLOAT, target=FLOAT, power=Float())
+@declare(input=FLOAT, target=FLOAT, power=Float(gap=(0.0, 1.0), message=(
+    "expected a number <= 0 or >= 1 (no Tweedie distribution has 0 < power < 1; "
+    "scikit-learn's rule)")))
 def tweedie_deviance(
     input: ArrayLike,
     target: ArrayLike,
@@ -150,8 +145,7 @@ def tweedie_deviance(
   References: Jørgensen, "The Theory of Dispersion Models" (1997);
   scikit-learn ``mean_tweedie_deviance``.
   """
-  name = "tweedie_deviance"
-  _power_error(name, power)
+  name = core.loss_name()
   keep, (mu, y) = core.elementwise(name, where, ("input", input), ("target", target),
                                    fill={"input": 1.0, "target": 1.0})
   return core.reduce_loss(name, _tweedie(name, mu, y, power, keep), reduction, keep)
@@ -185,7 +179,7 @@ def gamma_deviance(
   References: McCullagh & Nelder, "Generalized Linear Models" (1989);
   scikit-learn ``mean_gamma_deviance``.
   """
-  name = "gamma_deviance"
+  name = core.loss_name()
   keep, (mu, y) = core.elementwise(name, where, ("input", input), ("target", target),
                                    fill={"input": 1.0, "target": 1.0})
   return core.reduce_loss(name, _tweedie(name, mu, y, 2, keep), reduction, keep)
@@ -228,7 +222,7 @@ def crps_gaussian(
   References: Gneiting, Raftery, Westveld & Goldman, "Calibrated
   Probabilistic Forecasting" (2005), eq. 5; properscoring ``crps_gaussian``.
   """
-  name = "crps_gaussian"
+  name = core.loss_name()
   keep, (mu, sig, y) = core.elementwise(name, where, ("input", input), ("scale", scale),
                                         ("target", target), fill={"scale": 1.0})
   core.check_values(name, "scale", sig, lambda s: s <= 0, "standard deviations > 0", where=keep)
@@ -239,7 +233,8 @@ def crps_gaussian(
   return core.reduce_loss(name, core.poison(values, sig <= 0), reduction, keep)
 
 
-@declare(input=FLOAT.non_empty(-1), target=FLOAT)  # at least one ensemble member
+@declare(input=FLOAT.non_empty(-1).at_least(1, "target.shape + (M,)"),  # at least one member
+         target=FLOAT)
 def crps_ensemble(
     input: ArrayLike,
     target: ArrayLike,
@@ -274,9 +269,7 @@ def crps_ensemble(
   References: Gneiting & Raftery, "Strictly Proper Scoring Rules" (2007);
   properscoring ``crps_ensemble``.
   """
-  name = "crps_ensemble"
-  if input.ndim < 1:
-    raise ValueError(f"{name}: argument `input` has shape (), expected target.shape + (M,)")
+  name = core.loss_name()
   core.check_shape(name, "target", target, input.shape[:-1],
                    " (the ensemble's shape without its last, member axis)")
   keep = core.as_mask(name, where, target.shape)
@@ -330,7 +323,7 @@ def barron_loss(
   References: Barron, "A General and Adaptive Robust Loss Function" (CVPR
   2019); ``robust_loss_pytorch/general.py`` ``lossfun``.
   """
-  name = "barron_loss"
+  name = core.loss_name()
   keep, (xf, yf) = core.elementwise(name, where, ("input", input), ("target", target))
   z = jnp.square((xf - yf) / scale)
   if alpha == 2:

@@ -8,7 +8,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
-from lossjax._declare import AXIS, FLOAT, REAL, WEIGHT, Float, declare
+from lossjax._declare import FLOAT, REAL, VECTOR_AXIS, WEIGHT, Float, declare
 from lossjax._spec import LossSpec
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "log_cosh_loss", "charbonnier_loss", "msle_loss", "mape_loss", "cosine_similarity_loss"]
@@ -55,7 +55,7 @@ def mse_loss(
 
   References: PyTorch ``torch.nn.MSELoss``.
   """
-  name = "mse_loss"
+  name = core.loss_name()
   keep, x, t, w = _pair(name, input, target, where, weight)
   values = jnp.square(x - t)
   if w is not None:
@@ -92,7 +92,7 @@ def l1_loss(
 
   References: PyTorch ``torch.nn.L1Loss``.
   """
-  name = "l1_loss"
+  name = core.loss_name()
   keep, x, t, w = _pair(name, input, target, where, weight)
   values = core.abs0(x - t)
   if w is not None:
@@ -130,7 +130,7 @@ def smooth_l1_loss(
 
   References: PyTorch ``torch.nn.SmoothL1Loss``; Girshick, "Fast R-CNN" (2015).
   """
-  name = "smooth_l1_loss"
+  name = core.loss_name()
   keep, x, t, _ = _pair(name, input, target, where)
   z = core.abs0(x - t)
   if beta == 0.0:
@@ -181,7 +181,7 @@ def huber_loss(
   References: PyTorch ``torch.nn.HuberLoss``; Huber, "Robust Estimation of a
   Location Parameter" (1964).
   """
-  name = "huber_loss"
+  name = core.loss_name()
   keep, x, t, w = _pair(name, input, target, where, weight)
   z = core.abs0(x - t)
   # q = min(z, delta): q (z - q/2) is both branches without a select (see
@@ -224,7 +224,7 @@ def log_cosh_loss(
   References: optax ``log_cosh``; Chen et al., "Log Hyperbolic Cosine Loss
   Improves Variational Auto-Encoder" (2019).
   """
-  name = "log_cosh_loss"
+  name = core.loss_name()
   keep, x, t, _ = _pair(name, input, target, where)
   return core.reduce_loss(name, _log_cosh(x - t), reduction, keep)
 
@@ -275,7 +275,7 @@ def charbonnier_loss(
   regularization algorithms for computed imaging" (1994); Lai et al.,
   "LapSRN" (2017).
   """
-  name = "charbonnier_loss"
+  name = core.loss_name()
   keep, x, t, _ = _pair(name, input, target, where)
   values = jnp.sqrt(jnp.square(x - t) + eps * eps)
   return core.reduce_loss(name, values, reduction, keep)
@@ -308,7 +308,7 @@ def msle_loss(
 
   References: scikit-learn ``mean_squared_log_error``.
   """
-  name = "msle_loss"
+  name = core.loss_name()
   keep, x, t, _ = _pair(name, input, target, where)
   for arg, value in (("input", input), ("target", target)):
     # scikit-learn (1.5+) rejects values <= -1 only: log1p is defined above -1.
@@ -347,13 +347,14 @@ def mape_loss(
 
   References: scikit-learn ``mean_absolute_percentage_error``.
   """
-  name = "mape_loss"
+  name = core.loss_name()
   keep, x, t, _ = _pair(name, input, target, where)
   values = core.abs0(x - t) / jnp.maximum(core.abs0(t), eps)
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(input=FLOAT, target=REAL, axis=AXIS, eps=Float(lo=0.0, lo_open=True))
+@declare(input=FLOAT.at_least(1, "a vector axis"), target=REAL.same_as("input"),
+         axis=VECTOR_AXIS, eps=Float(lo=0.0, lo_open=True))
 def cosine_similarity_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -386,12 +387,7 @@ def cosine_similarity_loss(
   References: PyTorch ``torch.nn.functional.cosine_similarity``; optax
   ``cosine_distance``.
   """
-  name = "cosine_similarity_loss"
-  if input.ndim == 0:
-    raise ValueError(f"{name}: argument `input` has shape (), expected a vector axis")
-  if not -input.ndim <= axis < input.ndim:
-    raise core.option_error(name, "axis", f"{axis} is out of range for `input` of shape {input.shape}")
-  core.check_same_shape(name, "target", target, "input", input)
+  name = core.loss_name()
   keep = core.as_mask(name, where, core.batch_shape(input, axis))
   dtype = core.compute_dtype(input, target)
   x, t = (core.masked_fill(core.mask_at(keep, axis), core.to_float(a, dtype)) for a in (input, target))

@@ -131,7 +131,7 @@ def dice_ce_loss(
 
   References: Isensee et al., "nnU-Net" (2021); MONAI ``DiceCELoss``.
   """
-  name = "dice_ce_loss"
+  name = core.loss_name()
   n, keep, keep_nc = _masks(name, input, where, mode, include_background, batch, axis)
   dice = _dice_per_class(name, input, target, keep_nc, mode=mode, ignore_index=ignore_index,
                          include_background=include_background, batch=batch, axis=axis,
@@ -252,7 +252,7 @@ def dice_focal_loss(
   References: Zhu et al., "AnatomyNet" (2019); Lin et al., "Focal Loss for
   Dense Object Detection" (2017); MONAI ``DiceFocalLoss``.
   """
-  name = "dice_focal_loss"
+  name = core.loss_name()
   (probs, onehot, keep), x = probability_maps(name, input, target, where, mode, ignore_index,
                                    include_background, batch, axis)
   dice = dice_or_jaccard(spatial_sums((probs * onehot, probs, onehot), batch), smooth_nr, smooth_dr,

@@ -121,7 +121,7 @@ def hausdorff_dt_loss(
   Image Segmentation with Convolutional Neural Networks" (IEEE TMI 2019);
   MONAI ``HausdorffDTLoss``.
   """
-  name = "hausdorff_dt_loss"
+  name = core.loss_name()
   (probs, onehot, keep), _ = probability_maps(name, input, target, where, mode, ignore_index,
                                    include_background, batch, axis)
   d_p = sum(_distance_maps(lax.stop_gradient(probs) > 0.5, probs.dtype)[:2])
@@ -184,7 +184,7 @@ def boundary_loss(
   References: Kervadec et al., "Boundary loss for highly unbalanced
   segmentation" (MIDL 2019); MONAI ``BoundaryLoss``.
   """
-  name = "boundary_loss"
+  name = core.loss_name()
   (probs, onehot, keep), _ = probability_maps(name, input, target, where, mode, ignore_index,
                                    include_background, batch, axis)
   inside = onehot > 0.5

@@ -52,7 +52,8 @@ def _lovasz_sorted(errors: Array, gt: Array, valid: Array) -> Array:
   return jnp.sum(e * lax.stop_gradient(_lovasz_grad(g)), axis=-1)
 
 
-@declare(input=FLOAT, target=REAL, per_image=Bool(), ignore_index=IGNORE_INDEX)
+@declare(input=FLOAT.at_least(1, "[N, ...]"), target=REAL.same_as("input"), per_image=Bool(),
+         ignore_index=IGNORE_INDEX)
 def lovasz_hinge_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -86,10 +87,7 @@ def lovasz_hinge_loss(
   References: Berman, Triki & Blaschko, "The Lovász-Softmax loss" (CVPR
   2018), reference code ``lovasz_losses.py``.
   """
-  name = "lovasz_hinge_loss"
-  core.check_same_shape(name, "target", target, "input", input)
-  if input.ndim < 1:
-    raise ValueError(f"{name}: argument `input` has shape (), expected [N, ...]")
+  name = core.loss_name()
   n = input.shape[0]
   keep = core.as_mask(name, where, (n,) if per_image else ())
   per_image_keep = None if keep is None else jnp.broadcast_to(keep, (n,))
@@ -121,7 +119,8 @@ def lovasz_hinge_loss(
   return core.reduce_loss(name, values if per_image else values[0], reduction, keep)
 
 
-@declare(input=FLOAT, target=INDEX, from_logits=Bool(), classes=Choice(("present", "all")),
+@declare(input=FLOAT.at_least(2, "[N, ..., C]"), target=INDEX.class_indices_of("input"),
+         from_logits=Bool(), classes=Choice(("present", "all")),
          per_image=Bool(), ignore_index=IGNORE_INDEX, axis=AXIS)
 def lovasz_softmax_loss(
     input: ArrayLike,
@@ -165,10 +164,7 @@ def lovasz_softmax_loss(
   References: Berman, Triki & Blaschko, "The Lovász-Softmax loss" (CVPR
   2018), reference code ``lovasz_losses.py``.
   """
-  name = "lovasz_softmax_loss"
-  if input.ndim < 2:
-    raise ValueError(f"{name}: argument `input` has shape {input.shape}, expected [N, ..., C]")
-  core.check_class_indices_shape(name, "target", target, input, "input", axis)
+  name = core.loss_name()
   core.check_classes(name, "input", input, axis)
   scores = core.to_float(core.class_axis_last(name, input, axis), core.compute_dtype(input))
   n, c = scores.shape[0], scores.shape[-1]

@@ -53,12 +53,10 @@ def _soft_maps(name, x, t, where, *, mode, from_logits, ignore_index, include_ba
   dtype = core.compute_dtype(x, t if jnp.issubdtype(t.dtype, jnp.floating) else None)
   if mode == "binary":
     core.check_same_shape(name, "target", t, "input", x)
-    if x.ndim < 1:
-      raise ValueError(f"{name}: argument `input` has shape (), expected [N, ...]")
+    core.check_min_rank(name, "input", x, 1, "[N, ...]")
     scores, tf = core.to_float(x, dtype)[..., None], core.to_float(t, dtype)[..., None]
   else:
-    if x.ndim < 2:
-      raise ValueError(f"{name}: argument `input` has shape {x.shape}, expected [N, ..., C]")
+    core.check_min_rank(name, "input", x, 2, "[N, ..., C]")
     scores = core.to_float(core.class_axis_last(name, x, axis), dtype)
     core.check_classes(name, "input", x, axis)
     if mode == "multiclass":

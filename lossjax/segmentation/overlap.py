@@ -117,7 +117,7 @@ def dice_loss(
 
   References: Milletari et al., "V-Net" (2016); MONAI ``DiceLoss``.
   """
-  name = "dice_loss"
+  name = core.loss_name()
   stats, keep = overlap_stats(name, input, target, where, mode=mode, from_logits=from_logits,
                          ignore_index=ignore_index, include_background=include_background,
                          batch=batch, axis=axis)
@@ -180,7 +180,7 @@ def jaccard_loss(
   References: Rahman & Wang, "Optimizing Intersection-Over-Union in Deep
   Neural Networks for Image Segmentation" (2016); MONAI ``DiceLoss(jaccard=True)``.
   """
-  name = "jaccard_loss"
+  name = core.loss_name()
   stats, keep = overlap_stats(name, input, target, where, mode=mode, from_logits=from_logits,
                          ignore_index=ignore_index, include_background=include_background,
                          batch=batch, axis=axis)
@@ -248,7 +248,7 @@ def tversky_loss(
   References: Salehi et al., "Tversky loss function for image segmentation
   using 3D fully convolutional deep networks" (2017); MONAI ``TverskyLoss``.
   """
-  name = "tversky_loss"
+  name = core.loss_name()
   stats, keep = overlap_stats(name, input, target, where, mode=mode, from_logits=from_logits,
                          ignore_index=ignore_index, include_background=include_background,
                          batch=batch, axis=axis)
@@ -319,7 +319,7 @@ def focal_tversky_loss(
   References: Abraham & Khan, "A Novel Focal Tversky loss function with
   improved Attention U-Net for lesion segmentation" (ISBI 2019).
   """
-  name = "focal_tversky_loss"
+  name = core.loss_name()
   stats, keep = overlap_stats(name, input, target, where, mode=mode, from_logits=from_logits,
                          ignore_index=ignore_index, include_background=include_background,
                          batch=batch, axis=axis)
@@ -387,7 +387,7 @@ def generalized_dice_loss(
   function for highly unbalanced segmentations" (2017); MONAI
   ``GeneralizedDiceLoss``.
   """
-  name = "generalized_dice_loss"
+  name = core.loss_name()
   (i, p, t), keep = overlap_stats(name, input, target, where, mode=mode, from_logits=from_logits,
                              ignore_index=ignore_index, include_background=include_background,
                              batch=batch, axis=axis, per_class=False)

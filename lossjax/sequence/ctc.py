@@ -52,7 +52,9 @@ def _padded_targets(name, targets, target_lengths, n):
 
 
 @declare(log_probs=FLOAT, targets=INDEX, input_lengths=INT, target_lengths=INT,
-         blank=Int(lo=0), zero_infinity=Bool())
+         blank=Int(lo=0, size_of=("log_probs", -1),
+                   size_message="blank must be in label range [0, {size}), got {value}"),
+         zero_infinity=Bool())
 def ctc_loss(
     log_probs: ArrayLike,
     targets: ArrayLike,
@@ -117,7 +119,7 @@ def ctc_loss(
   References: Graves et al., "Connectionist Temporal Classification" (ICML
   2006); PyTorch ``torch.nn.CTCLoss``.
   """
-  name = "ctc_loss"
+  name = core.loss_name()
   lp, tg, il, tl = log_probs, targets, input_lengths, target_lengths
   core.check_rank(name, "log_probs", lp, {2, 3}, " ((T, N, C) or (T, C))")
   unbatched = lp.ndim == 2
@@ -127,8 +129,6 @@ def ctc_loss(
     core.check_rank(name, "target_lengths", tl, 0, " (a scalar for (T, C) log_probs)")
     lp, tg, il, tl = lp[:, None, :], tg[None, :], il[None], tl[None]
   t_max, n, c = lp.shape
-  if not blank < c:
-    raise core.option_error(name, "blank", f"blank must be in label range [0, {c}), got {blank}")
   core.check_shape(name, "input_lengths", il, (n,))
   core.check_shape(name, "target_lengths", tl, (n,))
   core.check_rank(name, "targets", tg, {1, 2}, " ((N, S) padded or concatenated 1-D)")

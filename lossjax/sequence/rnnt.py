@@ -92,7 +92,8 @@ def _clamped_bwd(blank, fused, clamp, g, ct):
 _clamped_costs.defvjp(_clamped_fwd, _clamped_bwd)
 
 
-@declare(logits=FLOAT, targets=INDEX, logit_lengths=INT, target_lengths=INT, blank=Int(),
+@declare(logits=FLOAT, targets=INDEX, logit_lengths=INT, target_lengths=INT, blank=Int(size_of=("logits", -1), size_rule="signed",
+                   size_message="{value} is out of range for {size} classes (expected [-{size}, {size}))"),
          clamp=Float(), fused_log_softmax=Bool())
 def rnnt_loss(
     logits: ArrayLike,
@@ -152,7 +153,7 @@ def rnnt_loss(
   References: Graves, "Sequence Transduction with Recurrent Neural Networks"
   (2012); torchaudio ``functional.rnnt_loss`` (``rnnt/cpu/cpu_kernels.h``).
   """
-  name = "rnnt_loss"
+  name = core.loss_name()
   core.check_rank(name, "logits", logits, 4, " (N, T, U + 1, V)")
   n, t_max, u_max, v = logits.shape
   core.check_classes(name, "logits", logits, -1)
@@ -163,9 +164,6 @@ def rnnt_loss(
   core.check_shape(name, "logit_lengths", logit_lengths, (n,))
   core.check_shape(name, "target_lengths", target_lengths, (n,))
   b = blank + v if blank < 0 else blank
-  if not 0 <= b < v:
-    raise core.option_error(name, "blank", f"{blank} is out of range for {v} classes "
-                            f"(expected [-{v}, {v}))")
   keep = core.as_mask(name, where, (n,))
   u_avail = min(targets.shape[1], u_max - 1)
   core.check_values(name, "logit_lengths", logit_lengths, lambda a: (a < 1) | (a > t_max),
