@@ -98,6 +98,8 @@ class Role:
   #: The data argument this one holds one class index for, per element (that argument's shape
   #: without its class axis, the option ``axis`` where the loss has one, else the last).
   indices_of: str | None = None
+  #: The data argument this one holds one entry for per row (per sample of a [N, ...] batch).
+  rows_of: str | None = None
 
   def non_empty(self, *axes: int) -> Role:
     """This role, with `axes` required to be non-empty."""
@@ -114,6 +116,10 @@ class Role:
   def class_indices_of(self, arg: str) -> Role:
     """This role, holding one class index per element of data argument `arg`."""
     return dataclasses.replace(self, indices_of=arg)
+
+  def one_per_row_of(self, arg: str) -> Role:
+    """This role, of shape ``(N,)`` for data argument `arg` of shape ``(N, ...)``."""
+    return dataclasses.replace(self, rows_of=arg)
 
   def same_as(self, arg: str) -> Role:
     """This role, with exactly data argument `arg`'s shape."""
@@ -148,7 +154,11 @@ class Role:
     if self.like is not None and given.get(self.like) is not None:
       core.check_same_shape(loss, arg, x, self.like, given[self.like])
     if self.indices_of is not None and given.get(self.indices_of) is not None:
-      core.check_class_indices_shape(loss, arg, x, given[self.indices_of], self.indices_of, axis)
+      check = core.check_class_target if self.kind == "target" else core.check_class_indices_shape
+      check(loss, arg, x, given[self.indices_of], self.indices_of, axis)
+    ref = given.get(self.rows_of) if self.rows_of is not None else None
+    if ref is not None and getattr(ref, "ndim", 0):
+      core.check_shape(loss, arg, x, ref.shape[:1], f" (one per row of `{self.rows_of}`)")
 
 
 FLOAT = Role("float")
@@ -532,7 +542,7 @@ def declare(*, reductions: tuple[str, ...] | None = (),
       if data not in roles:
         raise TypeError(f"{name}: option {k} refers to no data argument ({data})")
     for k, r in roles.items():
-      for ref in (r.like, r.indices_of):
+      for ref in (r.like, r.indices_of, r.rows_of):
         if ref is not None and (ref not in roles or list(roles).index(ref) >= list(
             roles).index(k)):
           raise TypeError(f"{name}: data argument {k} is related to {ref}, which is not an "

@@ -10,8 +10,11 @@ anyone remembering to add it:
   TypeError naming the loss and the option;
 - an empty batch: "mean" and "sum" are 0, the gradient finite;
 - zero classes: a ValueError naming the loss;
-- an axis option out of range for its argument's rank, and a size-0 axis the declaration says
-  must be non-empty: a ValueError naming the loss and the argument;
+- an axis option out of range for its argument's rank, an index or count option past the size
+  of the axis it indexes, a size-0 axis the declaration says must be non-empty, and an argument
+  one longer or shorter, on any axis, than the argument its declaration relates it to (same
+  shape, one class index per element, one entry per row): a ValueError naming the loss and the
+  argument;
 - a NaN in any floating input (a row of a batched one, or all of another):
   NaN out under jit, and ``lj.checked`` raises;
 - NaN in every batched float input of a masked row: the value equals the
@@ -31,7 +34,7 @@ import numpy as np
 import pytest
 
 import lossjax as lj
-from lossjax._declare import Axis
+from lossjax._declare import Axis, Int
 from tests._util import call, example
 
 SPECS = list(lj.REGISTRY.values())
@@ -188,6 +191,52 @@ def test_an_empty_axis_the_declaration_needs_raises_naming_the_loss(spec, name, 
   bad[i] = jax.lax.slice_in_dim(args[i], 0, 0, axis=axis % args[i].ndim)
   with pytest.raises(ValueError, match=rf"{spec.name}: argument `{name}` has shape"):
     call(spec, bad, kwargs)
+
+
+SIZED = [(spec, k) for spec in SPECS for k, o in spec.declaration.options.items()
+         if isinstance(o, Int) and o.size_of is not None]
+
+
+@pytest.mark.parametrize(("spec", "option"), SIZED, ids=[f"{s.name}-{k}" for s, k in SIZED])
+def test_an_index_past_the_axis_it_indexes_raises_naming_the_loss_and_the_option(spec, option):
+  """An option bounded by a data argument's size (a blank class, top-k experts) is checked
+  against the actual size: one past the end is an error, the last valid value is not."""
+  args, kwargs = example(spec)
+  decl = spec.declaration.options[option]
+  data, axis = decl.size_of
+  n = dict(zip(spec.arg_names, args))[data].shape[axis]
+  last = n if decl.size_rule == "count" else n - 1
+  call(spec, args, kwargs, **{option: last})
+  with pytest.raises(ValueError, match=rf"{spec.name}: argument `{option}`"):
+    call(spec, args, kwargs, **{option: last + 1})
+
+
+RELATED = [(spec, name) for spec in SPECS for name, role in spec.declaration.roles.items()
+           if role.like or role.indices_of or role.rows_of]
+
+
+def _resized(a, axis, delta):
+  """`a` one longer (its first slice repeated) or one shorter on `axis`."""
+  if delta > 0:
+    return jnp.concatenate([a, jax.lax.slice_in_dim(a, 0, 1, axis=axis)], axis=axis)
+  return jax.lax.slice_in_dim(a, 0, a.shape[axis] - 1, axis=axis)
+
+
+@pytest.mark.parametrize(("spec", "name"), RELATED, ids=[f"{s.name}-{n}" for s, n in RELATED])
+def test_an_argument_one_longer_or_shorter_than_its_relation_raises_naming_it(spec, name):
+  """Every shape relation a declaration states (same shape as, one class index per element
+  of, one per row of) is checked: the argument one longer or one shorter on any of its axes is
+  an error naming the loss and the argument, never a broadcast or a silent truncation."""
+  args, kwargs = example(spec)
+  i = spec.arg_names.index(name)
+  assert i < len(args), f"the example must pass {name} to check its relation"
+  assert args[i].ndim >= 1
+  for axis in range(args[i].ndim):
+    for delta in (1, -1):
+      bad = list(args)
+      bad[i] = _resized(args[i], axis, delta)
+      with pytest.raises(ValueError, match=rf"{spec.name}: argument `{name}` has shape"):
+        call(spec, bad, kwargs)
 
 
 # --------------------------------------------------------------------------

@@ -56,7 +56,7 @@ def _bce_jvp(primals, tangents):
   return out, dout
 
 
-@declare(input=FLOAT, target=REAL, weight=WEIGHT)
+@declare(input=FLOAT, target=REAL.same_as("input"), weight=WEIGHT)
 def binary_cross_entropy(
     input: ArrayLike,
     target: ArrayLike,
@@ -103,7 +103,7 @@ def binary_cross_entropy(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(input=FLOAT, target=REAL, weight=WEIGHT, pos_weight=WEIGHT)
+@declare(input=FLOAT, target=REAL.same_as("input"), weight=WEIGHT, pos_weight=WEIGHT)
 def binary_cross_entropy_with_logits(
     input: ArrayLike,
     target: ArrayLike,
@@ -159,7 +159,7 @@ def binary_cross_entropy_with_logits(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(inputs=FLOAT, targets=REAL, alpha=Float(hi=1.0), gamma=Float(lo=0.0))
+@declare(inputs=FLOAT, targets=REAL.same_as("inputs"), alpha=Float(hi=1.0), gamma=Float(lo=0.0))
 def sigmoid_focal_loss(
     inputs: ArrayLike,
     targets: ArrayLike,

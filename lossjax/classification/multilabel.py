@@ -32,7 +32,7 @@ def _pow(base: Array, gamma: Array | float) -> Array:
 _GAMMA = Float(lo=0.0)
 
 
-@declare(input=FLOAT, target=REAL, gamma_neg=_GAMMA, gamma_pos=_GAMMA, clip=Float(0.0, 1.0),
+@declare(input=FLOAT, target=REAL.same_as("input"), gamma_neg=_GAMMA, gamma_pos=_GAMMA, clip=Float(0.0, 1.0),
          eps=Float(0.0, 1.0), detach_focal_weight=Bool())
 def asymmetric_loss(
     input: ArrayLike,
@@ -101,7 +101,7 @@ def asymmetric_loss(
   return core.reduce_loss(name, -values, reduction, keep)
 
 
-@declare(input=FLOAT, target=INDEX, gamma_pos=_GAMMA, gamma_neg=_GAMMA,
+@declare(input=FLOAT, target=INDEX.class_indices_of("input"), gamma_pos=_GAMMA, gamma_neg=_GAMMA,
          label_smoothing=LABEL_SMOOTHING)
 def asymmetric_single_label_loss(
     input: ArrayLike,

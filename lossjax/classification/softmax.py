@@ -104,7 +104,7 @@ def _class_index_nll(
   )
 
 
-@declare(input=FLOAT, target=TARGET, weight=WEIGHT, ignore_index=IGNORE_INDEX,
+@declare(input=FLOAT, target=TARGET.class_indices_of("input"), weight=WEIGHT, ignore_index=IGNORE_INDEX,
          label_smoothing=LABEL_SMOOTHING, axis=AXIS)
 def cross_entropy(
     input: ArrayLike,
@@ -166,7 +166,7 @@ def cross_entropy(
     PyTorch ``torch.nn.CrossEntropyLoss``; Szegedy et al., "Rethinking the
     Inception Architecture" (2016) for label smoothing.
   """
-  return _cross_entropy("cross_entropy", input, target, weight=weight, ignore_index=ignore_index,
+  return _cross_entropy(core.loss_name(), input, target, weight=weight, ignore_index=ignore_index,
                         label_smoothing=label_smoothing, reduction=reduction, where=where,
                         axis=axis)
 
@@ -214,7 +214,7 @@ def _cross_entropy(name, x, t, *, weight, ignore_index, label_smoothing, reducti
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(input=FLOAT, target=INDEX, weight=WEIGHT, ignore_index=IGNORE_INDEX, axis=AXIS)
+@declare(input=FLOAT, target=INDEX.class_indices_of("input"), weight=WEIGHT, ignore_index=IGNORE_INDEX, axis=AXIS)
 def nll_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -261,7 +261,7 @@ def nll_loss(
   )
 
 
-@declare(logits=FLOAT, labels=INDEX, alpha=ArrayOption("float", scalar=True),
+@declare(logits=FLOAT, labels=INDEX.class_indices_of("logits"), alpha=ArrayOption("float", scalar=True),
          gamma=Float(lo=0.0), weight=WEIGHT, ignore_index=IGNORE_INDEX, axis=AXIS)
 def softmax_focal_loss(
     logits: ArrayLike,
@@ -332,7 +332,7 @@ def softmax_focal_loss(
                           valid=None if ignore_index is None else valid, norm_weight=w_target)
 
 
-@declare(logits=FLOAT, labels=TARGET, epsilon=Float(), axis=AXIS)
+@declare(logits=FLOAT, labels=TARGET.class_indices_of("logits"), epsilon=Float(), axis=AXIS)
 def poly1_cross_entropy(
     logits: ArrayLike,
     labels: ArrayLike,
@@ -367,12 +367,12 @@ def poly1_cross_entropy(
   References: Leng et al., "PolyLoss: A Polynomial Expansion Perspective of
   Classification Loss Functions" (ICLR 2022).
   """
-  return _cross_entropy("poly1_cross_entropy", logits, labels, weight=None, ignore_index=None,
+  return _cross_entropy(core.loss_name(), logits, labels, weight=None, ignore_index=None,
                         label_smoothing=0.0, reduction=reduction, where=where, axis=axis,
                         arg_names=("logits", "labels"), poly_epsilon=epsilon)
 
 
-@declare(logits=FLOAT, labels=INDEX, q=Float(0.0, 1.0, lo_open=True), axis=AXIS)
+@declare(logits=FLOAT, labels=INDEX.class_indices_of("logits"), q=Float(0.0, 1.0, lo_open=True), axis=AXIS)
 def generalized_cross_entropy(
     logits: ArrayLike,
     labels: ArrayLike,

@@ -343,7 +343,7 @@ def _head_logits(x: Array, w: Array, b: Array | None, layout: str, dtype) -> Arr
 
 @declare(student_input=FLOAT.at_least(1, "[..., D]"), student_weight=FLOAT,
          teacher_input=FLOAT.at_least(1, "[..., D_t]"),
-         teacher_weight=Role("float", optional=True), target=Role("int", optional=True),
+         teacher_weight=Role("float", optional=True), target=Role("int", optional=True).class_indices_of("student_input"),
          student_bias=ArrayOption("float"), teacher_bias=ArrayOption("float"),
          beta=Float(0.0, 1.0), temperature=_TEMPERATURE, layout=LAYOUT,
          ignore_index=IGNORE_INDEX, token_chunk=Int(lo=1))

@@ -209,7 +209,7 @@ def supcon_loss(
   return core.reduce_loss(name, per_anchor, reduction, keep)
 
 
-@declare(embeddings=FLOAT, labels=INT, ref_embeddings=Role("float", optional=True),
+@declare(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), ref_embeddings=Role("float", optional=True),
          ref_labels=Role("int", optional=True), gamma=_TEMPERATURE, margin=Float(),
          remove_diagonal=Bool(), normalize=Bool(), detach_weights=Bool())
 def circle_loss(
@@ -316,7 +316,7 @@ def circle_loss(
   return core.reduce_loss(name, per_anchor, reduction, keep, valid=per_anchor != 0)
 
 
-@declare(input1=FLOAT, input2=FLOAT, same=REAL, pos_margin=Float(), neg_margin=Float(),
+@declare(input1=FLOAT, input2=FLOAT.same_as("input1"), same=REAL, pos_margin=Float(), neg_margin=Float(),
          distance=Choice(("euclidean", "cosine")))
 def contrastive_loss(
     input1: ArrayLike,
@@ -405,7 +405,7 @@ def _sharded_mean(name, values, reduction, keep, axis_name):
   return core.safe_div(total, lax.psum(jnp.asarray(count, values.dtype), axis_name))
 
 
-@declare(image_embeddings=FLOAT, text_embeddings=FLOAT, logit_scale=FLOAT,
+@declare(image_embeddings=FLOAT, text_embeddings=FLOAT.same_as("image_embeddings"), logit_scale=FLOAT,
          logit_bias=ArrayOption("float"), axis_name=AxisName())
 def clip_loss(
     image_embeddings: ArrayLike,
@@ -485,7 +485,7 @@ def clip_loss(
   return _sharded_mean(name, values, reduction, keep, axis_name)
 
 
-@declare(image_embeddings=FLOAT, text_embeddings=FLOAT, logit_scale=FLOAT, logit_bias=FLOAT,
+@declare(image_embeddings=FLOAT, text_embeddings=FLOAT.same_as("image_embeddings"), logit_scale=FLOAT, logit_bias=FLOAT,
          axis_name=AxisName())
 def siglip_loss(
     image_embeddings: ArrayLike,

@@ -51,7 +51,7 @@ def _pairwise_distance(x1: Array, x2: Array, p: float = 2.0, eps: float = 1e-6) 
   return jnp.where(pos, jnp.where(pos, s, jnp.ones_like(s)) ** (1.0 / p), jnp.zeros_like(s))
 
 
-@declare(input1=FLOAT, input2=FLOAT, target=REAL, margin=Float())
+@declare(input1=FLOAT, input2=FLOAT.same_as("input1"), target=REAL, margin=Float())
 def cosine_embedding_loss(
     input1: ArrayLike,
     input2: ArrayLike,
@@ -119,7 +119,7 @@ def _triplet(name, where, anchor, positive, negative, distance, margin, swap, re
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(anchor=FLOAT, positive=FLOAT, negative=FLOAT, margin=_MARGIN, swap=Bool(),
+@declare(anchor=FLOAT, positive=FLOAT.same_as("anchor"), negative=FLOAT.same_as("anchor"), margin=_MARGIN, swap=Bool(),
          p=Float(lo=0.0, lo_open=True, allow_inf=True), eps=Float(lo=0.0))
 def triplet_margin_loss(
     anchor: ArrayLike,
@@ -161,11 +161,11 @@ def triplet_margin_loss(
   References: PyTorch ``torch.nn.TripletMarginLoss``; Schroff et al.,
   "FaceNet" (2015).
   """
-  return _triplet("triplet_margin_loss", where, anchor, positive, negative,
+  return _triplet(core.loss_name(), where, anchor, positive, negative,
                   lambda x, y: _pairwise_distance(x, y, p, eps), margin, swap, reduction)
 
 
-@declare(anchor=FLOAT, positive=FLOAT, negative=FLOAT, distance_function=Function(),
+@declare(anchor=FLOAT, positive=FLOAT.same_as("anchor"), negative=FLOAT.same_as("anchor"), distance_function=Function(),
          margin=_MARGIN, swap=Bool())
 def triplet_margin_with_distance_loss(
     anchor: ArrayLike,
@@ -205,7 +205,7 @@ def triplet_margin_with_distance_loss(
   References: PyTorch ``torch.nn.TripletMarginWithDistanceLoss``.
   """
   distance = distance_function if distance_function is not None else _pairwise_distance
-  return _triplet("triplet_margin_with_distance_loss", where, anchor, positive, negative, distance,
+  return _triplet(core.loss_name(), where, anchor, positive, negative, distance,
                   margin, swap, reduction)
 
 

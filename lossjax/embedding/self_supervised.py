@@ -47,7 +47,7 @@ def _off_diagonal(m):
   return jnp.where(jnp.eye(m.shape[0], dtype=bool), 0.0, m)
 
 
-@declare(input1=_FEATURES, input2=_FEATURES, sim_coeff=Float(lo=0.0), std_coeff=Float(lo=0.0),
+@declare(input1=_FEATURES, input2=_FEATURES.same_as("input1"), sim_coeff=Float(lo=0.0), std_coeff=Float(lo=0.0),
          cov_coeff=Float(lo=0.0), eps=Float(lo=0.0))
 def vicreg_loss(
     input1: ArrayLike,
@@ -113,7 +113,7 @@ def vicreg_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(input1=_FEATURES, input2=_FEATURES, lambd=Float(lo=0.0), eps=Float(lo=0.0))
+@declare(input1=_FEATURES, input2=_FEATURES.same_as("input1"), lambd=Float(lo=0.0), eps=Float(lo=0.0))
 def barlow_twins_loss(
     input1: ArrayLike,
     input2: ArrayLike,

@@ -37,7 +37,7 @@ def _binary_labels(name: str, labels: Array, keep: Array | None) -> Array:
   return (labels != 0) & (labels != 1)
 
 
-@declare(scores=FLOAT, targets=REAL, max_fun=Function())
+@declare(scores=FLOAT, targets=REAL.same_as("scores"), max_fun=Function())
 def fenchel_young_loss(
     scores: ArrayLike,
     targets: ArrayLike,
@@ -81,7 +81,7 @@ def fenchel_young_loss(
   return core.reduce_loss(name, values.astype(dtype), reduction, keep)
 
 
-@declare(logits=FLOAT, labels=REAL)
+@declare(logits=FLOAT, labels=REAL.same_as("logits"))
 def sparsemax_loss(
     logits: ArrayLike,
     labels: ArrayLike,
@@ -129,7 +129,7 @@ def _sparsemax(z: Array) -> Array:
   return jnp.maximum(z - tau, 0.0)
 
 
-@declare(scores=FLOAT, labels=INDEX)
+@declare(scores=FLOAT, labels=INDEX.class_indices_of("scores"))
 def multiclass_sparsemax_loss(
     scores: ArrayLike,
     labels: ArrayLike,
@@ -167,7 +167,7 @@ def multiclass_sparsemax_loss(
   return core.reduce_loss(name, core.poison(values, bad), reduction, keep)
 
 
-@declare(input=FLOAT, target=REAL)
+@declare(input=FLOAT, target=REAL.same_as("input"))
 def perceptron_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -194,10 +194,10 @@ def perceptron_loss(
   References: Rosenblatt (1958); optax ``perceptron_loss``.
   """
   # The hinge with no margin.
-  return pm1_hinge("perceptron_loss", input, target, 0.0, False, reduction, where)
+  return pm1_hinge(core.loss_name(), input, target, 0.0, False, reduction, where)
 
 
-@declare(scores=FLOAT, labels=INDEX)
+@declare(scores=FLOAT, labels=INDEX.class_indices_of("scores"))
 def multiclass_perceptron_loss(
     scores: ArrayLike,
     labels: ArrayLike,

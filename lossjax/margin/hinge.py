@@ -21,7 +21,7 @@ __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss", "m
 Array = jax.Array
 
 
-@declare(input1=FLOAT, input2=FLOAT, target=REAL, margin=Float())
+@declare(input1=FLOAT, input2=FLOAT.same_as("input1"), target=REAL.same_as("input1"), margin=Float())
 def margin_ranking_loss(
     input1: ArrayLike,
     input2: ArrayLike,
@@ -60,7 +60,7 @@ def margin_ranking_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(input=FLOAT, target=REAL, margin=Float())
+@declare(input=FLOAT, target=REAL.same_as("input"), margin=Float())
 def hinge_embedding_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -101,7 +101,7 @@ def hinge_embedding_loss(
   return core.reduce_loss(name, core.poison(values, bad), reduction, keep)
 
 
-@declare(input=FLOAT, target=REAL)
+@declare(input=FLOAT, target=REAL.same_as("input"))
 def soft_margin_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -143,7 +143,7 @@ def _class_scores(name: str, x: Array, with_scalar: bool = False) -> Array:
   return x
 
 
-@declare(input=FLOAT, target=INDEX)
+@declare(input=FLOAT, target=INDEX.same_as("input"))
 def multilabel_margin_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -203,7 +203,7 @@ def multilabel_margin_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(input=FLOAT, target=REAL, weight=WEIGHT)
+@declare(input=FLOAT, target=REAL.same_as("input"), weight=WEIGHT)
 def multilabel_soft_margin_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -315,7 +315,7 @@ def multi_margin_loss(
   return core.reduce_loss(name, core.poison(values, out_of_range), reduction, keep)
 
 
-@declare(input=FLOAT, target=REAL, squared=Bool())
+@declare(input=FLOAT, target=REAL.same_as("input"), squared=Bool())
 def hinge_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -346,10 +346,10 @@ def hinge_loss(
   References: Cortes & Vapnik, "Support-Vector Networks" (1995); optax
   ``hinge_loss``; Keras ``Hinge`` and ``SquaredHinge``.
   """
-  return pm1_hinge("hinge_loss", input, target, 1.0, squared, reduction, where)
+  return pm1_hinge(core.loss_name(), input, target, 1.0, squared, reduction, where)
 
 
-@declare(scores=FLOAT, labels=INDEX)
+@declare(scores=FLOAT, labels=INDEX.class_indices_of("scores"))
 def multiclass_hinge_loss(
     scores: ArrayLike,
     labels: ArrayLike,
@@ -387,7 +387,7 @@ def multiclass_hinge_loss(
   return core.reduce_loss(name, core.poison(values, bad), reduction, keep)
 
 
-@declare(input=FLOAT, target=REAL)
+@declare(input=FLOAT, target=REAL.same_as("input"))
 def categorical_hinge_loss(
     input: ArrayLike,
     target: ArrayLike,

@@ -86,7 +86,7 @@ def _arcface_target(c: Array, margin: float, easy_margin: bool) -> Array:
 POSITIVE_SCALE = Float(lo=0.0, lo_open=True)
 
 
-_MARGIN_OPTIONS = dict(embeddings=FLOAT, labels=INT, weight=FLOAT, layout=LAYOUT,
+_MARGIN_OPTIONS = dict(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), weight=FLOAT, layout=LAYOUT,
                        scale=POSITIVE_SCALE)
 
 

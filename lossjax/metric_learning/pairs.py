@@ -42,7 +42,7 @@ __all__ = ["multi_similarity_loss", "n_pairs_loss", "generalized_lifted_structur
 Array = jax.Array
 
 
-@declare(embeddings=FLOAT, labels=INT, alpha=POSITIVE_SCALE, beta=POSITIVE_SCALE, base=Float())
+@declare(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), alpha=POSITIVE_SCALE, beta=POSITIVE_SCALE, base=Float())
 def multi_similarity_loss(
     embeddings: ArrayLike,
     labels: ArrayLike,
@@ -104,7 +104,7 @@ def multi_similarity_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(embeddings=FLOAT, labels=INT)
+@declare(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"))
 def n_pairs_loss(
     embeddings: ArrayLike,
     labels: ArrayLike,
@@ -156,7 +156,7 @@ def n_pairs_loss(
   return core.reduce_loss(name, values, reduction, keep, valid=anchor)
 
 
-@declare(embeddings=FLOAT, labels=INT, pos_margin=Float(), neg_margin=Float())
+@declare(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), pos_margin=Float(), neg_margin=Float())
 def generalized_lifted_structure_loss(
     embeddings: ArrayLike,
     labels: ArrayLike,
@@ -207,7 +207,7 @@ def generalized_lifted_structure_loss(
 Array = jax.Array
 
 
-@declare(embeddings=FLOAT, labels=INT, pos_margin=Float(), neg_margin=Float())
+@declare(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), pos_margin=Float(), neg_margin=Float())
 def lifted_structure_loss(
     embeddings: ArrayLike,
     labels: ArrayLike,
@@ -262,7 +262,7 @@ def lifted_structure_loss(
   return core.reduce_loss(name, shares, reduction, keep)
 
 
-@declare(embeddings=FLOAT, labels=INT, margin=Float(), nu=Float(),
+@declare(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), margin=Float(), nu=Float(),
          beta=ArrayOption("float", optional=False, scalar=True))
 def margin_loss(
     embeddings: ArrayLike,

@@ -35,7 +35,7 @@ __all__ = ["proxy_nca_loss", "proxy_anchor_loss"]
 Array = jax.Array
 
 
-@declare(embeddings=FLOAT, labels=INT, proxies=FLOAT, softmax_scale=POSITIVE_SCALE)
+@declare(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), proxies=FLOAT, softmax_scale=POSITIVE_SCALE)
 def proxy_nca_loss(
     embeddings: ArrayLike,
     labels: ArrayLike,
@@ -92,7 +92,7 @@ def proxy_nca_loss(
 Array = jax.Array
 
 
-@declare(embeddings=FLOAT, labels=INT, proxies=FLOAT, margin=Float(), alpha=Float(lo=0.0, lo_open=True))
+@declare(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), proxies=FLOAT, margin=Float(), alpha=Float(lo=0.0, lo_open=True))
 def proxy_anchor_loss(
     embeddings: ArrayLike,
     labels: ArrayLike,

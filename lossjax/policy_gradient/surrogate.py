@@ -34,7 +34,7 @@ def _kl_estimate(logps: Array, ref_logps: Array, estimator: str) -> Array:
   return jnp.exp(log_ratio) - log_ratio - 1.0  # k3: unbiased, non-negative, low variance
 
 
-@declare(logps=FLOAT, old_logps=FLOAT, advantages=FLOAT, ref_logps=Role("float", optional=True),
+@declare(logps=FLOAT, old_logps=FLOAT.same_as("logps"), advantages=FLOAT, ref_logps=Role("float", optional=True).same_as("logps"),
          epsilon_low=Float(lo=0.0), epsilon_high=Float(lo=0.0, optional=True),
          delta=Float(lo=1.0, lo_open=True, optional=True),
          clip_ratio_c=Float(lo=1.0, lo_open=True, optional=True), beta=Float(lo=0.0),

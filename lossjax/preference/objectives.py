@@ -67,8 +67,8 @@ def _with_rewards(loss: Array, rewards: tuple[Array, Array] | None, keep) -> Arr
   return (loss, *(lax.stop_gradient(core.masked_fill(keep, r)) for r in rewards))
 
 
-@declare(chosen_logps=FLOAT, rejected_logps=FLOAT, ref_chosen_logps=_OPTIONAL_LOGPS,
-         ref_rejected_logps=_OPTIONAL_LOGPS, beta=_BETA, loss_type=Choice(DPO_LOSS_TYPES),
+@declare(chosen_logps=FLOAT, rejected_logps=FLOAT.same_as("chosen_logps"), ref_chosen_logps=_OPTIONAL_LOGPS.same_as("chosen_logps"),
+         ref_rejected_logps=_OPTIONAL_LOGPS.same_as("chosen_logps"), beta=_BETA, loss_type=Choice(DPO_LOSS_TYPES),
          label_smoothing=_SMOOTHING, discopop_tau=_BETA, return_rewards=Bool())
 def dpo_loss(
     chosen_logps: ArrayLike,
@@ -195,7 +195,7 @@ def dpo_loss(
   return _with_rewards(loss, (b * d_c, b * d_r) if return_rewards else None, keep)
 
 
-@declare(chosen_logps=FLOAT, rejected_logps=FLOAT, beta=_BETA, gamma=Float(),
+@declare(chosen_logps=FLOAT, rejected_logps=FLOAT.same_as("chosen_logps"), beta=_BETA, gamma=Float(),
          label_smoothing=_SMOOTHING, return_rewards=Bool())
 def simpo_loss(
     chosen_logps: ArrayLike,
@@ -254,7 +254,7 @@ def _log1mexp(x: Array) -> Array:
   return jnp.where(x < -math.log(2.0), jnp.log1p(-jnp.exp(x)), jnp.log(-jnp.expm1(x)))
 
 
-@declare(chosen_logps=FLOAT, rejected_logps=FLOAT, beta=_BETA, return_rewards=Bool())
+@declare(chosen_logps=FLOAT, rejected_logps=FLOAT.same_as("chosen_logps"), beta=_BETA, return_rewards=Bool())
 def orpo_loss(
     chosen_logps: ArrayLike,
     rejected_logps: ArrayLike,
@@ -303,7 +303,7 @@ def orpo_loss(
   return _with_rewards(loss, (beta * c, beta * r) if return_rewards else None, keep)
 
 
-@declare(logps=FLOAT, ref_logps=FLOAT, desirable=Role("real"), kl=FLOAT, beta=_BETA,
+@declare(logps=FLOAT, ref_logps=FLOAT.same_as("logps"), desirable=Role("real").same_as("logps"), kl=FLOAT, beta=_BETA,
          desirable_weight=Float(lo=0.0), undesirable_weight=Float(lo=0.0),
          loss_type=Choice(("kto", "apo_zero_unpaired")), return_rewards=Bool())
 def kto_loss(

@@ -19,7 +19,7 @@ __all__ = ["kl_div", "poisson_nll_loss", "gaussian_nll_loss", "generalized_kl_di
 Array = jax.Array
 
 
-@declare(input=FLOAT, target=REAL, log_target=Bool(), reductions=("batchmean",))
+@declare(input=FLOAT, target=REAL.same_as("input"), log_target=Bool(), reductions=("batchmean",))
 def kl_div(
     input: ArrayLike,
     target: ArrayLike,
@@ -78,7 +78,7 @@ def kl_div(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(input=FLOAT, target=REAL, log_input=Bool(), full=Bool(), eps=Float(lo=0.0))
+@declare(input=FLOAT, target=REAL.same_as("input"), log_input=Bool(), full=Bool(), eps=Float(lo=0.0))
 def poisson_nll_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -162,7 +162,7 @@ def _gaussian_var(name: str, var, x: Array, keep: Array | None) -> Array:
   return v
 
 
-@declare(input=FLOAT, target=REAL, var=ANY, full=Bool(), eps=Float(lo=0.0))
+@declare(input=FLOAT, target=REAL.same_as("input"), var=ANY, full=Bool(), eps=Float(lo=0.0))
 def gaussian_nll_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -220,7 +220,7 @@ def _xlogx_over(t: Array, log_ratio_fn) -> Array:
   return jnp.where(pos, t_safe * log_ratio_fn(t_safe), jnp.zeros_like(t))
 
 
-@declare(input=FLOAT, target=REAL, log_input=Bool())
+@declare(input=FLOAT, target=REAL.same_as("input"), log_input=Bool())
 def generalized_kl_div(
     input: ArrayLike,
     target: ArrayLike,

@@ -101,7 +101,7 @@ def _tweedie(name, mu, y, power, keep):
 
 
 
-@declare(input=FLOAT, target=FLOAT, power=Float(gap=(0.0, 1.0), message=(
+@declare(input=FLOAT, target=FLOAT.same_as("input"), power=Float(gap=(0.0, 1.0), message=(
     "expected a number <= 0 or >= 1 (no Tweedie distribution has 0 < power < 1; "
     "scikit-learn's rule)")))
 def tweedie_deviance(
@@ -151,7 +151,7 @@ def tweedie_deviance(
   return core.reduce_loss(name, _tweedie(name, mu, y, power, keep), reduction, keep)
 
 
-@declare(input=FLOAT, target=FLOAT)
+@declare(input=FLOAT, target=FLOAT.same_as("input"))
 def gamma_deviance(
     input: ArrayLike,
     target: ArrayLike,
@@ -185,7 +185,7 @@ def gamma_deviance(
   return core.reduce_loss(name, _tweedie(name, mu, y, 2, keep), reduction, keep)
 
 
-@declare(input=FLOAT, scale=FLOAT, target=FLOAT)
+@declare(input=FLOAT, scale=FLOAT.same_as("input"), target=FLOAT.same_as("input"))
 def crps_gaussian(
     input: ArrayLike,
     scale: ArrayLike,
@@ -281,7 +281,7 @@ def crps_ensemble(
   return core.reduce_loss(name, skill - 0.5 * spread, reduction, keep)
 
 
-@declare(input=FLOAT, target=FLOAT, alpha=Float(allow_inf=True), scale=Float(lo=0.0, lo_open=True))
+@declare(input=FLOAT, target=FLOAT.same_as("input"), alpha=Float(allow_inf=True), scale=Float(lo=0.0, lo_open=True))
 def barron_loss(
     input: ArrayLike,
     target: ArrayLike,

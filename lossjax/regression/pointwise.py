@@ -27,7 +27,7 @@ def _pair(name: str, input: Array, target: Array, where, weight: Array | None = 
   return keep, out[0], out[1], (out[2] if weight is not None else None)
 
 
-@declare(input=FLOAT, target=REAL, weight=WEIGHT)
+@declare(input=FLOAT, target=REAL.same_as("input"), weight=WEIGHT)
 def mse_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -63,7 +63,7 @@ def mse_loss(
   return core.reduce_loss(name, values, reduction, keep, norm_weight=w)
 
 
-@declare(input=FLOAT, target=REAL, weight=WEIGHT)
+@declare(input=FLOAT, target=REAL.same_as("input"), weight=WEIGHT)
 def l1_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -100,7 +100,7 @@ def l1_loss(
   return core.reduce_loss(name, values, reduction, keep, norm_weight=w)
 
 
-@declare(input=FLOAT, target=REAL,
+@declare(input=FLOAT, target=REAL.same_as("input"),
          beta=Float(lo=0.0, message="smooth_l1_loss does not support negative values for beta."))
 def smooth_l1_loss(
     input: ArrayLike,
@@ -145,7 +145,7 @@ def smooth_l1_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(input=FLOAT, target=REAL, weight=WEIGHT,
+@declare(input=FLOAT, target=REAL.same_as("input"), weight=WEIGHT,
          delta=Float(lo=0.0, lo_open=True,
                      message="huber_loss does not support non-positive values for delta."))
 def huber_loss(
@@ -196,7 +196,7 @@ def huber_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(input=FLOAT, target=REAL)
+@declare(input=FLOAT, target=REAL.same_as("input"))
 def log_cosh_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -245,7 +245,7 @@ def _log_cosh_jvp(primals, tangents):
   return _log_cosh(d), jnp.tanh(d) * g
 
 
-@declare(input=FLOAT, target=REAL, eps=Float(lo=0.0, lo_open=True))
+@declare(input=FLOAT, target=REAL.same_as("input"), eps=Float(lo=0.0, lo_open=True))
 def charbonnier_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -281,7 +281,7 @@ def charbonnier_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(input=FLOAT, target=REAL)
+@declare(input=FLOAT, target=REAL.same_as("input"))
 def msle_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -318,7 +318,7 @@ def msle_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(input=FLOAT, target=REAL, eps=Float(lo=0.0, lo_open=True))
+@declare(input=FLOAT, target=REAL.same_as("input"), eps=Float(lo=0.0, lo_open=True))
 def mape_loss(
     input: ArrayLike,
     target: ArrayLike,
