@@ -160,6 +160,15 @@ def on_cpu(cpu: Callable[[], Any], other: Callable[[], Any]) -> Any:
   return jax.lax.platform_dependent(cpu=cpu, default=other)
 
 
+def per_platform(run: Callable[..., Any], *args: Any) -> Any:
+  """``run(platform, *args)`` with `platform` "cpu", "gpu" (CUDA, ROCm and anything else) or
+  "tpu": `on_cpu`'s switch, for kernels whose block sizes are tuned per platform."""
+  return jax.lax.platform_dependent(
+      *args, cpu=functools.partial(run, "cpu"), cuda=functools.partial(run, "gpu"),
+      rocm=functools.partial(run, "gpu"), tpu=functools.partial(run, "tpu"),
+      default=functools.partial(run, "gpu"))
+
+
 def safe_div(num: Array, den: Array) -> Array:
   """num / den, and 0 with a zero gradient where den == 0 (double-where)."""
   zero = den == 0
@@ -638,43 +647,104 @@ def mean_denominator(mask: Array | None, norm_weight: Array | None, shape, dtype
   return jnp.asarray(int(np.prod(shape)), dtype)
 
 
-def reduce_loss(
+def loss_parts(
     loss: str,
     values: Array,
-    reduction: str,
     where: Any = None,
     *,
     valid: Array | None = None,
     norm_weight: Array | None = None,
-) -> Array:
-  """Masks and reduces a per-element loss.
+    mean_divisor: Array | None = None,
+    groups: int = 0,
+    denominator: Array | None = None,
+    batchmean: bool = False,
+    axis_name: str | None = None,
+) -> tuple[Array, Array, Array]:
+  """Every normaliser in lossjax, written once: ``(masked values, total, count)`` with
+  ``"mean" = total / count``.
 
   Args:
     loss: the loss's name, for error messages.
     values: per-element loss, in the compute dtype.
-    reduction: "none" | "mean" | "sum" | "batchmean" (already validated).
     where: the user's boolean mask, broadcastable to ``values``.
     valid: the loss's own mask (e.g. targets not equal to ``ignore_index``).
-    norm_weight: per-element weights whose (masked) sum is the "mean"
-      normaliser (e.g. the class weight of each target); default: the count.
+    norm_weight: per-element weights whose (masked) sum is the count (e.g. the class weight of
+      each target; cross-entropy's weighted mean); default: the count of counted elements.
+    mean_divisor: per-element divisors of the values for "mean" only (ctc divides each
+      sequence's loss by its target length, as torch).
+    groups: with ``groups = g > 0``, the mean of per-group means: each group (an index of the
+      first g axes: a sequence, an image) is averaged over the remaining axes, and the groups
+      with anything counted are averaged (GRPO's per-sequence mean).
+    denominator: a fixed count instead of the counted elements (Dr. GRPO's batch size times
+      the maximum length).
+    batchmean: the count in rows of the first axis (torch's ``kl_div(reduction="batchmean")``).
+    axis_name: the batch is split over this mesh axis (inside ``shard_map``): the total and the
+      count are summed over it, so the mean is the whole batch's.
 
-  Masked elements are 0 in "none" and are left out of every normaliser. The
-  mean over nothing is 0 with a zero gradient (torch returns NaN).
+  Masked elements are 0 in the values and are left out of every count.
   """
   mask = as_mask(loss, where, values.shape)
   if valid is not None:
     mask = valid if mask is None else mask & valid
   if mask is not None:
     values = jnp.where(mask, values, jnp.zeros_like(values))
-  if reduction == "none":
-    return values
-  total = jnp.sum(values)
-  if reduction == "sum":
-    return total
-  den = mean_denominator(mask, norm_weight, values.shape, values.dtype)
-  if reduction == "batchmean" and values.ndim > 0:
+  scaled = values if mean_divisor is None else values / mean_divisor
+  if groups:
+    axes = tuple(range(groups, values.ndim))
+    kept = jnp.ones(values.shape, bool) if mask is None else jnp.broadcast_to(mask, values.shape)
+    per_group = jnp.sum(kept, axis=axes, dtype=values.dtype)
+    group_means = safe_div(jnp.sum(scaled, axis=axes), per_group)
+    present = per_group > 0
+    total = jnp.sum(jnp.where(present, group_means, jnp.zeros_like(group_means)))
+    count = jnp.sum(present, dtype=values.dtype)
+  else:
+    total = jnp.sum(scaled)
+    count = mean_denominator(mask, norm_weight, values.shape, values.dtype)
+  if denominator is not None:
+    count = jnp.asarray(denominator, values.dtype)
+  if batchmean and values.ndim > 0:
     # torch: sum / input.size(0). With a mask: the counted elements expressed
     # in rows, i.e. the number of rows when whole rows are masked.
     per_row = values.size // values.shape[0] if values.shape[0] else 1
-    den = den / per_row
-  return safe_div(total, den)
+    count = count / per_row
+  if axis_name is not None:
+    total, count = jax.lax.psum((total, count), axis_name)
+  return values, total, count
+
+
+def reduce_loss(
+    loss: str,
+    values: Array,
+    reduction: str,
+    where: Any = None,
+    **normaliser: Any,
+) -> Array:
+  """Masks and reduces a per-element loss: the one reduction every loss ends in.
+
+  Args:
+    loss: the loss's name, for error messages.
+    values: per-element loss, in the compute dtype.
+    reduction: "none" | "mean" | "sum" | "batchmean" (already validated).
+    where: the user's boolean mask, broadcastable to ``values``.
+    **normaliser: how "mean" counts (`loss_parts`: ``valid``, ``norm_weight``,
+      ``mean_divisor``, ``groups``, ``denominator``, ``axis_name``).
+
+  Masked elements are 0 in "none" and are left out of every normaliser. The
+  mean over nothing is 0 with a zero gradient (torch returns NaN).
+  """
+  if reduction == "none":
+    return loss_parts(loss, values, where, valid=normaliser.get("valid"))[0]
+  if reduction == "sum":
+    normaliser = {k: v for k, v in normaliser.items() if k in ("valid", "axis_name")}
+  values, total, count = loss_parts(loss, values, where, batchmean=reduction == "batchmean",
+                                    **normaliser)
+  return reduce_parts(total, count, reduction)
+
+
+def reduce_parts(total: Array, count: Array | None, reduction: str) -> Array:
+  """"sum" is the total; "mean" (and "batchmean") the total over the count, 0 for an empty
+  count. For a loss whose kernel sums its weighted values itself (`linear_cross_entropy`'s
+  fused kernel): its total and `loss_parts`'s count end here, as every other loss's do."""
+  if reduction == "sum":
+    return total
+  return safe_div(total, count)

@@ -394,17 +394,6 @@ def _image_text(name, image, text, logit_scale, logit_bias, where):
   return img, txt, scale, bias, keep
 
 
-def _sharded_mean(name, values, reduction, keep, axis_name):
-  """reduce_loss over a batch split along ``axis_name``: sums and counts are psum'd first."""
-  if axis_name is None or reduction == "none":
-    return core.reduce_loss(name, values, reduction, keep)
-  total = lax.psum(core.reduce_loss(name, values, "sum", keep), axis_name)
-  if reduction == "sum":
-    return total
-  count = values.size if keep is None else jnp.sum(keep, dtype=values.dtype)
-  return core.safe_div(total, lax.psum(jnp.asarray(count, values.dtype), axis_name))
-
-
 @declare(image_embeddings=FLOAT, text_embeddings=FLOAT.same_as("image_embeddings"), logit_scale=FLOAT,
          logit_bias=ArrayOption("float"), axis_name=AxisName())
 def clip_loss(
@@ -482,7 +471,7 @@ def clip_loss(
     return lse - diag
 
   values = 0.5 * (direction(img, txt_all) + direction(txt, img_all))
-  return _sharded_mean(name, values, reduction, keep, axis_name)
+  return core.reduce_loss(name, values, reduction, keep, axis_name=axis_name)
 
 
 @declare(image_embeddings=FLOAT, text_embeddings=FLOAT.same_as("image_embeddings"), logit_scale=FLOAT, logit_bias=FLOAT,
@@ -561,7 +550,7 @@ def siglip_loss(
     for _ in range(size - 1):  # every other device's texts, all negatives
       others, others_keep = lax.ppermute((others, others_keep), axis_name, ring)
       values = values + nll(others, others_keep, False)
-  return _sharded_mean(name, values, reduction, keep, axis_name)
+  return core.reduce_loss(name, values, reduction, keep, axis_name=axis_name)
 
 
 def _ex_info_nce(rng):

@@ -155,8 +155,10 @@ def linear_cross_entropy(
                  logit_softcap=logit_softcap, where=where, token_chunk=token_chunk,
                  vocab_chunk=vocab_chunk, axis_name=axis_name, token_weight=token_weight,
                  reduction=None if return_lse else reduction)
-  if r.reduced is not None:
-    return r.reduced
+  if r.parts is not None:
+    total, count, poisoned = r.parts
+    loss = core.reduce_parts(total, count, reduction)
+    return loss if poisoned is None else core.poison(loss, poisoned)
   loss, norm = r.loss, r.norm
   if r.out_of_range is not None:
     loss = core.poison(loss, r.out_of_range)

@@ -537,10 +537,7 @@ def _reduced_per_platform(layout, vocab_size, smooth, z_loss, softcap, token_chu
     return jnp.sum(c2.astype(dtype) * _lce(cfg, h2, w2, b2, t2)[0])
 
   # Measured on CPU only: GPU and TPU keep the general kernel until measured there.
-  return jax.lax.platform_dependent(
-      h, w, b, t, c, cpu=functools.partial(run, "cpu"), cuda=functools.partial(run, "gpu"),
-      rocm=functools.partial(run, "gpu"), tpu=functools.partial(run, "tpu"),
-      default=functools.partial(run, "gpu"))
+  return core.per_platform(run, h, w, b, t, c)
 
 
 class _PerToken(NamedTuple):
@@ -552,7 +549,9 @@ class _PerToken(NamedTuple):
   valid: Array | None  # class-index targets: not ignore_index
   out_of_range: Array | None  # class-index targets outside [0, V)
   norm: Array | None  # "mean"'s per-token weight (class weights), None: the count
-  reduced: Array | None = None  # the reduced loss, when the fused path computed it
+  #: When the fused kernel summed the weighted loss itself: (total, the "mean" count or None,
+  #: whether a counted target is out of range), for `core.reduce_parts`.
+  parts: tuple[Array, Array | None, Array | None] | None = None
 
 
 def per_token(name, x, w, y, b, cw, *, layout, ignore_index, label_smoothing, z_loss,
@@ -646,14 +645,15 @@ def per_token(name, x, w, y, b, cw, *, layout, ignore_index, label_smoothing, z_
     total_loss = _reduced_per_platform(layout, vocab_size, smooth, float(z_loss),
                                        None if logit_softcap is None else float(logit_softcap),
                                        token_chunk, dtype.name, h, w, b, t, c.reshape(n))
+    den = None
     if reduction == "mean":
       norm_u = norm if u is None else (u if norm is None else norm * u)
-      total_loss = core.safe_div(total_loss, core.mean_denominator(count, norm_u, loss_shape,
-                                                                   loss_dtype))
+      den = core.mean_denominator(count, norm_u, loss_shape, loss_dtype)
+    poisoned = None
     if out_of_range is not None:
-      counted = out_of_range if keep is None else out_of_range & keep
-      total_loss = jnp.where(jnp.any(counted), jnp.nan, total_loss)
-    return _PerToken(None, None, None, None, keep, valid, out_of_range, norm, total_loss)
+      poisoned = jnp.any(out_of_range if keep is None else out_of_range & keep)
+    return _PerToken(None, None, None, None, keep, valid, out_of_range, norm,
+                     (total_loss, den, poisoned))
 
   def run(platform, h2, w2, b2, t):
     tokens, vocab = CHUNKS[platform]
@@ -668,10 +668,7 @@ def per_token(name, x, w, y, b, cw, *, layout, ignore_index, label_smoothing, z_
     if token_chunk is not None and vocab_chunk is not None:
       return run("cpu", h2, w2, b2, t)  # both given: the same blocks on every platform
     # The platform's blocks, chosen when the program is lowered.
-    return jax.lax.platform_dependent(
-        h2, w2, b2, t, cpu=functools.partial(run, "cpu"), cuda=functools.partial(run, "gpu"),
-        rocm=functools.partial(run, "gpu"), tpu=functools.partial(run, "tpu"),
-        default=functools.partial(run, "gpu"))
+    return core.per_platform(run, h2, w2, b2, t)
 
   if not out:  # one softmax per token: the kernel as it is
     t = _Target(labels[:, 0], coef[:, 0], total[:, 0],

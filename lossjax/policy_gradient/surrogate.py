@@ -146,16 +146,11 @@ def policy_gradient_loss(
     if ref_logps is None:
       raise core.option_error(name, "beta", "a KL penalty (beta > 0) needs ref_logps")
     values = values + beta * _kl_estimate(lp, lax.stop_gradient(arrays[2]), kl_estimator)
-  if reduction != "mean" or average == "tokens":
-    return core.reduce_loss(name, values, reduction, keep)
-  kept = jnp.ones(values.shape, bool) if keep is None else keep
-  values = jnp.where(kept, values, jnp.zeros_like(values))
-  if average == "constant":
+  if average == "constant":  # Dr. GRPO: every sequence counts max_length tokens
     length = values.shape[1] if max_length is None else max_length
-    return jnp.sum(values) / jnp.asarray(values.shape[0] * length, values.dtype)
-  count = jnp.sum(kept, axis=1, dtype=values.dtype)
-  seq_mean = core.safe_div(jnp.sum(values, axis=1), count)
-  return core.reduce_loss(name, seq_mean, "mean", valid=count > 0)
+    return core.reduce_loss(name, values, reduction, keep, denominator=values.shape[0] * length)
+  # "sequences": each sequence's mean over its tokens, then the mean over sequences.
+  return core.reduce_loss(name, values, reduction, keep, groups=int(average == "sequences"))
 
 
 def _ex_policy(rng):

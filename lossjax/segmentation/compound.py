@@ -146,13 +146,13 @@ def dice_ce_loss(
     counted = _counted(target, ignore_index, pix)
     w_y = jnp.ones(ce.shape, ce.dtype) if class_weights is None else core.to_float(
         jnp.asarray(class_weights), ce.dtype)[jnp.clip(target, 0, x.shape[-1] - 1)]
-    ce_den = jnp.sum(jnp.where(counted, w_y, 0.0))
+    ce_den = core.mean_denominator(counted, w_y, ce.shape, ce.dtype)
   else:
     t = target[..., None] if mode == "binary" else core.class_axis_last(name, target, axis)
     px = None if pix is None else jnp.broadcast_to(pix[..., None], x.shape)
     ce = binary_cross_entropy_with_logits(x, t, pos_weight=class_weights, reduction="none",
                                           where=px)
-    ce_den = jnp.asarray(ce.size, ce.dtype) if px is None else jnp.sum(px, dtype=ce.dtype)
+    ce_den = core.mean_denominator(px, None, ce.shape, ce.dtype)
   ce_per_image = jnp.sum(ce.reshape(n, math.prod(ce.shape[1:])), axis=1)
   if reduction == "mean":
     dice_mean = core.reduce_loss(name, dice, "mean", keep_nc)

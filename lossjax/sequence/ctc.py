@@ -203,13 +203,12 @@ def ctc_loss(
   losses = jnp.maximum(-log_likelihood, 0.0)
   if zero_infinity:
     losses = jnp.where(jnp.isinf(losses), jnp.zeros_like(losses), losses)
-  if reduction == "mean":
-    # torch: each loss over its target length (at least 1), then the batch mean.
-    losses = losses / jnp.maximum(tl, 1).astype(dtype)
   losses = core.poison(losses, bad)
+  # torch's "mean": each loss over its target length (at least 1), then the batch mean.
+  target_length = jnp.maximum(tl, 1).astype(dtype)
   if unbatched:
-    losses = losses[0]
-  return core.reduce_loss(name, losses, reduction, keep)
+    losses, target_length = losses[0], target_length[0]
+  return core.reduce_loss(name, losses, reduction, keep, mean_divisor=target_length)
 
 
 def _ex_ctc(rng):
