@@ -498,6 +498,7 @@ class Declaration:
   roles: Mapping[str, Role]
   options: Mapping[str, Option]
   reductions: tuple[str, ...]
+  renamed: Mapping[str, str] = dataclasses.field(default_factory=dict)  # old keyword -> name
 
   def args_of(self, *kinds: str) -> tuple[str, ...]:
     return tuple(k for k, r in self.roles.items() if r.kind in kinds)
@@ -506,7 +507,7 @@ class Declaration:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def declare(*, reductions: tuple[str, ...] | None = (),
+def declare(*, reductions: tuple[str, ...] | None = (), renamed: Mapping[str, str] | None = None,
             **declared: Role | Option) -> Callable[[F], F]:
   """Declares a loss's data arguments (Role) and options (Option); see the module docstring.
 
@@ -514,7 +515,10 @@ def declare(*, reductions: tuple[str, ...] | None = (),
   declared, and nothing else: a loss with an undeclared option fails at import.
   ``reductions`` names reductions beyond "none" | "mean" | "sum"; ``None`` declares a tool
   that is not a reduction (`linear_token_stats`): it takes ``where`` but no ``reduction``.
+  ``renamed`` maps an argument's old keyword to its name (names made consistent within a
+  family): the old keyword is still accepted.
   """
+  renamed = dict(renamed or {})
   universal = _UNIVERSAL if reductions is not None else ("where",)
 
   def wrap(fn: F) -> F:
@@ -548,8 +552,17 @@ def declare(*, reductions: tuple[str, ...] | None = (),
           raise TypeError(f"{name}: data argument {k} is related to {ref}, which is not an "
                           "earlier data argument")
 
+    for old, new in renamed.items():
+      if new not in params or old in params:
+        raise TypeError(f"{name}: renamed {old} -> {new}, which is not a parameter")
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+      for old in renamed.keys() & kwargs.keys():
+        new = renamed[old]
+        if new in kwargs or list(params).index(new) < len(args):
+          raise TypeError(f"{name}: got `{old}` (the old name of `{new}`) and `{new}`")
+        kwargs[new] = kwargs.pop(old)
       try:
         bound = sig.bind(*args, **kwargs)
       except TypeError as e:
@@ -579,7 +592,8 @@ def declare(*, reductions: tuple[str, ...] | None = (),
         core.LOSS_NAME.reset(token)
 
     wrapper.declaration = Declaration(
-        roles, options, () if reductions is None else core.REDUCTIONS + tuple(reductions))
+        roles, options, () if reductions is None else core.REDUCTIONS + tuple(reductions),
+        renamed)
     return wrapper  # type: ignore[return-value]  # same signature: functools.wraps
 
   return wrap

@@ -83,8 +83,8 @@ class SigmoidFocalLoss(Loss):
   def __init__(self, *, alpha: float = 0.25, gamma: float = 2.0, reduction: str = 'mean') -> None:
     super().__init__(alpha=alpha, gamma=gamma, reduction=reduction)
 
-  def __call__(self, inputs: ArrayLike, targets: ArrayLike, *, where: ArrayLike | None = None) -> Array:
-    return self._call(inputs, targets, where=where)
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
 
 
 class AsymmetricLoss(Loss):
@@ -184,8 +184,8 @@ class SoftmaxFocalLoss(Loss):
   def __init__(self, *, alpha: ArrayLike | float | None = None, gamma: float = 2.0, weight: ArrayLike | None = None, ignore_index: int | None = -100, axis: int = -1, reduction: str = 'mean') -> None:
     super().__init__(alpha=alpha, gamma=gamma, weight=weight, ignore_index=ignore_index, axis=axis, reduction=reduction)
 
-  def __call__(self, logits: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
-    return self._call(logits, labels, where=where)
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
 
 
 class Poly1CrossEntropy(Loss):
@@ -202,8 +202,8 @@ class Poly1CrossEntropy(Loss):
   def __init__(self, *, epsilon: float = 1.0, axis: int = -1, reduction: str = 'mean') -> None:
     super().__init__(epsilon=epsilon, axis=axis, reduction=reduction)
 
-  def __call__(self, logits: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
-    return self._call(logits, labels, where=where)
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
 
 
 class GeneralizedCrossEntropy(Loss):
@@ -220,8 +220,8 @@ class GeneralizedCrossEntropy(Loss):
   def __init__(self, *, q: float = 0.7, axis: int = -1, reduction: str = 'mean') -> None:
     super().__init__(q=q, axis=axis, reduction=reduction)
 
-  def __call__(self, logits: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
-    return self._call(logits, labels, where=where)
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
 
 
 class ZLoss(Loss):
@@ -237,8 +237,8 @@ class ZLoss(Loss):
   def __init__(self, *, axis: int = -1, reduction: str = 'mean') -> None:
     super().__init__(axis=axis, reduction=reduction)
 
-  def __call__(self, logits: ArrayLike, *, where: ArrayLike | None = None) -> Array:
-    return self._call(logits, where=where)
+  def __call__(self, input: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, where=where)
 
 
 class IouLoss(Loss):

@@ -274,3 +274,21 @@ def test_where_must_be_boolean_and_broadcastable(spec):
     call(spec, args, kwargs, where=jnp.ones(shape, jnp.float32))
   with pytest.raises(ValueError, match=rf"{spec.name}.*where"):
     call(spec, args, kwargs, where=jnp.ones(tuple(shape) + (2,), bool))
+
+
+RENAMED = [s for s in lj.REGISTRY.values() if s.declaration.renamed]
+
+
+@pytest.mark.parametrize("spec", RENAMED, ids=[s.name for s in RENAMED])
+def test_an_old_argument_name_is_still_accepted(spec):
+  """Argument names made consistent within a family keep their old keyword: the same number by
+  either name, and both names at once is an error naming the loss."""
+  args, kwargs = spec.example(np.random.default_rng(0))
+  names = spec.arg_names
+  old_of = {new: old for old, new in spec.declaration.renamed.items()}
+  by_old = {old_of.get(n, n): a for n, a in zip(names, args)}
+  np.testing.assert_array_equal(np.asarray(spec.fn(*args, **kwargs)),
+                                np.asarray(spec.fn(**by_old, **kwargs)))
+  old, new = next(iter(spec.declaration.renamed.items()))
+  with pytest.raises(TypeError, match=rf"{spec.name}: got `{old}`"):
+    spec.fn(*args, **{old: args[names.index(new)]}, **kwargs)

@@ -159,10 +159,11 @@ def binary_cross_entropy_with_logits(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(inputs=FLOAT, targets=REAL.same_as("inputs"), alpha=Float(hi=1.0), gamma=Float(lo=0.0))
+@declare(renamed={"inputs": "input", "targets": "target"},
+         input=FLOAT, target=REAL.same_as("input"), alpha=Float(hi=1.0), gamma=Float(lo=0.0))
 def sigmoid_focal_loss(
-    inputs: ArrayLike,
-    targets: ArrayLike,
+    input: ArrayLike,
+    target: ArrayLike,
     *,
     alpha: float = 0.25,
     gamma: float = 2.0,
@@ -186,12 +187,14 @@ def sigmoid_focal_loss(
   Default reduction "mean", like every lossjax loss (torchvision's is "none").
 
   Args:
-    inputs: logits, any shape.
-    targets: targets in [0, 1] of the same shape.
+    input: logits, any shape.
+    target: targets in [0, 1] of the same shape.
     alpha: weight of the positive class in [0, 1], or < 0 for none.
     gamma: focusing parameter, >= 0.
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the inputs' shape.
+
+  The old keywords ``inputs=``, ``targets=`` are still accepted for ``input=``, ``target=``.
 
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
@@ -203,7 +206,7 @@ def sigmoid_focal_loss(
   torchvision ``ops.sigmoid_focal_loss``.
   """
   name = core.loss_name()
-  keep, (xf, tf) = core.elementwise(name, where, ("inputs", inputs), ("targets", targets))
+  keep, (xf, tf) = core.elementwise(name, where, ("input", input), ("target", target))
   dtype = xf.dtype
   xf = core.finite_logits(xf)
   log_p, log_q = core.log_sigmoid(xf), core.log_sigmoid(-xf)
@@ -255,7 +258,7 @@ SPECS = [
              unbounded=("input",),
              bad_options={"weight": np.ones(4), "pos_weight": np.ones(2)}),
     LossSpec(sigmoid_focal_loss, None, _ex_sigmoid_focal,
-             differentiable=("inputs",), batched=("inputs", "targets"), unbounded=("inputs",),
+             differentiable=("input",), batched=("input", "target"), unbounded=("input",),
              bad_options={"gamma": -1.0, "alpha": 1.5},
              source="Lin et al. 2017; torchvision sigmoid_focal_loss"),
 ]

@@ -261,11 +261,12 @@ def nll_loss(
   )
 
 
-@declare(logits=FLOAT, labels=INDEX.class_indices_of("logits"), alpha=ArrayOption("float", scalar=True),
+@declare(renamed={"logits": "input", "labels": "target"},
+         input=FLOAT, target=INDEX.class_indices_of("input"), alpha=ArrayOption("float", scalar=True),
          gamma=Float(lo=0.0), weight=WEIGHT, ignore_index=IGNORE_INDEX, axis=AXIS)
 def softmax_focal_loss(
-    logits: ArrayLike,
-    labels: ArrayLike,
+    input: ArrayLike,
+    target: ArrayLike,
     *,
     alpha: ArrayLike | float | None = None,
     gamma: float = 2.0,
@@ -285,8 +286,8 @@ def softmax_focal_loss(
   ``-expm1(log p_y)``, accurate as $p_y \to 1$.
 
   Args:
-    logits: ``[..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).
-    labels: integer class indices, the logits' shape without the class axis.
+    input: ``[..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).
+    target: integer class indices, the logits' shape without the class axis.
     alpha: ``[C]`` weights, a float, or None.
     gamma: focusing parameter, >= 0.
     weight: optional ``[C]`` class weights (the normaliser, as in cross_entropy).
@@ -294,6 +295,8 @@ def softmax_focal_loss(
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the per-element loss.
     axis: the class axis.
+
+  The old keywords ``logits=``, ``labels=`` are still accepted for ``input=``, ``target=``.
 
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
@@ -304,8 +307,8 @@ def softmax_focal_loss(
   References: Lin et al., "Focal Loss for Dense Object Detection" (2017).
   """
   name = core.loss_name()
-  scores = class_scores(name, "logits", logits, axis)
-  core.check_class_indices_shape(name, "labels", labels, logits, "logits", axis)
+  scores = class_scores(name, "input", input, axis)
+  core.check_class_indices_shape(name, "target", target, input, "input", axis)
   c = scores.shape[-1]
   w = class_weight(name, weight, c)
   if isinstance(alpha, jax.Array) and alpha.ndim:
@@ -313,7 +316,7 @@ def softmax_focal_loss(
   keep = core.as_mask(name, where, scores.shape[:-1])
   dtype = core.compute_dtype(scores, w, alpha)
   z = core.masked_fill(keep, core.to_float(scores, dtype))
-  safe, valid, out_of_range = core.class_indices(name, "labels", labels, c,
+  safe, valid, out_of_range = core.class_indices(name, "target", target, c,
                                                  ignore_index=ignore_index, where=keep)
   m, log_s = log_normalizer(z)
   log_p = core.poison((pick_class(z, safe) - m) - log_s, out_of_range)
@@ -332,10 +335,11 @@ def softmax_focal_loss(
                           valid=None if ignore_index is None else valid, norm_weight=w_target)
 
 
-@declare(logits=FLOAT, labels=TARGET.class_indices_of("logits"), epsilon=Float(), axis=AXIS)
+@declare(renamed={"logits": "input", "labels": "target"},
+         input=FLOAT, target=TARGET.class_indices_of("input"), epsilon=Float(), axis=AXIS)
 def poly1_cross_entropy(
-    logits: ArrayLike,
-    labels: ArrayLike,
+    input: ArrayLike,
+    target: ArrayLike,
     *,
     epsilon: float = 1.0,
     reduction: str = "mean",
@@ -350,13 +354,15 @@ def poly1_cross_entropy(
   ``poly_loss_cross_entropy`` convention, default epsilon 1 as in the paper).
 
   Args:
-    logits: ``[..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).
-    labels: integer class indices (the logits' shape without the class
+    input: ``[..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).
+    target: integer class indices (the logits' shape without the class
       axis), or class probabilities of the logits' shape.
     epsilon: the weight of the polynomial term.
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the per-element loss.
     axis: the class axis.
+
+  The old keywords ``logits=``, ``labels=`` are still accepted for ``input=``, ``target=``.
 
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
@@ -367,15 +373,16 @@ def poly1_cross_entropy(
   References: Leng et al., "PolyLoss: A Polynomial Expansion Perspective of
   Classification Loss Functions" (ICLR 2022).
   """
-  return _cross_entropy(core.loss_name(), logits, labels, weight=None, ignore_index=None,
+  return _cross_entropy(core.loss_name(), input, target, weight=None, ignore_index=None,
                         label_smoothing=0.0, reduction=reduction, where=where, axis=axis,
-                        arg_names=("logits", "labels"), poly_epsilon=epsilon)
+                        arg_names=("input", "target"), poly_epsilon=epsilon)
 
 
-@declare(logits=FLOAT, labels=INDEX.class_indices_of("logits"), q=Float(0.0, 1.0, lo_open=True), axis=AXIS)
+@declare(renamed={"logits": "input", "labels": "target"},
+         input=FLOAT, target=INDEX.class_indices_of("input"), q=Float(0.0, 1.0, lo_open=True), axis=AXIS)
 def generalized_cross_entropy(
-    logits: ArrayLike,
-    labels: ArrayLike,
+    input: ArrayLike,
+    target: ArrayLike,
     *,
     q: float = 0.7,
     reduction: str = "mean",
@@ -390,12 +397,14 @@ def generalized_cross_entropy(
   any logits.
 
   Args:
-    logits: ``[..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).
-    labels: integer class indices, the logits' shape without the class axis.
+    input: ``[..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).
+    target: integer class indices, the logits' shape without the class axis.
     q: in (0, 1].
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the per-element loss.
     axis: the class axis.
+
+  The old keywords ``logits=``, ``labels=`` are still accepted for ``input=``, ``target=``.
 
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
@@ -407,19 +416,20 @@ def generalized_cross_entropy(
   Deep Neural Networks with Noisy Labels" (NeurIPS 2018).
   """
   name = core.loss_name()
-  scores = class_scores(name, "logits", logits, axis)
-  core.check_class_indices_shape(name, "labels", labels, logits, "logits", axis)
+  scores = class_scores(name, "input", input, axis)
+  core.check_class_indices_shape(name, "target", target, input, "input", axis)
   keep = core.as_mask(name, where, scores.shape[:-1])
   z = core.masked_fill(keep, core.to_float(scores, core.compute_dtype(scores)))
-  safe, _, out_of_range = core.class_indices(name, "labels", labels, z.shape[-1], where=keep)
+  safe, _, out_of_range = core.class_indices(name, "target", target, z.shape[-1], where=keep)
   m, log_s = log_normalizer(z)
   log_p = core.poison((pick_class(z, safe) - m) - log_s, out_of_range)
   return core.reduce_loss(name, (1.0 - jnp.exp(q * log_p)) / q, reduction, keep)
 
 
-@declare(logits=FLOAT, axis=AXIS)
+@declare(renamed={"logits": "input"},
+         input=FLOAT, axis=AXIS)
 def z_loss(
-    logits: ArrayLike,
+    input: ArrayLike,
     *,
     reduction: str = "mean",
     where: ArrayLike | None = None,
@@ -431,10 +441,12 @@ def z_loss(
   Scale it yourself (PaLM uses 1e-4). It needs no labels.
 
   Args:
-    logits: ``[..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).
+    input: ``[..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the per-example loss.
     axis: the class axis.
+
+  The old keyword ``logits=`` is still accepted for ``input=``.
 
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
@@ -445,7 +457,7 @@ def z_loss(
   Pathways" (2022), section 5.
   """
   name = core.loss_name()
-  scores = class_scores(name, "logits", logits, axis)
+  scores = class_scores(name, "input", input, axis)
   keep = core.as_mask(name, where, scores.shape[:-1])
   z = core.masked_fill(keep, core.to_float(scores, core.compute_dtype(scores)))
   m, log_s = log_normalizer(z)
@@ -502,22 +514,22 @@ SPECS = [
              unbounded=("input",), bad_options={"weight": np.ones(4), "axis": 5},
              classes={"input": -1}),
     LossSpec(softmax_focal_loss, None, _ex_softmax_focal,
-             differentiable=("logits",), batched=("logits", "labels"), unbounded=("logits",),
-             softmax_args=("logits",), bad_options={"gamma": -0.5, "alpha": np.ones(3)},
+             differentiable=("input",), batched=("input", "target"), unbounded=("input",),
+             softmax_args=("input",), bad_options={"gamma": -0.5, "alpha": np.ones(3)},
              source="Lin et al. 2017 (multi-class)",
-             classes={"logits": -1}),
+             classes={"input": -1}),
     LossSpec(poly1_cross_entropy, None, _ex_poly1,
-             differentiable=("logits",), batched=("logits", "labels"), unbounded=("logits",),
-             softmax_args=("logits",), bad_options={"axis": 4},
+             differentiable=("input",), batched=("input", "target"), unbounded=("input",),
+             softmax_args=("input",), bad_options={"axis": 4},
              source="Leng et al. 2022 (PolyLoss); optax poly_loss_cross_entropy",
-             classes={"logits": -1}),
+             classes={"input": -1}),
     LossSpec(generalized_cross_entropy, None, _ex_gce,
-             differentiable=("logits",), batched=("logits", "labels"), unbounded=("logits",),
-             softmax_args=("logits",), bad_options={"q": 0.0},
+             differentiable=("input",), batched=("input", "target"), unbounded=("input",),
+             softmax_args=("input",), bad_options={"q": 0.0},
              source="Zhang & Sabuncu 2018 (L_q loss)",
-             classes={"logits": -1}),
-    LossSpec(z_loss, None, _ex_z_loss, differentiable=("logits",),
-             batched=("logits",), unbounded=("logits",), bad_options={"axis": 4},
+             classes={"input": -1}),
+    LossSpec(z_loss, None, _ex_z_loss, differentiable=("input",),
+             batched=("input",), unbounded=("input",), bad_options={"axis": 4},
              mismatch=lambda args: (args[0][0, 0],), source="PaLM (Chowdhery et al. 2022)",
-             classes={"logits": -1}),
+             classes={"input": -1}),
 ]
