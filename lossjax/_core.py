@@ -293,8 +293,7 @@ def safe_sqrt(s: Array) -> Array:
 
   A custom derivative rather than a double where: the forward pass stays a
   plain sqrt. Two double-where'd distances (the triplet loss) made XLA:CPU
-  write a broadcast eps of the inputs' size: 0.19 s instead of 0.087 s at
-  [2^20, 128].
+  write a broadcast eps of the inputs' size (the cost: BENCHMARKS.md, "Measured forms").
   """
   return jnp.sqrt(s)
 
@@ -317,11 +316,10 @@ def softplus(x: Array) -> Array:
   """log(1 + e^x) for any x, finite at ±1e4 and exact at ±inf.
 
   Written as max(x, 0) + log1p(e^-|x|) rather than jax.nn.softplus (a
-  logaddexp with a NaN select), which XLA:CPU does not vectorise: 0.42 s vs
-  0.10 s for a BCE-with-logits forward at 2^27 float32 on 2 cores. The
+  logaddexp with a NaN select), which XLA:CPU does not vectorise. The
   derivative is sigmoid(x), written out: faster in reverse mode than
-  differentiating max and abs (0.38 s vs 0.54 s), and exact to every order
-  at x = 0 (zero-initialised logits).
+  differentiating max and abs, and exact to every order at x = 0
+  (zero-initialised logits). Both measured: BENCHMARKS.md, "Measured forms".
   """
   return jnp.maximum(x, 0) + jnp.log1p(jnp.exp(-jnp.abs(x)))
 

@@ -34,8 +34,7 @@ def class_scores(loss: str, arg: str, x: Array, axis: int) -> Array:
 
 #: Rows longer than this are log-normalised per chunk of about _CHUNK classes.
 #: XLA:CPU's (YNNPACK) exp-sum runs at full speed over rows of up to 32,768
-#: float32 and 6-8x slower over longer ones (0.042 s vs 0.32 s per 2^27
-#: logits at 32,768 vs 40,960 and 131,072 classes, 2 cores).
+#: float32 and several times slower over longer ones (BENCHMARKS.md, "Measured forms").
 _CHUNKED_ABOVE = 32768
 
 
@@ -76,7 +75,7 @@ def _chunked_log_normalizer(x: Array, raw: Array | None) -> tuple[Array, Array]:
   per-chunk maxima, then per-chunk sums rescaled to the row max, run near the
   read bandwidth and exp throughput (5.8x optax's forward at [1024, 131072],
   BENCHMARKS.md). The optimization barriers keep each of the two passes its own
-  fusion: fused with its consumers, XLA:CPU picks a loop ~2.5x slower. The last
+  fusion: fused with its consumers, XLA:CPU picks a slower loop. The last
   chunk takes the remainder.
 
   `raw` is x before its conversion to the compute dtype (bf16 logits), when
@@ -96,8 +95,8 @@ def _chunked_log_normalizer(x: Array, raw: Array | None) -> tuple[Array, Array]:
   if raw is not None and k * chunk == c:
     # The reshape (a bitcast) behind a barrier: XLA:CPU's YNNPACK reduction
     # then converts bf16 chunks of its own [..., k, chunk] operand. Converted
-    # after a bitcast inside the fusion it ran ~5x slower (0.19 s vs 0.039 s
-    # for the exp-sum at [1024, 131072]).
+    # after a bitcast inside the fusion it ran several times slower (BENCHMARKS.md,
+    # "Measured forms").
     body = jax.lax.optimization_barrier(body)
   body = body.astype(x.dtype)
   tail = src[..., k * chunk:].astype(x.dtype)
@@ -126,8 +125,7 @@ def chunk_size(c: int) -> int:
   within [_CHUNK / 2, 2 _CHUNK] (128256 = 16 x 8016), else _CHUNK with a tail.
 
   Without a tail the chunks are a reshape of the row; a tail makes the body a
-  slice, which XLA:CPU reads 2-3x slower (0.17 s vs 0.065 s forward at
-  [1024, 128256] against [1024, 131072], float32).
+  slice, which XLA:CPU reads more slowly (BENCHMARKS.md, "Measured forms").
   """
   divisors = [c // k for k in range(max(1, c // (2 * _CHUNK)), c // (_CHUNK // 2) + 1)
               if c % k == 0 and _CHUNK // 2 <= c // k <= 2 * _CHUNK]
@@ -189,8 +187,7 @@ def pick_class(scores: Array, target: Array) -> Array:
 
   Its reverse-mode transpose is a scatter-add that XLA applies in place to the
   softmax gradient's buffer, which measured faster than writing the one-hot
-  term as an elementwise select (0.200 s vs 0.221 s for value_and_grad at
-  [1024, 131072] on a 2-core CPU).
+  term as an elementwise select (BENCHMARKS.md, "Measured forms").
   """
   return jnp.take_along_axis(scores, target[..., None], axis=-1)[..., 0]
 

@@ -70,9 +70,8 @@ def _filter(img: Array, kernel: np.ndarray, pad: bool) -> Array:
   hp, wp = x.shape[2], x.shape[3]
   if max(hp, wp) <= MATMUL_FILTER_MAX + k:
     # As two banded (Toeplitz) matmuls, out = T_h x T_w^T: more flops than the convolution
-    # but far faster on XLA:CPU. value_and_grad of ssim_loss, measured here: 0.014 s against
-    # 0.18 s with conv_general_dilated at [8, 3, 128, 128], 0.021 against 0.11 at 512^2, 0.18
-    # against 0.46 at 1024^2.
+    # but far faster on XLA:CPU than conv_general_dilated (up to 1024^2 images: BENCHMARKS.md,
+    # "Measured forms").
     bands = []
     for size in (hp, wp):
       t = np.zeros((size - k + 1, size))

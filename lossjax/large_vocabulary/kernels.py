@@ -407,7 +407,7 @@ _lce.defvjp(_lce_fwd, _lce_bwd)
 #: with about this many elements (128 MiB). Measured on the 2-core CPU
 #: (value_and_grad, BENCHMARKS.md): 2^25 elements, i.e. 256 tokens at
 #: V = 131072 (at most FUSED_TOKENS), kept the memory of the general kernel
-#: (0.25 GiB at N=8192, D=4096, V=131072); 2^24 at V = 131072 was 1.4x slower
+#: at N=8192, D=4096, V=131072; 2^24 at V = 131072 was slower
 #: (the weight gradient is read and written once per token block). The weight
 #: gradient is updated in blocks of a quarter of that (2^23 elements):
 #: 0.88x of naive at (2048, 256, 32768) against 0.96x with 2048-row blocks.

@@ -395,7 +395,7 @@ def cosine_similarity_loss(
   # As torch, the norms are clamped at eps without stopping their gradient.
   # torch divides each vector by its norm before the dot product; the dot
   # product divided by both norms is the same number and reads each input
-  # once instead of twice (0.10 s vs 0.40 s at [2^20, 128] float32).
+  # once instead of twice (BENCHMARKS.md, "Measured forms").
   x_norm = core.clamp_min_keep_grad(core.safe_norm(x, axis), eps)
   t_norm = core.clamp_min_keep_grad(core.safe_norm(t, axis), eps)
   cos = jnp.sum(x * t, axis=axis) / (x_norm * t_norm)
