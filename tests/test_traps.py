@@ -180,7 +180,7 @@ def test_issue14_class2_out_of_range_index_under_jit_is_nan_not_a_wrapped_class(
   assert np.isnan(jax.jit(lj.softmax_focal_loss)(X, bad))
   h, w = jnp.asarray(RNG.normal(size=(3, 4))), jnp.asarray(RNG.normal(size=(6, 4)))
   assert np.isnan(jax.jit(lj.linear_cross_entropy)(h, w, jnp.array([0, 1, 6])))
-  with pytest.raises(ValueError, match="softmax_focal_loss: argument `labels` holds -1"):
+  with pytest.raises(ValueError, match="softmax_focal_loss: argument `target` holds -1"):
     lj.softmax_focal_loss(X, bad)
 
 
@@ -288,7 +288,7 @@ def test_issue14_class7_empty_batch_is_zero_and_zero_classes_raise():
 
 def test_issue14_class8_smaller_holes():
   """poly1 -100, complex targets, short CTC targets, gKL's zero target, ±inf multilabel logits."""
-  with pytest.raises(ValueError, match=r"poly1_cross_entropy: argument `labels` holds -100"):
+  with pytest.raises(ValueError, match=r"poly1_cross_entropy: argument `target` holds -100"):
     lj.poly1_cross_entropy(X, jnp.array([0, 2, -100]))
   assert np.isnan(jax.jit(lj.poly1_cross_entropy)(X, jnp.array([0, 2, -100])))
   with pytest.raises(ValueError, match=r"mse_loss: argument `target` has dtype complex"):

@@ -171,7 +171,7 @@ def _ex_linear_ce(rng):
   return (rng.normal(size=(6, 8)), rng.normal(size=(37, 8)) / 3, rng.integers(0, 37, size=(6,))), {
       # No vocab_chunk and no label smoothing beside the class weights: "mean"
       # and "sum" take the fused path on CPU, "none" the general kernel, so the
-      # generic tests cover both (tests/test_large_vocab.py compares them).
+      # generic tests cover both (tests/large_vocabulary/test_head.py compares them).
       "linear_bias": rng.normal(size=(37,)), "weight": rng.uniform(0.5, 2.0, size=(37,)),
       "z_loss": 1e-3, "logit_softcap": 5.0, "token_chunk": 4,
   }

@@ -3,7 +3,7 @@
 On the regression docs page. References: scikit-learn's
 ``sklearn/metrics/_regression.py`` (``mean_pinball_loss``, lines 320-407;
 ``_mean_tweedie_deviance``, lines 1365-1395), run for real in
-tests/test_forecasting.py; properscoring 0.1 ``_crps.py`` (``crps_gaussian``
+tests/regression/test_forecasting.py; properscoring 0.1 ``_crps.py`` (``crps_gaussian``
 lines 24-78, ``crps_ensemble`` lines 187-235) and Barron's
 ``robust_loss_pytorch/general.py`` (lines 84-118), transcribed into the
 fixture generator.

@@ -1,4 +1,6 @@
-"""Fixture cases for the distillation losses: their sources' formulas in torch.
+"""Fixture cases of the distillation family (`lossjax/distillation/`).
+
+Fixture cases for the distillation losses: their sources' formulas in torch.
 
 - kd_loss: DistilBERT's distiller (huggingface/transformers-research-projects,
   distillation/distiller.py, lines 111 and 411-417): KLDivLoss(reduction="batchmean") of
@@ -125,12 +127,6 @@ def _torch_topk(student_logits, teacher_logprobs, teacher_indices, *, temperatur
   return _reduce(per_token, reduction, student_logits.shape[:-1], where)
 
 
-TORCH_REFERENCES["topk_kd_loss"] = _torch_topk
-TORCH_REFERENCES["kd_loss"] = _torch_kd
-TORCH_REFERENCES["generalized_jsd_loss"] = _torch_jsd
-TORCH_REFERENCES["tvd_loss"] = _torch_tvd
-
-
 def _logits(shape, masked=False, **kw):
   def build(rng):
     kwargs = dict(kw)
@@ -156,6 +152,14 @@ def _topk(shape, k, masked=False, **kw):
 
 
 _GRADS = ("student_logits", "teacher_logits")
+
+
+TORCH_REFERENCES["kd_loss"] = _torch_kd
+TORCH_REFERENCES["generalized_jsd_loss"] = _torch_jsd
+TORCH_REFERENCES["topk_kd_loss"] = _torch_topk
+TORCH_REFERENCES["tvd_loss"] = _torch_tvd
+
+
 CASES = {
     "kd_loss": [
         Case("t1", _logits((8, 11)), grad_args=_GRADS),

@@ -1,4 +1,7 @@
-"""Fixture cases for the margin losses (torch.nn twins)."""
+"""Fixture cases of the margin family (`lossjax/margin/`).
+
+Fixture cases for the margin losses (torch.nn twins).
+"""
 
 from __future__ import annotations
 
@@ -66,13 +69,15 @@ def _multi_margin(n, c, *, unbatched=False, **kw):
   return build
 
 
-two = ("input1", "input2")
+two_margin = ("input1", "input2")
+
+
 CASES = {
     "margin_ranking_loss": [
-        Case("basic", _ranking((7,)), grad_args=two),
-        Case("margin", _ranking((7,), margin=0.5), grad_args=two),
-        Case("2d_margin", _ranking((3, 4), margin=0.2), grad_args=two),
-        Case("scalar", _ranking(()), grad_args=two),
+        Case("basic", _ranking((7,)), grad_args=two_margin),
+        Case("margin", _ranking((7,), margin=0.5), grad_args=two_margin),
+        Case("2d_margin", _ranking((3, 4), margin=0.2), grad_args=two_margin),
+        Case("scalar", _ranking(()), grad_args=two_margin),
     ],
     "hinge_embedding_loss": [
         Case("basic", _hinge((6, 3))),

@@ -1,4 +1,6 @@
-"""Fixture cases for the preference losses: TRL's formulas, transcribed into PyTorch.
+"""Fixture cases of the preference family (`lossjax/preference/`).
+
+Fixture cases for the preference losses: TRL's formulas, transcribed into PyTorch.
 
 TRL is not installed (it pulls transformers, accelerate and datasets); each
 reference below is the trainer's loss as written in TRL v0.25.0 (tag v0.25.0,
@@ -125,12 +127,6 @@ def _torch_kto(logps, ref_logps, desirable, kl, *, beta=0.1, desirable_weight=1.
   return _reduce(losses, reduction)
 
 
-TORCH_REFERENCES["dpo_loss"] = _torch_dpo
-TORCH_REFERENCES["simpo_loss"] = _torch_simpo
-TORCH_REFERENCES["orpo_loss"] = _torch_orpo
-TORCH_REFERENCES["kto_loss"] = _torch_kto
-
-
 def _pairs(n=10, ref=True, mean=False, **kw):
   def build(rng):
     scale = 1.0 if mean else 10.0
@@ -154,8 +150,20 @@ def _unpaired(n=12, **kw):
 
 
 _PAIR_GRADS = ("chosen_logps", "rejected_logps")
+
+
 _ALL_GRADS = (*_PAIR_GRADS, "ref_chosen_logps", "ref_rejected_logps")
+
+
 _SMOOTHED = ("sigmoid", "robust", "exo_pair", "aot", "aot_pair")
+
+
+TORCH_REFERENCES["dpo_loss"] = _torch_dpo
+TORCH_REFERENCES["simpo_loss"] = _torch_simpo
+TORCH_REFERENCES["orpo_loss"] = _torch_orpo
+TORCH_REFERENCES["kto_loss"] = _torch_kto
+
+
 CASES = {
     "dpo_loss": [
         *[Case(t, _pairs(beta=0.5, loss_type=t), grad_args=_ALL_GRADS)

@@ -1,7 +1,7 @@
 """log-cosh, Charbonnier, MSLE, MAPE, cosine distance: references and edges.
 
 log_cosh_loss and cosine_similarity_loss are checked against optax here; all
-five are also fixed by torch fixtures (tests/fixture_cases/extras.py), the
+five are also fixed by torch fixtures (tests/fixture_cases/regression.py), the
 cosine one by torch's own F.cosine_similarity.
 """
 

@@ -1,4 +1,6 @@
-"""Fixture cases for the metric-learning losses: pytorch-metric-learning 2.9.0, run for real.
+"""Fixture cases of the metric learning family (`lossjax/metric_learning/`).
+
+Fixture cases for the metric-learning losses: pytorch-metric-learning 2.9.0, run for real.
 
 The generator's environment has ``pytorch-metric-learning==2.9.0`` installed with
 ``--no-deps`` beside ``torch==2.13.0``; each reference builds the PML loss, sets its
@@ -191,20 +193,6 @@ def _torch_margin(embeddings, labels, *, margin=0.2, beta=1.2, nu=0.0, reduction
   return loss(*_pml_batch(embeddings, labels, where))
 
 
-TORCH_REFERENCES["proxy_anchor_loss"] = _torch_proxy_anchor
-TORCH_REFERENCES["lifted_structure_loss"] = _torch_lifted
-TORCH_REFERENCES["margin_loss"] = _torch_margin
-TORCH_REFERENCES["proxy_nca_loss"] = _torch_proxy_nca
-TORCH_REFERENCES["n_pairs_loss"] = _torch_n_pairs
-TORCH_REFERENCES["generalized_lifted_structure_loss"] = _torch_glift
-TORCH_REFERENCES["arcface_loss"] = _margin_reference("ArcFaceLoss", degrees=True)
-TORCH_REFERENCES["cosface_loss"] = _margin_reference("CosFaceLoss")
-TORCH_REFERENCES["sphereface_loss"] = _margin_reference("SphereFaceLoss")
-TORCH_REFERENCES["subcenter_arcface_loss"] = _margin_reference("SubCenterArcFaceLoss",
-                                                               degrees=True)
-TORCH_REFERENCES["multi_similarity_loss"] = _torch_multi_similarity
-
-
 def _margin(n, d, c, k=1, layout="dv", where=False, spread=1.0, **kw):
   def build(rng):
     w = rng.normal(size=(d, c * k)) if layout == "dv" else rng.normal(size=(c * k, d))
@@ -218,6 +206,22 @@ def _margin(n, d, c, k=1, layout="dv", where=False, spread=1.0, **kw):
 
 
 _GRADS = ("embeddings", "weight")
+
+
+TORCH_REFERENCES["arcface_loss"] = _margin_reference("ArcFaceLoss", degrees=True)
+TORCH_REFERENCES["cosface_loss"] = _margin_reference("CosFaceLoss")
+TORCH_REFERENCES["sphereface_loss"] = _margin_reference("SphereFaceLoss")
+TORCH_REFERENCES["subcenter_arcface_loss"] = _margin_reference("SubCenterArcFaceLoss",
+                                                               degrees=True)
+TORCH_REFERENCES["proxy_nca_loss"] = _torch_proxy_nca
+TORCH_REFERENCES["n_pairs_loss"] = _torch_n_pairs
+TORCH_REFERENCES["generalized_lifted_structure_loss"] = _torch_glift
+TORCH_REFERENCES["multi_similarity_loss"] = _torch_multi_similarity
+TORCH_REFERENCES["proxy_anchor_loss"] = _torch_proxy_anchor
+TORCH_REFERENCES["lifted_structure_loss"] = _torch_lifted
+TORCH_REFERENCES["margin_loss"] = _torch_margin
+
+
 CASES = {
     "arcface_loss": [
         Case("pml_defaults", _margin(10, 5, 4, margin=math.radians(28.6), scale=64.0),

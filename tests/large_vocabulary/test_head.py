@@ -22,7 +22,7 @@ import pytest
 
 import lossjax as lj
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 RNG = np.random.default_rng(0)
 N, D, V = 11, 8, 37
 H = RNG.normal(size=(N, D))

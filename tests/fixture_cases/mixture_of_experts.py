@@ -1,4 +1,6 @@
-"""Fixture cases for load_balancing_loss: Hugging Face transformers' load_balancing_loss_func in torch.
+"""Fixture cases of the mixture of experts family (`lossjax/mixture_of_experts/`).
+
+Fixture cases for load_balancing_loss: Hugging Face transformers' load_balancing_loss_func in torch.
 
 transformers is not installed; the reference is the function as written in
 src/transformers/models/mixtral/modular_mixtral.py (commit 7792ab1a, lines ~61-140,
@@ -38,9 +40,6 @@ def _torch_load_balancing(router_logits, *, top_k=2, where=None, reduction="mean
   return overall_loss * num_experts
 
 
-TORCH_REFERENCES["load_balancing_loss"] = _torch_load_balancing
-
-
 def _router(shape, masked=False, **kw):
   def build(rng):
     kwargs = dict(kw)
@@ -50,12 +49,18 @@ def _router(shape, masked=False, **kw):
   return build
 
 
+TORCH_REFERENCES["load_balancing_loss"] = _torch_load_balancing
+
+
 CASES = {
     "load_balancing_loss": [
         Case("mixtral_top2", _router((24, 8)), grad_args=("router_logits",)),
         Case("switch_top1", _router((30, 4), top_k=1), grad_args=("router_logits",)),
         Case("batch_and_sequence_axes", _router((3, 7, 6), top_k=3), grad_args=("router_logits",)),
         Case("attention_mask", _router((4, 9, 8), masked=True), grad_args=("router_logits",)),
-    ]
+    ],
 }
-REDUCTIONS = {"load_balancing_loss": ("mean",)}
+
+REDUCTIONS = {
+    "load_balancing_loss": ("mean",),
+}

@@ -1,7 +1,7 @@
 """InfoNCE against optax.ntxent; zero vectors; the paired-views form.
 
 supcon_loss and contrastive_loss are fixed by torch transcriptions of their
-sources (tests/fixture_cases/contrastive.py -> fixtures).
+sources (tests/fixture_cases/embedding.py -> fixtures).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 import lossjax as lj
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 RNG = np.random.default_rng(0)
 

@@ -1,4 +1,9 @@
-"""Fixture cases for the forecasting and robust-regression losses, their sources in torch.
+"""Fixture cases of the regression family (`lossjax/regression/`).
+
+Fixture cases for losses without a torch.nn twin, from torch implementations of
+their sources' formulas (written here, run by the generator with real torch).
+
+Fixture cases for the forecasting and robust-regression losses, their sources in torch.
 
 - quantile_loss: scikit-learn 1.9.1 sklearn/metrics/_regression.py mean_pinball_loss, lines
   390-393 (sign = diff >= 0; alpha * sign * diff - (1 - alpha) * (1 - sign) * diff).
@@ -7,7 +12,9 @@
   vectorized energy form, all M^2 pairs).
 - barron_loss: jonbarron/robust_loss_pytorch (9831f1d) robust_loss_pytorch/general.py lossfun,
   lines 84-118, with util.py's log1p_safe / expm1_safe (lines 34-49).
-scikit-learn itself is also run, in tests/test_forecasting.py.
+scikit-learn itself is also run, in tests/regression/test_forecasting.py.
+
+Fixture cases for the first eleven torch.nn losses (the Foundation issue).
 """
 
 from __future__ import annotations
@@ -15,6 +22,57 @@ from __future__ import annotations
 import numpy as np
 from torchref import TORCH_REFERENCES, Case
 from torchref import reduce_masked as _reduce
+
+
+def _reduce_plain(loss, reduction):
+  return {"none": loss, "sum": loss.sum(), "mean": loss.mean()}[reduction]
+
+
+def _torch_log_cosh(input, target, *, reduction="mean"):
+  import torch
+
+  return _reduce_plain(torch.log(torch.cosh(input - target)), reduction)
+
+
+def _torch_charbonnier(input, target, *, eps=1e-3, reduction="mean"):
+  import torch
+
+  return _reduce_plain(torch.sqrt((input - target) ** 2 + eps**2), reduction)
+
+
+def _torch_msle(input, target, *, reduction="mean"):
+  import torch
+
+  return _reduce_plain((torch.log1p(input) - torch.log1p(target)) ** 2, reduction)
+
+
+def _torch_mape(input, target, *, eps=2.220446049250313e-16, reduction="mean"):
+  # scikit-learn's mean_absolute_percentage_error, per element.
+
+  return _reduce_plain((input - target).abs() / target.abs().clamp_min(eps), reduction)
+
+
+def _torch_cosine_similarity_loss(input, target, *, axis=-1, eps=1e-8, reduction="mean"):
+  import torch.nn.functional as F
+
+  return _reduce_plain(1 - F.cosine_similarity(input, target, dim=axis, eps=eps), reduction)
+
+
+def _pair(shape, scale, *, zero_target=False, tiny=False, **kw):
+  def build(rng):
+    x, t = rng.normal(size=shape) * scale, rng.normal(size=shape)
+    if zero_target:
+      t[0] = 0.0
+    if tiny:
+      t = t * 1e-9
+    return [("input", x), ("target", t)], dict(kw)
+  return build
+
+
+def _nonneg(shape):
+  def build(rng):
+    return [("input", rng.uniform(0, 3, size=shape)), ("target", rng.uniform(0, 3, size=shape))], {}
+  return build
 
 
 def _torch_quantile(y_pred, y_true, *, quantiles=0.5, reduction="mean", where=None):
@@ -103,15 +161,7 @@ def _torch_barron(input, target, *, alpha=1.0, scale=1.0, reduction="mean", wher
   return _reduce(loss, reduction, where)
 
 
-TORCH_REFERENCES["quantile_loss"] = _torch_quantile
-TORCH_REFERENCES["tweedie_deviance"] = _torch_tweedie
-TORCH_REFERENCES["gamma_deviance"] = _torch_gamma
-TORCH_REFERENCES["crps_gaussian"] = _torch_crps_gaussian
-TORCH_REFERENCES["crps_ensemble"] = _torch_crps_ensemble
-TORCH_REFERENCES["barron_loss"] = _torch_barron
-
-
-def _pair(n, lo=None, where=False, target_lo=None, **kw):
+def _pair_forecasting(n, lo=None, where=False, target_lo=None, **kw):
   def build(rng):
     pred = rng.uniform(lo, 3.0, size=(n,)) if lo is not None else rng.normal(size=(n,)) * 2
     y = rng.uniform(target_lo, 3.0, size=(n,)) if target_lo is not None else rng.normal(size=(n,))
@@ -131,19 +181,90 @@ def _fan(n, q, where=False):
   return build
 
 
+def _pair_cases(weighted: bool, **opts) -> list[Case]:
+  def build_for(shape, scale=1.0, use_weight=False, **kw):
+    def build(rng):
+      kwargs = dict(kw)
+      if use_weight:
+        kwargs["weight"] = rng.uniform(0.2, 3.0, size=shape)
+      return [("input", rng.normal(size=shape) * scale), ("target", rng.normal(size=shape))], kwargs
+    return build
+
+  def ties(rng):
+    # input == target exactly on half the elements: torch's l1 gradient there is
+    # sign(0) = 0 (JAX's abs would give 1).
+    x, t = rng.normal(size=(4, 4)), rng.normal(size=(4, 4))
+    x[::2] = t[::2]
+    return [("input", x), ("target", t)], dict(opts and {k: v[-1] for k, v in opts.items()})
+
+  both = ("input", "target")
+  cases = [
+      Case("basic", build_for((5, 3)), grad_args=both),
+      Case("ties", ties, grad_args=both),
+      Case("3d", build_for((2, 3, 4), scale=3.0), grad_args=both),
+      Case("scalar", build_for(()), grad_args=both),
+  ]
+  if weighted:
+    cases.append(Case("weight", build_for((5, 4), scale=2.0, use_weight=True), grad_args=both))
+  for key, values in opts.items():
+    for v in values:
+      cases.append(Case(f"{key}_{v}", build_for((6, 4), scale=2.0, **{key: v}), grad_args=both))
+  if weighted and opts:
+    key, values = next(iter(opts.items()))
+    cases.append(Case(f"{key}_{values[-1]}_weight",
+                      build_for((5, 3), scale=2.0, use_weight=True, **{key: values[-1]}),
+                      grad_args=both))
+  return cases
+
+
+TORCH_REFERENCES["log_cosh_loss"] = _torch_log_cosh
+TORCH_REFERENCES["charbonnier_loss"] = _torch_charbonnier
+TORCH_REFERENCES["msle_loss"] = _torch_msle
+TORCH_REFERENCES["mape_loss"] = _torch_mape
+TORCH_REFERENCES["cosine_similarity_loss"] = _torch_cosine_similarity_loss
+TORCH_REFERENCES["quantile_loss"] = _torch_quantile
+TORCH_REFERENCES["tweedie_deviance"] = _torch_tweedie
+TORCH_REFERENCES["gamma_deviance"] = _torch_gamma
+TORCH_REFERENCES["crps_gaussian"] = _torch_crps_gaussian
+TORCH_REFERENCES["crps_ensemble"] = _torch_crps_ensemble
+TORCH_REFERENCES["barron_loss"] = _torch_barron
+
+
 CASES = {
+    "log_cosh_loss": [
+        Case("basic", _pair((6, 4), 3.0), grad_args=("input", "target")),
+    ],
+    "charbonnier_loss": [
+        Case("basic", _pair((6, 4), 1.0), grad_args=("input", "target")),
+        Case("eps", _pair((5, 3), 0.01, eps=0.1), grad_args=("input", "target")),
+    ],
+    "msle_loss": [
+        Case("basic", _nonneg((6, 4)), grad_args=("input", "target")),
+    ],
+    "mape_loss": [
+        Case("basic", _pair((6, 4), 2.0), grad_args=("input",)),
+        Case("zero_target_eps", _pair((4, 3), 2.0, zero_target=True, eps=1e-3),
+             grad_args=("input",)),
+    ],
+    "cosine_similarity_loss": [
+        Case("basic", _pair((6, 4), 1.0), grad_args=("input", "target")),
+        Case("axis0", _pair((5, 3), 1.0, axis=0), grad_args=("input", "target")),
+        # Both norms below eps: torch clamps each norm (not their product).
+        Case("tiny_vectors", _pair((4, 3), 1e-9, tiny=True, eps=1e-8),
+             grad_args=("input", "target")),
+    ],
     "quantile_loss": [
-        Case("median", _pair(9, quantiles=0.5), grad_args=("input", "target")),
-        Case("q0.9_masked", _pair(9, quantiles=0.9, where=True), grad_args=("input", "target")),
+        Case("median", _pair_forecasting(9, quantiles=0.5), grad_args=("input", "target")),
+        Case("q0.9_masked", _pair_forecasting(9, quantiles=0.9, where=True), grad_args=("input", "target")),
         Case("fan_of_5", _fan(7, 5), grad_args=("input", "target")),
     ],
     "tweedie_deviance": [
-        Case(f"power_{p}", _pair(9, lo=0.2, target_lo=lo_y, power=p), grad_args=("input",))
+        Case(f"power_{p}", _pair_forecasting(9, lo=0.2, target_lo=lo_y, power=p), grad_args=("input",))
         for p, lo_y in ((1.5, 0.0), (1.2, 0.0), (-1.0, -2.0), (0.0, -2.0), (1.0, 0.0), (3.0, 0.1))
-    ] + [Case("power_1.5_masked", _pair(9, lo=0.2, target_lo=0.0, power=1.5, where=True),
+    ] + [Case("power_1.5_masked", _pair_forecasting(9, lo=0.2, target_lo=0.0, power=1.5, where=True),
               grad_args=("input",))],
     "gamma_deviance": [
-        Case("default", _pair(9, lo=0.2, target_lo=0.2), grad_args=("input", "target")),
+        Case("default", _pair_forecasting(9, lo=0.2, target_lo=0.2), grad_args=("input", "target")),
     ],
     "crps_gaussian": [
         Case("default", lambda rng: ([("input", rng.normal(size=(9,))),
@@ -161,7 +282,11 @@ CASES = {
              grad_args=("input", "target")),
     ],
     "barron_loss": [
-        Case(f"alpha_{a}", _pair(9, alpha=a, scale=0.8), grad_args=("input", "target"))
+        Case(f"alpha_{a}", _pair_forecasting(9, alpha=a, scale=0.8), grad_args=("input", "target"))
         for a in (-float("inf"), -2.0, -0.5, 0.0, 1.0, 1.5, 2.0, 4.0)
     ],
+    "mse_loss": _pair_cases(weighted=True),
+    "l1_loss": _pair_cases(weighted=True),
+    "smooth_l1_loss": _pair_cases(weighted=False, beta=[1.0, 0.5, 0.0, 2.5]),
+    "huber_loss": _pair_cases(weighted=True, delta=[1.0, 0.3, 2.5]),
 }

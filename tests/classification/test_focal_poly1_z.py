@@ -1,7 +1,7 @@
 """Focal, Poly-1 and z-loss: checked against optax directly, or against an identity.
 
 softmax_focal_loss and z_loss are also fixed by torch implementations of their
-formulas (tests/fixture_cases/extras.py -> lossjax/fixtures, test_fixtures.py).
+formulas (tests/fixture_cases/classification.py -> lossjax/fixtures, test_fixtures.py).
 """
 
 from __future__ import annotations

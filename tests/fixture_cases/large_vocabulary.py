@@ -1,10 +1,12 @@
-"""Fixture cases for linear_cross_entropy against torch 2.13's F.linear_cross_entropy.
+"""Fixture cases of the large vocabulary family (`lossjax/large_vocabulary/`).
+
+Fixture cases for linear_cross_entropy against torch 2.13's F.linear_cross_entropy.
 
 The signatures are the same: linear_weight [V, D] (nn.Linear's layout), linear_bias,
 class weights `weight`, class indices or probabilities, and the K-dimensional form
 (linear_weight [V, d1, ..., D]). lossjax's other layout ("dv"), z_loss and
 logit_softcap have no torch counterpart and are tested against the naive computation
-in tests/test_large_vocab.py.
+in tests/large_vocabulary/test_head.py.
 """
 
 from __future__ import annotations
@@ -21,9 +23,6 @@ def _torch_linear_cross_entropy(input, linear_weight, target, *, linear_bias=Non
   return F.linear_cross_entropy(input, linear_weight, target, linear_bias=linear_bias,
                                 weight=weight, reduction=reduction, ignore_index=ignore_index,
                                 label_smoothing=label_smoothing)
-
-
-TORCH_REFERENCES["linear_cross_entropy"] = _torch_linear_cross_entropy
 
 
 def _build(n=12, d=8, v=37, bias=False, n_ignore=0, class_weights=False, probs=False, out=(),
@@ -47,6 +46,11 @@ def _build(n=12, d=8, v=37, bias=False, n_ignore=0, class_weights=False, probs=F
 
 
 grads = ("input", "linear_weight")
+
+
+TORCH_REFERENCES["linear_cross_entropy"] = _torch_linear_cross_entropy
+
+
 CASES = {
     "linear_cross_entropy": [
         Case("basic", _build(), grad_args=grads),
@@ -68,5 +72,5 @@ CASES = {
              grad_args=(*grads, "target")),
         # D == V: a [D, V] weight read as [V, D] would give another number silently (#17).
         Case("square_weight", _build(n=8, d=16, v=16, bias=True), grad_args=grads),
-    ]
+    ],
 }

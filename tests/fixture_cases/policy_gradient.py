@@ -1,4 +1,6 @@
-"""Fixture cases for policy_gradient_loss: TRL's GRPO loss and verl's dual clip, in torch.
+"""Fixture cases of the policy gradient family (`lossjax/policy_gradient/`).
+
+Fixture cases for policy_gradient_loss: TRL's GRPO loss and verl's dual clip, in torch.
 
 The per-token loss, clipping and aggregations are TRL's GRPOTrainer._compute_loss
 (huggingface/trl main at f2cd5771, trl/trainer/grpo_trainer.py lines 3069-3150); the dual
@@ -55,9 +57,6 @@ def _torch_policy(logps, old_logps, advantages, ref_logps=None, *, epsilon_low=0
   return (per_token_loss * mask).sum() / mask.sum().clamp(min=1.0)  # "bnpo" / "dapo"
 
 
-TORCH_REFERENCES["policy_gradient_loss"] = _torch_policy
-
-
 def _rollouts(b=5, t=7, ref=False, per_token_advantages=False, masked=True, **kw):
   def build(rng):
     logps = np.log(rng.uniform(0.05, 0.95, size=(b, t)))
@@ -74,6 +73,9 @@ def _rollouts(b=5, t=7, ref=False, per_token_advantages=False, masked=True, **kw
   return build
 
 
+TORCH_REFERENCES["policy_gradient_loss"] = _torch_policy
+
+
 CASES = {
     "policy_gradient_loss": [
         Case("dapo_tokens", _rollouts(epsilon_high=0.28), grad_args=("logps",)),
@@ -87,5 +89,5 @@ CASES = {
                                                   kl_estimator="k2", masked=False),
              grad_args=("logps",)),
         Case("k1", _rollouts(ref=True, beta=0.2, kl_estimator="k1"), grad_args=("logps",)),
-    ]
+    ],
 }

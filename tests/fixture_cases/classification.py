@@ -1,11 +1,147 @@
-"""Fixture cases for the first eleven torch.nn losses (the Foundation issue)."""
+"""Fixture cases of the classification family (`lossjax/classification/`).
+
+Fixture cases for losses without a torch.nn twin, from torch implementations of
+their sources' formulas (written here, run by the generator with real torch).
+
+Fixture cases for the asymmetric losses: timm's code, transcribed into torch.
+
+timm (huggingface/pytorch-image-models) timm/loss/asymmetric_loss.py, unchanged since
+5c5ae8d4 (2024-04-09): AsymmetricLossMultiLabel.forward lines 21-50 and
+AsymmetricLossSingleLabel.forward lines 66-97, line for line, with lossjax's reductions
+applied to the per-element (multi-label) or per-sample (single-label) loss: timm's own
+value is "sum" (multi-label) and "mean" (single-label).
+
+Fixture cases for the first eleven torch.nn losses (the Foundation issue).
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from torchref import Case
+from torchref import TORCH_REFERENCES, Case
+from torchref import reduce_masked as _reduce
 
-# --------------------------------------------------------------------------
+
+def _torch_softmax_focal(logits, labels, *, alpha=None, gamma=2.0, weight=None,
+                         ignore_index=-100, reduction="mean"):
+  # Lin et al. 2017, multi-class: -alpha_y (1 - p_y)^gamma log p_y, per-class weights
+  # normalising "mean" like torch's cross_entropy.
+  import torch
+
+  valid = labels != ignore_index
+  safe = torch.where(valid, labels, torch.zeros_like(labels))
+  logp = torch.log_softmax(logits, dim=-1).gather(-1, safe[..., None])[..., 0]
+  loss = -(1 - logp.exp()) ** gamma * logp
+  if alpha is not None:
+    loss = loss * (alpha if isinstance(alpha, float) else alpha[safe])
+  w = weight[safe] if weight is not None else torch.ones_like(loss)
+  loss = torch.where(valid, loss * w, torch.zeros_like(loss))
+  if reduction == "none":
+    return loss
+  if reduction == "sum":
+    return loss.sum()
+  return loss.sum() / torch.where(valid, w, torch.zeros_like(w)).sum()
+
+
+def _torch_z_loss(logits, *, reduction="mean"):
+  # PaLM: the squared log of the softmax normaliser.
+  import torch
+
+  loss = torch.logsumexp(logits, dim=-1) ** 2
+  return {"none": loss, "sum": loss.sum(), "mean": loss.mean()}[reduction]
+
+
+def _reduce_plain(loss, reduction):
+  return {"none": loss, "sum": loss.sum(), "mean": loss.mean()}[reduction]
+
+
+def _torch_gce(logits, labels, *, q=0.7, reduction="mean"):
+  # Zhang & Sabuncu 2018: (1 - p_y ** q) / q
+  import torch
+
+  p = torch.softmax(logits, dim=-1).gather(-1, labels[..., None])[..., 0]
+  return _reduce_plain((1 - p**q) / q, reduction)
+
+
+def _focal(n, c, *, alpha=None, weight=False, n_ignore=0, **kw):
+  def build(rng):
+    x = rng.normal(size=(n, c)) * 2
+    y = rng.integers(0, c, size=(n,))
+    y[:n_ignore] = -100
+    kwargs = dict(kw)
+    if alpha == "vector":
+      kwargs["alpha"] = rng.uniform(0.1, 1.0, size=(c,))
+    elif alpha is not None:
+      kwargs["alpha"] = alpha
+    if weight:
+      kwargs["weight"] = rng.uniform(0.2, 3.0, size=(c,))
+    return [("logits", x), ("labels", y)], kwargs
+  return build
+
+
+def _torch_asl(x, y, *, gamma_neg=4.0, gamma_pos=1.0, clip=0.05, eps=1e-8,
+               detach_focal_weight=False, reduction="mean", where=None):
+  import torch
+
+  x_sigmoid = torch.sigmoid(x)
+  xs_pos = x_sigmoid
+  xs_neg = 1 - x_sigmoid
+  if clip is not None and clip > 0:
+    xs_neg = (xs_neg + clip).clamp(max=1)
+  los_pos = y * torch.log(xs_pos.clamp(min=eps))
+  los_neg = (1 - y) * torch.log(xs_neg.clamp(min=eps))
+  loss = los_pos + los_neg
+  if gamma_neg > 0 or gamma_pos > 0:
+    if detach_focal_weight:
+      torch.set_grad_enabled(False)
+    pt0 = xs_pos * y
+    pt1 = xs_neg * (1 - y)
+    pt = pt0 + pt1
+    one_sided_gamma = gamma_pos * y + gamma_neg * (1 - y)
+    one_sided_w = torch.pow(1 - pt, one_sided_gamma)
+    if detach_focal_weight:
+      torch.set_grad_enabled(True)
+    loss = loss * one_sided_w
+  return _reduce(-loss, reduction, where)
+
+
+def _torch_asl_single(inputs, target, *, gamma_pos=1.0, gamma_neg=4.0, label_smoothing=0.1,
+                      reduction="mean", where=None):
+  import torch
+
+  num_classes = inputs.size()[-1]
+  log_preds = torch.log_softmax(inputs, dim=-1)
+  targets_classes = torch.zeros_like(inputs).scatter_(1, target.long().unsqueeze(1), 1)
+  targets = targets_classes
+  anti_targets = 1 - targets
+  xs_pos = torch.exp(log_preds)
+  xs_neg = 1 - xs_pos
+  xs_pos = xs_pos * targets
+  xs_neg = xs_neg * anti_targets
+  asymmetric_w = torch.pow(1 - xs_pos - xs_neg, gamma_pos * targets + gamma_neg * anti_targets)
+  log_preds = log_preds * asymmetric_w
+  if label_smoothing > 0:
+    targets_classes = targets_classes.mul(1 - label_smoothing).add(label_smoothing / num_classes)
+  loss = -targets_classes.mul(log_preds)
+  return _reduce(loss.sum(-1), reduction, where)
+
+
+def _multi(shape, where=False, **kw):
+  def build(rng):
+    opts = dict(kw)
+    if where:
+      opts["where"] = rng.uniform(size=shape) < 0.8
+    return [("input", rng.normal(size=shape) * 2.5),
+            ("target", (rng.uniform(size=shape) < 0.3).astype(float))], opts
+  return build
+
+
+def _single(n, c, where=False, **kw):
+  def build(rng):
+    opts = dict(kw)
+    if where:
+      opts["where"] = np.arange(n) % 4 != 0
+    return [("input", rng.normal(size=(n, c)) * 2.0), ("target", rng.integers(0, c, n))], opts
+  return build
 
 
 def _softmax(z, axis=-1):
@@ -163,141 +299,46 @@ def _bce_logits_cases() -> list[Case]:
   ]
 
 
-def _kl_cases() -> list[Case]:
-  def build_for(shape, log_target=False, zeros=False):
-    def build(rng):
-      x = np.log(_softmax(rng.normal(size=shape)))
-      t = _softmax(rng.normal(size=shape) * 2)
-      if zeros:
-        t = np.where(rng.uniform(size=shape) < 0.3, 0.0, t)
-      if log_target:
-        t = np.log(t)
-      return [("input", x), ("target", t)], ({"log_target": True} if log_target else {})
-    return build
-
-  both = ("input", "target")
-  return [
-      Case("basic", build_for((5, 4)), grad_args=both),
-      Case("log_target", build_for((5, 4), log_target=True), grad_args=both),
-      # torch's target gradient at t = 0 is -inf (log 0); lossjax's is 0 by
-      # design (finite gradients at zero targets), so only the input gradient
-      # is compared there.
-      Case("zero_targets", build_for((6, 5), zeros=True), grad_args=("input",)),
-      Case("3d", build_for((2, 3, 4)), grad_args=both),
-      Case("3d_log_target", build_for((3, 2, 4), log_target=True), grad_args=both),
-      Case("vector", build_for((6,)), grad_args=both),
-  ]
+TORCH_REFERENCES["softmax_focal_loss"] = _torch_softmax_focal
+TORCH_REFERENCES["generalized_cross_entropy"] = _torch_gce
+TORCH_REFERENCES["z_loss"] = _torch_z_loss
+TORCH_REFERENCES["asymmetric_loss"] = _torch_asl
+TORCH_REFERENCES["asymmetric_single_label_loss"] = _torch_asl_single
 
 
-def _pair_cases(weighted: bool, **opts) -> list[Case]:
-  def build_for(shape, scale=1.0, use_weight=False, **kw):
-    def build(rng):
-      kwargs = dict(kw)
-      if use_weight:
-        kwargs["weight"] = rng.uniform(0.2, 3.0, size=shape)
-      return [("input", rng.normal(size=shape) * scale), ("target", rng.normal(size=shape))], kwargs
-    return build
-
-  def ties(rng):
-    # input == target exactly on half the elements: torch's l1 gradient there is
-    # sign(0) = 0 (JAX's abs would give 1).
-    x, t = rng.normal(size=(4, 4)), rng.normal(size=(4, 4))
-    x[::2] = t[::2]
-    return [("input", x), ("target", t)], dict(opts and {k: v[-1] for k, v in opts.items()})
-
-  both = ("input", "target")
-  cases = [
-      Case("basic", build_for((5, 3)), grad_args=both),
-      Case("ties", ties, grad_args=both),
-      Case("3d", build_for((2, 3, 4), scale=3.0), grad_args=both),
-      Case("scalar", build_for(()), grad_args=both),
-  ]
-  if weighted:
-    cases.append(Case("weight", build_for((5, 4), scale=2.0, use_weight=True), grad_args=both))
-  for key, values in opts.items():
-    for v in values:
-      cases.append(Case(f"{key}_{v}", build_for((6, 4), scale=2.0, **{key: v}), grad_args=both))
-  if weighted and opts:
-    key, values = next(iter(opts.items()))
-    cases.append(Case(f"{key}_{values[-1]}_weight",
-                      build_for((5, 3), scale=2.0, use_weight=True, **{key: values[-1]}),
-                      grad_args=both))
-  return cases
-
-
-def _poisson_cases() -> list[Case]:
-  def build_for(log_input, full, shape=(5, 4)):
-    def build(rng):
-      x = rng.normal(size=shape) if log_input else rng.uniform(0.05, 4.0, size=shape)
-      # Positive targets on both sides of 1 (Stirling's term applies above 1).
-      # Target 0 with full=True gives NaN target gradients in torch, so it is not here.
-      t = rng.poisson(2.0, size=shape) + rng.uniform(0.1, 0.9, size=shape)
-      return [("input", x), ("target", t)], {"log_input": log_input, "full": full}
-    return build
-
-  both = ("input", "target")
-  cases = [
-      Case(f"log_input_{li}_full_{fu}", build_for(li, fu), grad_args=both)
-      for li in (True, False) for fu in (False, True)
-  ]
-
-  def counts(rng):
-    x = rng.normal(size=(6, 3))
-    return [("input", x), ("target", rng.poisson(1.0, size=(6, 3)).astype(np.float64))], {}
-
-  def eps(rng):
-    x = rng.uniform(0.0, 2.0, size=(4, 3))
-    x[0, 0] = 0.0
-    t = rng.poisson(2.0, size=(4, 3)).astype(np.float64)
-    return [("input", x), ("target", t)], {"log_input": False, "eps": 1e-3}
-
-  cases += [Case("integer_counts", counts, grad_args=both),
-            Case("rate_zero_eps", eps, grad_args=both)]
-  return cases
-
-
-def _gaussian_cases() -> list[Case]:
-  def build_for(shape, var_shape, full=False, eps=None, tiny=False):
-    def build(rng):
-      x, t = rng.normal(size=shape), rng.normal(size=shape)
-      if var_shape == "float":
-        var = 0.7
-      else:
-        var = rng.uniform(0.2, 2.0, size=var_shape)
-        if tiny:
-          var.reshape(-1)[::2] = 1e-9  # below eps: clamped, gradient passed through
-      kwargs = {"full": full}
-      if eps is not None:
-        kwargs["eps"] = eps
-      return [("input", x), ("target", t), ("var", var)], kwargs
-    return build
-
-  three = ("input", "target", "var")
-  return [
-      Case("heteroscedastic", build_for((5, 3), (5, 3)), grad_args=three),
-      Case("full", build_for((5, 3), (5, 3), full=True), grad_args=three),
-      Case("homoscedastic_short", build_for((5, 3), (5,)), grad_args=three),
-      Case("homoscedastic_one", build_for((5, 3), (5, 1)), grad_args=three),
-      Case("broadcast_middle_axis", build_for((4, 2, 3), (4, 1, 3)), grad_args=three),
-      Case("var_below_eps", build_for((4, 3), (4, 3), tiny=True), grad_args=three),
-      Case("custom_eps", build_for((4, 3), (4, 3), eps=0.5, tiny=True), grad_args=three),
-      Case("float_var", build_for((4, 3), "float", full=True), grad_args=("input", "target")),
-  ]
-
-
-CASES: dict[str, list[Case]] = {
+CASES = {
+    "softmax_focal_loss": [
+        Case("gamma2", _focal(8, 5), grad_args=("logits",)),
+        Case("alpha_vector_weight_ignore", _focal(8, 5, alpha="vector", weight=True, n_ignore=2,
+                                                   gamma=1.5), grad_args=("logits",)),
+        Case("alpha_scalar_gamma0", _focal(6, 4, alpha=0.25, gamma=0.0), grad_args=("logits",)),
+        Case("gamma3", _focal(6, 7, gamma=3.0), grad_args=("logits",)),
+    ],
+    "generalized_cross_entropy": [
+        Case("q07", _focal(8, 5, q=0.7), grad_args=("logits",)),
+        Case("q1", _focal(6, 4, q=1.0), grad_args=("logits",)),
+        Case("q02", _focal(6, 4, q=0.2), grad_args=("logits",)),
+    ],
+    "z_loss": [
+        Case("basic", lambda rng: ([("logits", rng.normal(size=(6, 5)) * 3)], {}),
+             grad_args=("logits",)),
+        Case("3d", lambda rng: ([("logits", rng.normal(size=(2, 3, 7)))], {}),
+             grad_args=("logits",)),
+    ],
+    "asymmetric_loss": [
+        Case("timm_defaults", _multi((6, 7)), grad_args=("input",)),
+        Case("detached_weights", _multi((6, 7), detach_focal_weight=True), grad_args=("input",)),
+        Case("no_clip_masked", _multi((4, 3, 5), where=True, clip=0.0, gamma_neg=2.0,
+                                      gamma_pos=0.0), grad_args=("input",)),
+        Case("no_focusing", _multi((6, 7), gamma_neg=0.0, gamma_pos=0.0), grad_args=("input",)),
+    ],
+    "asymmetric_single_label_loss": [
+        Case("timm_defaults", _single(8, 5), grad_args=("input",)),
+        Case("asl_repo_gamma_pos_0_masked", _single(9, 4, where=True, gamma_pos=0.0,
+                                                    label_smoothing=0.0), grad_args=("input",)),
+    ],
     "cross_entropy": _ce_cases(),
     "nll_loss": _nll_cases(),
     "binary_cross_entropy": _bce_cases(),
     "binary_cross_entropy_with_logits": _bce_logits_cases(),
-    "kl_div": _kl_cases(),
-    "mse_loss": _pair_cases(weighted=True),
-    "l1_loss": _pair_cases(weighted=True),
-    "smooth_l1_loss": _pair_cases(weighted=False, beta=[1.0, 0.5, 0.0, 2.5]),
-    "huber_loss": _pair_cases(weighted=True, delta=[1.0, 0.3, 2.5]),
-    "poisson_nll_loss": _poisson_cases(),
-    "gaussian_nll_loss": _gaussian_cases(),
 }
-
-
-REDUCTIONS = {"kl_div": ("none", "mean", "sum", "batchmean")}

@@ -1,4 +1,6 @@
-"""Fixture cases for the image-quality losses: kornia 0.9.0 and pytorch-msssim 1.0.0, run for real.
+"""Fixture cases of the image quality family (`lossjax/image_quality/`).
+
+Fixture cases for the image-quality losses: kornia 0.9.0 and pytorch-msssim 1.0.0, run for real.
 
 The generator's environment has ``kornia==0.9.0``, ``kornia_rs`` and ``pytorch-msssim==1.0.0``
 installed with ``--no-deps`` beside ``torch==2.13.0``.
@@ -66,12 +68,6 @@ def _torch_psnr(input, target, *, max_val=1.0, reduction="mean", where=None):
   return reduce_masked(per, reduction, where)
 
 
-TORCH_REFERENCES["psnr_loss"] = _torch_psnr
-TORCH_REFERENCES["ssim_loss"] = _torch_ssim
-TORCH_REFERENCES["ms_ssim_loss"] = _torch_ms_ssim
-TORCH_REFERENCES["total_variation_loss"] = _torch_tv
-
-
 def _pair(shape, where=None, scale=1.0, **kw):
   def build(rng):
     y = rng.uniform(size=shape) * scale
@@ -84,6 +80,14 @@ def _pair(shape, where=None, scale=1.0, **kw):
 
 
 _G = ("input", "target")
+
+
+TORCH_REFERENCES["ssim_loss"] = _torch_ssim
+TORCH_REFERENCES["ms_ssim_loss"] = _torch_ms_ssim
+TORCH_REFERENCES["psnr_loss"] = _torch_psnr
+TORCH_REFERENCES["total_variation_loss"] = _torch_tv
+
+
 CASES = {
     "ssim_loss": [
         Case("kornia_same_nchw", _pair((2, 3, 16, 18), channel_axis=1), grad_args=_G),
