@@ -631,8 +631,8 @@ class FenchelYoungLoss(Loss):
   def __init__(self, *, max_fun: Callable[[Array], Array] | None = None, reduction: str = 'mean') -> None:
     super().__init__(max_fun=max_fun, reduction=reduction)
 
-  def __call__(self, scores: ArrayLike, targets: ArrayLike, *, where: ArrayLike | None = None) -> Array:
-    return self._call(scores, targets, where=where)
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
 
 
 class SparsemaxLoss(Loss):
@@ -647,8 +647,8 @@ class SparsemaxLoss(Loss):
   def __init__(self, *, reduction: str = 'mean') -> None:
     super().__init__(reduction=reduction)
 
-  def __call__(self, logits: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
-    return self._call(logits, labels, where=where)
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
 
 
 class MulticlassSparsemaxLoss(Loss):
@@ -663,8 +663,8 @@ class MulticlassSparsemaxLoss(Loss):
   def __init__(self, *, reduction: str = 'mean') -> None:
     super().__init__(reduction=reduction)
 
-  def __call__(self, scores: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
-    return self._call(scores, labels, where=where)
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
 
 
 class PerceptronLoss(Loss):
@@ -695,8 +695,8 @@ class MulticlassPerceptronLoss(Loss):
   def __init__(self, *, reduction: str = 'mean') -> None:
     super().__init__(reduction=reduction)
 
-  def __call__(self, scores: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
-    return self._call(scores, labels, where=where)
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
 
 
 class SsimLoss(Loss):
@@ -949,8 +949,8 @@ class MulticlassHingeLoss(Loss):
   def __init__(self, *, reduction: str = 'mean') -> None:
     super().__init__(reduction=reduction)
 
-  def __call__(self, scores: ArrayLike, labels: ArrayLike, *, where: ArrayLike | None = None) -> Array:
-    return self._call(scores, labels, where=where)
+  def __call__(self, input: ArrayLike, target: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(input, target, where=where)
 
 
 class CategoricalHingeLoss(Loss):

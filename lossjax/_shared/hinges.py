@@ -31,13 +31,14 @@ def checked_scores(name: str, arg: str, x: Array) -> Array:
 
 
 def scores_and_labels(name: str, scores: Array, labels: Array, where) -> tuple:
-  """Scores ``[..., C]`` (C >= 1), integer labels ``[...]``, masked; returns (keep, z, safe, bad)."""
-  checked_scores(name, "scores", scores)
-  core.check_shape(name, "labels", labels, scores.shape[:-1], " (the scores' shape without C)")
+  """Scores ``[..., C]`` (C >= 1, the loss's `input`), integer labels ``[...]`` (its `target`),
+  masked; returns (keep, z, safe, bad)."""
+  checked_scores(name, "input", scores)
+  core.check_shape(name, "target", labels, scores.shape[:-1], " (the input's shape without C)")
   c = scores.shape[-1]
   keep = core.as_mask(name, where, scores.shape[:-1])
   z = core.masked_fill(keep, core.to_float(scores, core.compute_dtype(scores)))
-  safe, _, bad = core.class_indices(name, "labels", labels, c, where=keep)
+  safe, _, bad = core.class_indices(name, "target", labels, c, where=keep)
   return keep, z, safe, bad
 
 

@@ -32,15 +32,16 @@ Array = jax.Array
 
 def _binary_labels(name: str, labels: Array, keep: Array | None) -> Array:
   """Checks {0, 1} labels (where known); any other value, NaN included, poisons its element."""
-  core.check_values(name, "labels", labels, lambda t: (t != 0) & (t != 1), "values in {0, 1}",
+  core.check_values(name, "target", labels, lambda t: (t != 0) & (t != 1), "values in {0, 1}",
                     where=keep)
   return (labels != 0) & (labels != 1)
 
 
-@declare(scores=FLOAT, targets=REAL.same_as("scores"), max_fun=Function())
+@declare(renamed={"scores": "input", "targets": "target"},
+         input=FLOAT, target=REAL.same_as("input"), max_fun=Function())
 def fenchel_young_loss(
-    scores: ArrayLike,
-    targets: ArrayLike,
+    input: ArrayLike,
+    target: ArrayLike,
     *,
     max_fun: Callable[[Array], Array] | None = None,
     reduction: str = "mean",
@@ -55,11 +56,13 @@ def fenchel_young_loss(
   reduction="none")`` equals ``optax.losses.make_fenchel_young_loss(f)(s, y)``.
 
   Args:
-    scores: ``[..., C]`` scores.
-    targets: ``[..., C]`` targets (one-hot or a point of the max function's domain).
+    input: ``[..., C]`` scores.
+    target: ``[..., C]`` targets (one-hot or a point of the max function's domain).
     max_fun: ``(C,) -> ()``, convex; default the log-sum-exp.
     reduction: "mean" (default, over score vectors), "sum" or "none".
     where: boolean mask broadcastable to the per-vector loss ``[...]``.
+
+  The old keywords ``scores=``, ``targets=`` are still accepted for ``input=``, ``target=``.
 
   Examples:
     >>> import jax, jax.numpy as jnp, lossjax as lj
@@ -71,20 +74,21 @@ def fenchel_young_loss(
   2020); optax ``make_fenchel_young_loss``.
   """
   name = core.loss_name()
-  checked_scores(name, "scores", scores)
-  core.check_same_shape(name, "targets", targets, "scores", scores)
-  keep = core.as_mask(name, where, scores.shape[:-1])
-  dtype = core.compute_dtype(scores, targets)
-  s, y = (core.masked_fill(keep, core.to_float(a, dtype)) for a in (scores, targets))
+  checked_scores(name, "input", input)
+  core.check_same_shape(name, "target", target, "input", input)
+  keep = core.as_mask(name, where, input.shape[:-1])
+  dtype = core.compute_dtype(input, target)
+  s, y = (core.masked_fill(keep, core.to_float(a, dtype)) for a in (input, target))
   f = jax.nn.logsumexp if max_fun is None else max_fun
   values = jnp.vectorize(f, signature="(n)->()")(s) - jnp.sum(y * s, axis=-1)
   return core.reduce_loss(name, values.astype(dtype), reduction, keep)
 
 
-@declare(logits=FLOAT, labels=REAL.same_as("logits"))
+@declare(renamed={"logits": "input", "labels": "target"},
+         input=FLOAT, target=REAL.same_as("input"))
 def sparsemax_loss(
-    logits: ArrayLike,
-    labels: ArrayLike,
+    input: ArrayLike,
+    target: ArrayLike,
     *,
     reduction: str = "mean",
     where: ArrayLike | None = None,
@@ -97,11 +101,13 @@ def sparsemax_loss(
   reaches exactly 0 and 1. Equal to optax's ``sparsemax_loss``.
 
   Args:
-    logits: scores, any shape.
-    labels: labels in {0, 1} of the same shape (checked on concrete inputs; any
+    input: scores, any shape.
+    target: labels in {0, 1} of the same shape (checked on concrete inputs; any
       other value gives NaN inside ``jit``).
     reduction: "mean" (default), "sum" or "none".
     where: boolean mask broadcastable to the logits' shape.
+
+  The old keywords ``logits=``, ``labels=`` are still accepted for ``input=``, ``target=``.
 
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
@@ -112,8 +118,8 @@ def sparsemax_loss(
   Blondel et al. (JMLR 2020); optax ``sparsemax_loss``.
   """
   name = core.loss_name()
-  keep, (x, y) = core.elementwise(name, where, ("logits", logits), ("labels", labels))
-  bad = _binary_labels(name, labels, keep)
+  keep, (x, y) = core.elementwise(name, where, ("input", input), ("target", target))
+  bad = _binary_labels(name, target, keep)
   values = jax.nn.sparse_plus(jnp.where(y == 1, -x, x))
   return core.reduce_loss(name, core.poison(values, bad), reduction, keep)
 
@@ -129,10 +135,11 @@ def _sparsemax(z: Array) -> Array:
   return jnp.maximum(z - tau, 0.0)
 
 
-@declare(scores=FLOAT, labels=INDEX.class_indices_of("scores"))
+@declare(renamed={"scores": "input", "labels": "target"},
+         input=FLOAT, target=INDEX.class_indices_of("input"))
 def multiclass_sparsemax_loss(
-    scores: ArrayLike,
-    labels: ArrayLike,
+    input: ArrayLike,
+    target: ArrayLike,
     *,
     reduction: str = "mean",
     where: ArrayLike | None = None,
@@ -145,10 +152,12 @@ def multiclass_sparsemax_loss(
   leading axes.
 
   Args:
-    scores: ``[..., C]`` scores.
-    labels: integer class indices ``[...]``.
+    input: ``[..., C]`` scores.
+    target: integer class indices ``[...]``.
     reduction: "mean" (default), "sum" or "none" (per score vector).
     where: boolean mask broadcastable to the per-vector loss.
+
+  The old keywords ``scores=``, ``labels=`` are still accepted for ``input=``, ``target=``.
 
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
@@ -160,7 +169,7 @@ def multiclass_sparsemax_loss(
   optax ``multiclass_sparsemax_loss``.
   """
   name = core.loss_name()
-  keep, z, safe, bad = scores_and_labels(name, scores, labels, where)
+  keep, z, safe, bad = scores_and_labels(name, input, target, where)
   p = _sparsemax(z)
   values = (jnp.sum(p * z, axis=-1) + 0.5 * (1.0 - jnp.sum(p * p, axis=-1))
             - pick_class(z, safe))
@@ -197,10 +206,11 @@ def perceptron_loss(
   return pm1_hinge(core.loss_name(), input, target, 0.0, False, reduction, where)
 
 
-@declare(scores=FLOAT, labels=INDEX.class_indices_of("scores"))
+@declare(renamed={"scores": "input", "labels": "target"},
+         input=FLOAT, target=INDEX.class_indices_of("input"))
 def multiclass_perceptron_loss(
-    scores: ArrayLike,
-    labels: ArrayLike,
+    input: ArrayLike,
+    target: ArrayLike,
     *,
     reduction: str = "mean",
     where: ArrayLike | None = None,
@@ -211,10 +221,12 @@ def multiclass_perceptron_loss(
   ``multiclass_perceptron_loss``.
 
   Args:
-    scores: ``[..., C]`` scores.
-    labels: integer class indices ``[...]``.
+    input: ``[..., C]`` scores.
+    target: integer class indices ``[...]``.
     reduction: "mean" (default), "sum" or "none" (per score vector).
     where: boolean mask broadcastable to the per-vector loss.
+
+  The old keywords ``scores=``, ``labels=`` are still accepted for ``input=``, ``target=``.
 
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
@@ -226,7 +238,7 @@ def multiclass_perceptron_loss(
   Models" (2002); optax ``multiclass_perceptron_loss``.
   """
   name = core.loss_name()
-  keep, z, safe, bad = scores_and_labels(name, scores, labels, where)
+  keep, z, safe, bad = scores_and_labels(name, input, target, where)
   values = jnp.max(z, axis=-1) - pick_class(z, safe)
   return core.reduce_loss(name, core.poison(values, bad), reduction, keep)
 
@@ -251,17 +263,17 @@ _SOURCE = "optax (Blondel et al. 2020)"
 
 
 SPECS = [
-    LossSpec(fenchel_young_loss, None, _ex_fy, differentiable=("scores",),
-             batched=("scores", "targets"), unbounded=("scores",), softmax_args=(),
-             source=_SOURCE, classes={"scores": -1, "targets": -1}),
-    LossSpec(sparsemax_loss, None, _ex_binary01, differentiable=("logits",),
-             batched=("logits", "labels"), unbounded=("logits",), source=_SOURCE),
+    LossSpec(fenchel_young_loss, None, _ex_fy, differentiable=("input",),
+             batched=("input", "target"), unbounded=("input",), softmax_args=(),
+             source=_SOURCE, classes={"input": -1, "target": -1}),
+    LossSpec(sparsemax_loss, None, _ex_binary01, differentiable=("input",),
+             batched=("input", "target"), unbounded=("input",), source=_SOURCE),
     LossSpec(multiclass_sparsemax_loss, None, _ex_multiclass,
-             differentiable=("scores",), batched=("scores", "labels"), unbounded=("scores",),
-             softmax_args=("scores",), source=_SOURCE, classes={"scores": -1}),
+             differentiable=("input",), batched=("input", "target"), unbounded=("input",),
+             softmax_args=("input",), source=_SOURCE, classes={"input": -1}),
     LossSpec(perceptron_loss, None, _ex_pm1, differentiable=("input",),
              batched=("input", "target"), unbounded=("input",), source=_SOURCE),
     LossSpec(multiclass_perceptron_loss, None, _ex_multiclass,
-             differentiable=("scores",), batched=("scores", "labels"), unbounded=("scores",),
-             softmax_args=("scores",), source=_SOURCE, classes={"scores": -1}),
+             differentiable=("input",), batched=("input", "target"), unbounded=("input",),
+             softmax_args=("input",), source=_SOURCE, classes={"input": -1}),
 ]

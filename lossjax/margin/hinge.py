@@ -349,10 +349,11 @@ def hinge_loss(
   return pm1_hinge(core.loss_name(), input, target, 1.0, squared, reduction, where)
 
 
-@declare(scores=FLOAT, labels=INDEX.class_indices_of("scores"))
+@declare(renamed={"scores": "input", "labels": "target"},
+         input=FLOAT, target=INDEX.class_indices_of("input"))
 def multiclass_hinge_loss(
-    scores: ArrayLike,
-    labels: ArrayLike,
+    input: ArrayLike,
+    target: ArrayLike,
     *,
     reduction: str = "mean",
     where: ArrayLike | None = None,
@@ -364,10 +365,12 @@ def multiclass_hinge_loss(
   every wrong class instead). Equal to optax's ``multiclass_hinge_loss``.
 
   Args:
-    scores: ``[..., C]`` scores.
-    labels: integer class indices ``[...]``.
+    input: ``[..., C]`` scores.
+    target: integer class indices ``[...]``.
     reduction: "mean" (default), "sum" or "none" (per score vector).
     where: boolean mask broadcastable to the per-vector loss.
+
+  The old keywords ``scores=``, ``labels=`` are still accepted for ``input=``, ``target=``.
 
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
@@ -380,7 +383,7 @@ def multiclass_hinge_loss(
   ``multiclass_hinge_loss``.
   """
   name = core.loss_name()
-  keep, z, safe, bad = scores_and_labels(name, scores, labels, where)
+  keep, z, safe, bad = scores_and_labels(name, input, target, where)
   classes = jax.lax.broadcasted_iota(safe.dtype, z.shape, z.ndim - 1)
   is_label = classes == safe[..., None]
   values = jnp.max(jnp.where(is_label, z, z + 1.0), axis=-1) - pick_class(z, safe)
@@ -493,9 +496,9 @@ SPECS = [
     LossSpec(hinge_loss, None, _ex_soft, differentiable=("input",),
              batched=("input", "target"), unbounded=("input",), source="optax, Keras"),
     LossSpec(multiclass_hinge_loss, None, _ex_multiclass,
-             differentiable=("scores",), batched=("scores", "labels"), unbounded=("scores",),
-             softmax_args=("scores",), source="optax (Crammer & Singer 2001)",
-             classes={"scores": -1}),
+             differentiable=("input",), batched=("input", "target"), unbounded=("input",),
+             softmax_args=("input",), source="optax (Crammer & Singer 2001)",
+             classes={"input": -1}),
     LossSpec(categorical_hinge_loss, None, _ex_onehot, differentiable=("input",),
              batched=("input", "target"), unbounded=("input",), source="Keras",
              classes={"input": -1, "target": -1}),
