@@ -32,6 +32,7 @@ from lossjax import (
     sequence,
 )
 from lossjax._checked import CheckError, checked
+from lossjax._core import Parts
 from lossjax._declare import OptionTypeError
 from lossjax._registry import REGISTRY
 from lossjax.classification import *  # noqa: F403
@@ -58,6 +59,7 @@ __version__ = "0.1.0"
 __all__ = [
     "REGISTRY",
     "CheckError",
+    "Parts",
     "OptionTypeError",
     "TokenStats",
     "checked",

@@ -21,6 +21,7 @@ Everything a loss shares lives here, written once:
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,8 +35,49 @@ from jax.typing import ArrayLike
 
 Array = jax.Array
 
-#: The reductions every loss accepts.
+#: The reductions every loss accepts ("parts" too, where the loss's mean decomposes: `Parts`).
 REDUCTIONS: tuple[str, ...] = ("none", "mean", "sum")
+
+
+@dataclasses.dataclass(frozen=True)
+class Parts:
+  """A loss's "mean" as the two numbers that merge: ``total / count`` is the mean.
+
+  ``reduction="parts"`` returns them: ``total`` is the loss's weighted sum (what the mean
+  divides), ``count`` its normaliser (counted elements, summed class weights, sequences,
+  images: the loss's own), with no gradient. Parts of pieces of a batch add up to the parts
+  of the batch (``a + b``; ``parts.sum()`` over a leading axis of stacked parts, from ``vmap``
+  or ``lax.scan``; ``jax.lax.psum(parts, axis_name)`` across devices), and ``.mean()`` is then
+  the whole batch's mean, 0 where nothing was counted. A pytree of two arrays: it passes
+  through ``jit``, ``vmap``, ``scan``, ``shard_map`` and ``psum``. A loss that is a weighted
+  sum of means with different counts (``dice_ce_loss``) gives one entry per term in both
+  arrays, and ``.mean()`` adds the terms' means.
+  """
+
+  total: jax.Array
+  count: jax.Array
+
+  def __add__(self, other: Parts) -> Parts:
+    if not isinstance(other, Parts):
+      return NotImplemented
+    return Parts(self.total + other.total, self.count + other.count)
+
+  def __radd__(self, other: Any) -> Parts:
+    if isinstance(other, int) and other == 0:  # sum([...]) starts at 0
+      return self
+    return NotImplemented
+
+  def sum(self, axis: int = 0) -> Parts:
+    """The parts of stacked pieces (a leading axis from ``vmap`` or ``lax.scan``), merged."""
+    return Parts(jnp.sum(self.total, axis=axis), jnp.sum(self.count, axis=axis))
+
+  def mean(self) -> jax.Array:
+    """``total / count`` (summed over the terms of a compound loss), 0 where count is 0."""
+    return jnp.sum(safe_div(self.total, self.count))
+
+
+jax.tree_util.register_dataclass(Parts, data_fields=["total", "count"], meta_fields=[])
+Parts.__module__ = "lossjax"
 
 
 # --------------------------------------------------------------------------
@@ -43,8 +85,18 @@ REDUCTIONS: tuple[str, ...] = ("none", "mean", "sum")
 # --------------------------------------------------------------------------
 
 
-def validate_reduction(loss: str, reduction: str, extra: Sequence[str] = ()) -> None:
-  """Raises ValueError (torch's wording) for a reduction the loss does not know."""
+def validate_reduction(loss: str, reduction: str, extra: Sequence[str] = (),
+                       whole_batch: str | None = None) -> None:
+  """Raises ValueError (torch's wording) for a reduction the loss does not know.
+
+  "parts" is every loss's unless its value depends on the whole batch (`whole_batch`: why)."""
+  if reduction == "parts":
+    if whole_batch is not None:
+      raise ValueError(
+          f"{loss}: argument `reduction`: 'parts' is not available: the loss depends on the "
+          f"whole batch ({whole_batch}), so the parts of pieces of a batch do not add up to the "
+          "batch's loss; compute it on the whole batch (gather across devices first)")
+    return
   allowed = REDUCTIONS + tuple(extra)
   if not isinstance(reduction, str) or reduction not in allowed:
     raise ValueError(
@@ -734,6 +786,8 @@ def reduce_loss(
     return loss_parts(loss, values, where, valid=normaliser.get("valid"))[0]
   if reduction == "sum":
     normaliser = {k: v for k, v in normaliser.items() if k in ("valid", "axis_name")}
+  if reduction == "parts":
+    normaliser.pop("axis_name", None)  # parts are merged by the caller (psum them)
   values, total, count = loss_parts(loss, values, where, batchmean=reduction == "batchmean",
                                     **normaliser)
   return reduce_parts(total, count, reduction)
@@ -745,4 +799,6 @@ def reduce_parts(total: Array, count: Array | None, reduction: str) -> Array:
   fused kernel): its total and `loss_parts`'s count end here, as every other loss's do."""
   if reduction == "sum":
     return total
+  if reduction == "parts":
+    return Parts(total, jax.lax.stop_gradient(count))  # type: ignore[return-value]
   return safe_div(total, count)

@@ -499,6 +499,18 @@ class Declaration:
   options: Mapping[str, Option]
   reductions: tuple[str, ...]
   renamed: Mapping[str, str] = dataclasses.field(default_factory=dict)  # old keyword -> name
+  #: Why the loss depends on the whole batch (no ``reduction="parts"``), or None.
+  whole_batch: str | None = None
+  #: A bool option that makes the loss depend on the whole batch when True (dice's `batch`).
+  whole_batch_if: str | None = None
+
+  def whole_batch_reason(self, given: Mapping[str, Any]) -> str | None:
+    """Why "parts" is not available for this call, or None where it is."""
+    if self.whole_batch is not None:
+      return self.whole_batch
+    if self.whole_batch_if is not None and given.get(self.whole_batch_if):
+      return f"`{self.whole_batch_if}=True` pools statistics over the batch"
+    return None
 
   def args_of(self, *kinds: str) -> tuple[str, ...]:
     return tuple(k for k, r in self.roles.items() if r.kind in kinds)
@@ -508,6 +520,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def declare(*, reductions: tuple[str, ...] | None = (), renamed: Mapping[str, str] | None = None,
+            whole_batch: str | None = None, whole_batch_if: str | None = None,
             **declared: Role | Option) -> Callable[[F], F]:
   """Declares a loss's data arguments (Role) and options (Option); see the module docstring.
 
@@ -516,7 +529,9 @@ def declare(*, reductions: tuple[str, ...] | None = (), renamed: Mapping[str, st
   ``reductions`` names reductions beyond "none" | "mean" | "sum"; ``None`` declares a tool
   that is not a reduction (`linear_token_stats`): it takes ``where`` but no ``reduction``.
   ``renamed`` maps an argument's old keyword to its name (names made consistent within a
-  family): the old keyword is still accepted.
+  family): the old keyword is still accepted. ``whole_batch`` says why a loss depends on the
+  whole batch (in-batch negatives, batch statistics): it then has no ``reduction="parts"``;
+  ``whole_batch_if`` names a bool option that does the same when True.
   """
   renamed = dict(renamed or {})
   universal = _UNIVERSAL if reductions is not None else ("where",)
@@ -555,6 +570,11 @@ def declare(*, reductions: tuple[str, ...] | None = (), renamed: Mapping[str, st
     for old, new in renamed.items():
       if new not in params or old in params:
         raise TypeError(f"{name}: renamed {old} -> {new}, which is not a parameter")
+    if whole_batch_if is not None and not isinstance(options.get(whole_batch_if), Bool):
+      raise TypeError(f"{name}: whole_batch_if={whole_batch_if!r} is not a bool option")
+    declaration = Declaration(
+        roles, options, () if reductions is None else core.REDUCTIONS + tuple(reductions),
+        renamed, whole_batch, whole_batch_if)
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -572,8 +592,9 @@ def declare(*, reductions: tuple[str, ...] | None = (), renamed: Mapping[str, st
         raise TypeError(f"{name}: {e}{hint}") from None
       given = bound.arguments
       if reductions is not None:
-        core.validate_reduction(name, given.get("reduction", params["reduction"].default),
-                                reductions)
+        with_defaults = {k: given.get(k, p.default) for k, p in params.items()}
+        core.validate_reduction(name, with_defaults["reduction"], reductions,
+                                declaration.whole_batch_reason(with_defaults))
       for k, role in roles.items():
         if k in given:
           given[k] = role.convert(name, k, given[k])
@@ -591,9 +612,7 @@ def declare(*, reductions: tuple[str, ...] | None = (), renamed: Mapping[str, st
       finally:
         core.LOSS_NAME.reset(token)
 
-    wrapper.declaration = Declaration(
-        roles, options, () if reductions is None else core.REDUCTIONS + tuple(reductions),
-        renamed)
+    wrapper.declaration = declaration
     return wrapper  # type: ignore[return-value]  # same signature: functools.wraps
 
   return wrap

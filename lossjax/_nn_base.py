@@ -58,7 +58,8 @@ class Loss:
   def __init__(self, **options: Any) -> None:
     name = type(self).__name__
     declaration = self.spec.declaration
-    core.validate_reduction(name, options["reduction"], declaration.reductions[3:])
+    core.validate_reduction(name, options["reduction"], declaration.reductions[3:],
+                            declaration.whole_batch_reason(options))
     validated = {k: declaration.options[k].validate(name, k, v) if k in declaration.options else v
                  for k, v in options.items()}
     object.__setattr__(self, "_options", validated)

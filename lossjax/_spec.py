@@ -48,8 +48,8 @@ class LossSpec:
       require finite values and gradients.
     softmax_args: positional arguments that are logits over the last axis,
       under a loss invariant to adding a constant along that axis.
-    in_batch: the per-element losses depend on the whole batch (in-batch
-      negatives). `where` removes samples from the batch (as slicing does),
+    in_batch (a property: the declaration's ``whole_batch``): the per-element losses depend
+      on the whole batch (in-batch negatives), so it has no ``reduction="parts"``. `where` removes samples from the batch (as slicing does),
       so masking one changes the unmasked elements' losses too.
     bad_options: options with an invalid value each (e.g.
       ``{"label_smoothing": 1.5}``); each must raise ValueError naming the loss
@@ -80,7 +80,6 @@ class LossSpec:
   unbounded: tuple[str, ...] = ()
   softmax_args: tuple[str, ...] = ()
   bad_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-  in_batch: bool = False
   classes: Mapping[str, int] = dataclasses.field(default_factory=dict)
   #: False where the reference stops a gradient on purpose (CIoU's alpha), so finite
   #: differences disagree with the gradient by design (the fixtures check it against torch's).
@@ -88,6 +87,17 @@ class LossSpec:
   #: False where the loss depends on the batch's order by definition (N-pair's anchors are
   #: each label's first sample).
   permutation_invariant: bool = True
+
+  @property
+  def in_batch(self) -> bool:
+    """The per-element losses depend on the whole batch (declared: ``whole_batch``)."""
+    return self.fn.declaration.whole_batch is not None
+
+  @property
+  def decomposable(self) -> bool:
+    """``reduction="parts"`` is available (at the default options): the loss's mean of a
+    batch is the merged parts of its pieces."""
+    return self.fn.declaration.whole_batch is None
 
   @property
   def family(self) -> str:

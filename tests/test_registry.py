@@ -21,7 +21,7 @@ from tests._util import call, example
 SPECS = list(lj.REGISTRY.values())
 IDS = [s.name for s in SPECS]
 # Public names that are not losses.
-NOT_LOSSES = {"REGISTRY", "CheckError", "OptionTypeError", "checked", "nn", "linear_token_stats",
+NOT_LOSSES = {"REGISTRY", "CheckError", "OptionTypeError", "Parts", "checked", "nn", "linear_token_stats",
               "TokenStats"}
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -33,7 +33,8 @@ Array = jax.Array
 _TEMPERATURE = Float(lo=0.0, lo_open=True)
 
 
-@declare(embeddings=FLOAT, other=Role("float", optional=True), labels=ArrayOption("int"),
+@declare(whole_batch="in-batch negatives",
+         embeddings=FLOAT, other=Role("float", optional=True), labels=ArrayOption("int"),
          temperature=_TEMPERATURE, average=Choice(("pairs", "anchors")))
 def info_nce_loss(
     embeddings: ArrayLike,
@@ -124,7 +125,8 @@ def info_nce_loss(
                           valid=n_pos > 0)
 
 
-@declare(features=FLOAT, labels=Role("int", optional=True), temperature=_TEMPERATURE,
+@declare(whole_batch="in-batch positives and negatives",
+         features=FLOAT, labels=Role("int", optional=True), temperature=_TEMPERATURE,
          base_temperature=_TEMPERATURE, contrast_mode=Choice(("all", "one")))
 def supcon_loss(
     features: ArrayLike,
@@ -209,7 +211,8 @@ def supcon_loss(
   return core.reduce_loss(name, per_anchor, reduction, keep)
 
 
-@declare(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), ref_embeddings=Role("float", optional=True),
+@declare(whole_batch="pairs within the batch",
+         embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), ref_embeddings=Role("float", optional=True),
          ref_labels=Role("int", optional=True), gamma=_TEMPERATURE, margin=Float(),
          remove_diagonal=Bool(), normalize=Bool(), detach_weights=Bool())
 def circle_loss(
@@ -394,7 +397,8 @@ def _image_text(name, image, text, logit_scale, logit_bias, where):
   return img, txt, scale, bias, keep
 
 
-@declare(image_embeddings=FLOAT, text_embeddings=FLOAT.same_as("image_embeddings"), logit_scale=FLOAT,
+@declare(whole_batch="in-batch negatives",
+         image_embeddings=FLOAT, text_embeddings=FLOAT.same_as("image_embeddings"), logit_scale=FLOAT,
          logit_bias=ArrayOption("float"), axis_name=AxisName())
 def clip_loss(
     image_embeddings: ArrayLike,
@@ -474,7 +478,8 @@ def clip_loss(
   return core.reduce_loss(name, values, reduction, keep, axis_name=axis_name)
 
 
-@declare(image_embeddings=FLOAT, text_embeddings=FLOAT.same_as("image_embeddings"), logit_scale=FLOAT, logit_bias=FLOAT,
+@declare(whole_batch="in-batch negatives",
+         image_embeddings=FLOAT, text_embeddings=FLOAT.same_as("image_embeddings"), logit_scale=FLOAT, logit_bias=FLOAT,
          axis_name=AxisName())
 def siglip_loss(
     image_embeddings: ArrayLike,
@@ -583,16 +588,16 @@ def _ex_contrastive(rng):
 
 SPECS = [
     LossSpec(info_nce_loss, None, _ex_info_nce, differentiable=("embeddings",),
-             batched=("embeddings", "labels"), unbounded=("embeddings",), in_batch=True,
+             batched=("embeddings", "labels"), unbounded=("embeddings",),
              bad_options={"temperature": 0.0},
              mismatch=lambda args: (args[0][:, :, None],),
              source="InfoNCE / NT-Xent (Oord 2018, SimCLR); optax ntxent"),
     LossSpec(supcon_loss, None, _ex_supcon, differentiable=("features",),
-             batched=("features", "labels"), in_batch=True,
+             batched=("features", "labels"),
              bad_options={"contrast_mode": "some"},
              source="Khosla et al. 2020 (SupContrast reference code)"),
     LossSpec(circle_loss, None, _ex_circle, differentiable=("embeddings",),
-             batched=("embeddings", "labels"), in_batch=True, bad_options={"gamma": 0.0},
+             batched=("embeddings", "labels"), bad_options={"gamma": 0.0},
              source="Sun et al. 2020; Keras 3 Circle, pytorch-metric-learning CircleLoss"),
     LossSpec(contrastive_loss, None, _ex_contrastive,
              differentiable=("input1", "input2"), batched=("input1", "input2", "same"),
@@ -600,13 +605,13 @@ SPECS = [
              source="Hadsell et al. 2006; pytorch-metric-learning ContrastiveLoss"),
     LossSpec(clip_loss, None, _ex_image_text(False),
              differentiable=("image_embeddings", "text_embeddings", "logit_scale"),
-             batched=("image_embeddings", "text_embeddings"), in_batch=True,
+             batched=("image_embeddings", "text_embeddings"),
              unbounded=("image_embeddings", "text_embeddings"),
              source="Radford et al. 2021; open_clip ClipLoss"),
     LossSpec(siglip_loss, None, _ex_image_text(True),
              differentiable=("image_embeddings", "text_embeddings", "logit_scale",
                              "logit_bias"),
-             batched=("image_embeddings", "text_embeddings"), in_batch=True,
+             batched=("image_embeddings", "text_embeddings"),
              unbounded=("image_embeddings", "text_embeddings", "logit_bias"),
              source="Zhai et al. 2023; big_vision siglip.py"),
 ]

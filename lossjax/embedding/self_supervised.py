@@ -47,7 +47,8 @@ def _off_diagonal(m):
   return jnp.where(jnp.eye(m.shape[0], dtype=bool), 0.0, m)
 
 
-@declare(input1=_FEATURES, input2=_FEATURES.same_as("input1"), sim_coeff=Float(lo=0.0), std_coeff=Float(lo=0.0),
+@declare(whole_batch="variance and covariance over the batch",
+         input1=_FEATURES, input2=_FEATURES.same_as("input1"), sim_coeff=Float(lo=0.0), std_coeff=Float(lo=0.0),
          cov_coeff=Float(lo=0.0), eps=Float(lo=0.0))
 def vicreg_loss(
     input1: ArrayLike,
@@ -113,7 +114,8 @@ def vicreg_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(input1=_FEATURES, input2=_FEATURES.same_as("input1"), lambd=Float(lo=0.0), eps=Float(lo=0.0))
+@declare(whole_batch="the cross-correlation matrix over the batch",
+         input1=_FEATURES, input2=_FEATURES.same_as("input1"), lambd=Float(lo=0.0), eps=Float(lo=0.0))
 def barlow_twins_loss(
     input1: ArrayLike,
     input2: ArrayLike,
@@ -183,10 +185,10 @@ def _ex_views(rng):
 
 SPECS = [
     LossSpec(vicreg_loss, None, _ex_views, differentiable=("input1", "input2"),
-             batched=("input1", "input2"), in_batch=True, unbounded=("input1", "input2"),
+             batched=("input1", "input2"), unbounded=("input1", "input2"),
              bad_options={"eps": -1.0}, source="Bardes et al. 2022; facebookresearch/vicreg"),
     LossSpec(barlow_twins_loss, None, _ex_views,
-             differentiable=("input1", "input2"), batched=("input1", "input2"), in_batch=True,
+             differentiable=("input1", "input2"), batched=("input1", "input2"),
              unbounded=("input1", "input2"), bad_options={"lambd": -0.1},
              source="Zbontar et al. 2021; facebookresearch/barlowtwins"),
 ]

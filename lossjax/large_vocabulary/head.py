@@ -157,6 +157,9 @@ def linear_cross_entropy(
                  reduction=None if return_lse else reduction)
   if r.parts is not None:
     total, count, poisoned = r.parts
+    if reduction == "parts":  # an out-of-range target poisons the total the parts carry
+      return core.reduce_parts(total if poisoned is None else core.poison(total, poisoned),
+                               count, reduction)
     loss = core.reduce_parts(total, count, reduction)
     return loss if poisoned is None else core.poison(loss, poisoned)
   loss, norm = r.loss, r.norm

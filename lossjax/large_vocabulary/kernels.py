@@ -559,7 +559,7 @@ def per_token(name, x, w, y, b, cw, *, layout, ignore_index, label_smoothing, z_
                stats=False, temperature=1.0, token_weight=None, reduction=None) -> _PerToken:
   """Checks the arguments, then runs the kernel on every token (and K-dimensional position).
 
-  With ``reduction`` "mean" or "sum" (linear_cross_entropy without
+  With ``reduction`` "mean", "sum" or "parts" (linear_cross_entropy without
   ``return_lse``) the loss may be reduced by the fused kernel instead
   (`_fused_eligible`); ``token_weight`` multiplies each token's loss.
   """
@@ -627,7 +627,7 @@ def per_token(name, x, w, y, b, cw, *, layout, ignore_index, label_smoothing, z_
   loss_dtype = jnp.dtype(dtype)
   u = None if token_weight is None else core.elementwise_option(
       name, "token_weight", token_weight, loss_shape, loss_dtype, keep)
-  if (reduction in ("mean", "sum") and not out and axis_name is None and not prob_target
+  if (reduction in ("mean", "sum", "parts") and not out and axis_name is None and not prob_target
       and not stats and vocab_chunk is None and not (cw_f is not None and eps)
       and w.dtype == dtype):
     # The reduced loss's cotangent is one scalar times known per-token weights
@@ -646,7 +646,7 @@ def per_token(name, x, w, y, b, cw, *, layout, ignore_index, label_smoothing, z_
                                        None if logit_softcap is None else float(logit_softcap),
                                        token_chunk, dtype.name, h, w, b, t, c.reshape(n))
     den = None
-    if reduction == "mean":
+    if reduction in ("mean", "parts"):
       norm_u = norm if u is None else (u if norm is None else norm * u)
       den = core.mean_denominator(count, norm_u, loss_shape, loss_dtype)
     poisoned = None

@@ -42,7 +42,8 @@ __all__ = ["multi_similarity_loss", "n_pairs_loss", "generalized_lifted_structur
 Array = jax.Array
 
 
-@declare(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), alpha=POSITIVE_SCALE, beta=POSITIVE_SCALE, base=Float())
+@declare(whole_batch="pairs within the batch",
+         embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), alpha=POSITIVE_SCALE, beta=POSITIVE_SCALE, base=Float())
 def multi_similarity_loss(
     embeddings: ArrayLike,
     labels: ArrayLike,
@@ -104,7 +105,8 @@ def multi_similarity_loss(
   return core.reduce_loss(name, values, reduction, keep)
 
 
-@declare(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"))
+@declare(whole_batch="in-batch negatives",
+         embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"))
 def n_pairs_loss(
     embeddings: ArrayLike,
     labels: ArrayLike,
@@ -156,7 +158,8 @@ def n_pairs_loss(
   return core.reduce_loss(name, values, reduction, keep, valid=anchor)
 
 
-@declare(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), pos_margin=Float(), neg_margin=Float())
+@declare(whole_batch="pairs within the batch",
+         embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), pos_margin=Float(), neg_margin=Float())
 def generalized_lifted_structure_loss(
     embeddings: ArrayLike,
     labels: ArrayLike,
@@ -207,7 +210,8 @@ def generalized_lifted_structure_loss(
 Array = jax.Array
 
 
-@declare(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), pos_margin=Float(), neg_margin=Float())
+@declare(whole_batch="pairs within the batch",
+         embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), pos_margin=Float(), neg_margin=Float())
 def lifted_structure_loss(
     embeddings: ArrayLike,
     labels: ArrayLike,
@@ -262,7 +266,8 @@ def lifted_structure_loss(
   return core.reduce_loss(name, shares, reduction, keep)
 
 
-@declare(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), margin=Float(), nu=Float(),
+@declare(whole_batch="pairs within the batch",
+         embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), margin=Float(), nu=Float(),
          beta=ArrayOption("float", optional=False, scalar=True))
 def margin_loss(
     embeddings: ArrayLike,
@@ -342,7 +347,7 @@ def margin_loss(
   return core.reduce_loss(name, shares, reduction, keep)
 
 
-_BATCH = dict(differentiable=("embeddings",), batched=("embeddings", "labels"), in_batch=True,
+_BATCH = dict(differentiable=("embeddings",), batched=("embeddings", "labels"),
               unbounded=("embeddings",))
 
 
@@ -350,18 +355,18 @@ SPECS = [
     LossSpec(multi_similarity_loss, None,
              lambda rng: ((rng.normal(size=(6, 4)), np.array([0, 1, 2, 0, 1, 2])),
                           {"alpha": 2.0, "beta": 10.0}),
-             differentiable=("embeddings",), batched=("embeddings", "labels"), in_batch=True,
+             differentiable=("embeddings",), batched=("embeddings", "labels"),
              unbounded=("embeddings",), bad_options={"alpha": 0.0},
              source="Wang et al. 2019; pytorch-metric-learning MultiSimilarityLoss"),
     LossSpec(n_pairs_loss, None,
              lambda rng: ((rng.normal(size=(8, 4)), np.array([0, 1, 2, 0, 1, 2, 3, 0])), {}),
-             differentiable=("embeddings",), batched=("embeddings", "labels"), in_batch=True,
+             differentiable=("embeddings",), batched=("embeddings", "labels"),
              unbounded=("embeddings",), permutation_invariant=False,
              source="Sohn 2016; pytorch-metric-learning NPairsLoss"),
     LossSpec(generalized_lifted_structure_loss, None,
              lambda rng: ((rng.normal(size=(7, 4)), np.array([0, 1, 2, 0, 1, 2, 0])),
                           {"neg_margin": 1.2}),
-             differentiable=("embeddings",), batched=("embeddings", "labels"), in_batch=True,
+             differentiable=("embeddings",), batched=("embeddings", "labels"),
              unbounded=("embeddings",),
              source="Hermans et al. 2017; pytorch-metric-learning GeneralizedLiftedStructureLoss"),
     LossSpec(lifted_structure_loss, None,

@@ -92,7 +92,8 @@ def proxy_nca_loss(
 Array = jax.Array
 
 
-@declare(embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), proxies=FLOAT, margin=Float(), alpha=Float(lo=0.0, lo_open=True))
+@declare(whole_batch="each proxy's sum over the batch",
+         embeddings=FLOAT, labels=INT.one_per_row_of("embeddings"), proxies=FLOAT, margin=Float(), alpha=Float(lo=0.0, lo_open=True))
 def proxy_anchor_loss(
     embeddings: ArrayLike,
     labels: ArrayLike,
@@ -166,7 +167,7 @@ SPECS = [
              lambda rng: ((rng.normal(size=(7, 4)), rng.integers(0, 4, size=(7,)),
                            rng.normal(size=(4, 4))), {"alpha": 4.0}),
              differentiable=("embeddings", "proxies"), batched=("embeddings", "labels"),
-             in_batch=True, unbounded=("embeddings", "proxies"), classes={"proxies": 0},
+             unbounded=("embeddings", "proxies"), classes={"proxies": 0},
              bad_options={"alpha": 0.0},
              source="Kim et al. 2020; pytorch-metric-learning ProxyAnchorLoss"),
 ]

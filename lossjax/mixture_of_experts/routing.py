@@ -22,7 +22,8 @@ __all__ = ["load_balancing_loss"]
 Array = jax.Array
 
 
-@declare(router_logits=FLOAT, top_k=Int(lo=1, size_of=("router_logits", -1), size_rule="count",
+@declare(whole_batch="the experts' token fractions over the batch",
+         router_logits=FLOAT, top_k=Int(lo=1, size_of=("router_logits", -1), size_rule="count",
                                         size_message="expected at most the {size} experts, got {value}"))
 def load_balancing_loss(
     router_logits: ArrayLike,
@@ -96,7 +97,7 @@ def _ex_load_balancing(rng):
 
 SPECS = [
     LossSpec(load_balancing_loss, None, _ex_load_balancing,
-             differentiable=("router_logits",), batched=("router_logits",), in_batch=True,
+             differentiable=("router_logits",), batched=("router_logits",),
              unbounded=("router_logits",), softmax_args=("router_logits",),
              bad_options={"top_k": 0}, classes={"router_logits": 1},
              mismatch=lambda args: (args[0][0, 0],),

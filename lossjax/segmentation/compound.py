@@ -65,7 +65,7 @@ def _dice_per_class(name, x, t, keep_nc, *, mode, ignore_index, include_backgrou
   return finish_classes(name, per_class, class_weights, "none", keep, include_background)
 
 
-@declare(input=FLOAT, target=TARGET, class_weights=WEIGHT, lambda_ce=Float(lo=0.0),
+@declare(whole_batch_if="batch", input=FLOAT, target=TARGET, class_weights=WEIGHT, lambda_ce=Float(lo=0.0),
          label_smoothing=LABEL_SMOOTHING, **_DICE)
 def dice_ce_loss(
     input: ArrayLike,
@@ -154,6 +154,10 @@ def dice_ce_loss(
                                           where=px)
     ce_den = core.mean_denominator(px, None, ce.shape, ce.dtype)
   ce_per_image = jnp.sum(ce.reshape(n, math.prod(ce.shape[1:])), axis=1)
+  if reduction == "parts":  # two means with their own counts: one term each
+    _, dice_total, dice_count = core.loss_parts(name, dice, keep_nc)
+    return core.Parts(jnp.stack([lambda_dice * dice_total, lambda_ce * jnp.sum(ce_per_image)]),
+                      jax.lax.stop_gradient(jnp.stack([dice_count, ce_den])))
   if reduction == "mean":
     dice_mean = core.reduce_loss(name, dice, "mean", keep_nc)
     return lambda_dice * dice_mean + lambda_ce * core.safe_div(jnp.sum(ce_per_image), ce_den)
@@ -188,7 +192,7 @@ def _counted(target, ignore_index, pix):
   return counted if pix is None else counted & pix
 
 
-@declare(input=FLOAT, target=TARGET, class_weights=WEIGHT, lambda_focal=Float(lo=0.0),
+@declare(whole_batch_if="batch", input=FLOAT, target=TARGET, class_weights=WEIGHT, lambda_focal=Float(lo=0.0),
          gamma=Float(lo=0.0), alpha=Float(0.0, 1.0, optional=True), **_DICE)
 def dice_focal_loss(
     input: ArrayLike,

@@ -66,7 +66,7 @@ def _distance_maps(mask: Array, dtype) -> tuple[Array, Array, Array]:
   return jnp.where(both, to_bg, 0.0), jnp.where(both, to_fg, 0.0), both
 
 
-@declare(input=FLOAT, target=TARGET, alpha=Float(lo=0.0, lo_open=True),
+@declare(whole_batch_if="batch", input=FLOAT, target=TARGET, alpha=Float(lo=0.0, lo_open=True),
          ignore_index=IGNORE_INDEX, **MAP_OPTIONS)
 def hausdorff_dt_loss(
     input: ArrayLike,
@@ -131,7 +131,7 @@ def hausdorff_dt_loss(
   return core.reduce_loss(name, per, reduction, keep)
 
 
-@declare(input=FLOAT, target=TARGET, ignore_index=IGNORE_INDEX, **MAP_OPTIONS)
+@declare(whole_batch_if="batch", input=FLOAT, target=TARGET, ignore_index=IGNORE_INDEX, **MAP_OPTIONS)
 def boundary_loss(
     input: ArrayLike,
     target: ArrayLike,

@@ -66,7 +66,7 @@ def _tversky_index(stats, alpha, beta, smooth_nr, smooth_dr):
   return (i + smooth_nr) / (i + alpha * (p - i) + beta * (t - i) + smooth_dr)
 
 
-@declare(input=FLOAT, target=TARGET, class_weights=WEIGHT, **_OVERLAP_OPTIONS)
+@declare(whole_batch_if="batch", input=FLOAT, target=TARGET, class_weights=WEIGHT, **_OVERLAP_OPTIONS)
 def dice_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -125,7 +125,7 @@ def dice_loss(
   return finish_classes(name, per_class, class_weights, reduction, keep, include_background)
 
 
-@declare(input=FLOAT, target=TARGET, class_weights=WEIGHT, **_OVERLAP_OPTIONS)
+@declare(whole_batch_if="batch", input=FLOAT, target=TARGET, class_weights=WEIGHT, **_OVERLAP_OPTIONS)
 def jaccard_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -190,7 +190,7 @@ def jaccard_loss(
   return finish_classes(name, per_class, class_weights, reduction, keep, include_background)
 
 
-@declare(input=FLOAT, target=TARGET, alpha=Float(lo=0.0), beta=Float(lo=0.0), class_weights=WEIGHT,
+@declare(whole_batch_if="batch", input=FLOAT, target=TARGET, alpha=Float(lo=0.0), beta=Float(lo=0.0), class_weights=WEIGHT,
          **_OVERLAP_OPTIONS)
 def tversky_loss(
     input: ArrayLike,
@@ -256,7 +256,7 @@ def tversky_loss(
   return finish_classes(name, per_class, class_weights, reduction, keep, include_background)
 
 
-@declare(input=FLOAT, target=TARGET, alpha=Float(lo=0.0), beta=Float(lo=0.0),
+@declare(whole_batch_if="batch", input=FLOAT, target=TARGET, alpha=Float(lo=0.0), beta=Float(lo=0.0),
          gamma=Float(lo=0.0, lo_open=True), class_weights=WEIGHT, **_OVERLAP_OPTIONS)
 def focal_tversky_loss(
     input: ArrayLike,
@@ -329,7 +329,7 @@ def focal_tversky_loss(
   return finish_classes(name, per_class, class_weights, reduction, keep, include_background)
 
 
-@declare(input=FLOAT, target=TARGET, w_type=Choice(("square", "simple", "uniform")),
+@declare(whole_batch_if="batch", input=FLOAT, target=TARGET, w_type=Choice(("square", "simple", "uniform")),
          **_OVERLAP_OPTIONS)
 def generalized_dice_loss(
     input: ArrayLike,
