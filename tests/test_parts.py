@@ -1,0 +1,275 @@
+"""reduction="parts": exact means of a batch split into pieces (issue #27).
+
+For every registered loss, driven by the catalogue: either its ``"parts"`` give exactly its
+``"mean"`` (value and gradient, float64), and the parts of uneven pieces of the example's
+batch, added, give the whole batch's mean and gradient; or the loss declares that it depends
+on the whole batch and ``"parts"`` is an error saying so. Then the recipes the docs give:
+gradient accumulation over uneven micro-batches, a mean over devices (``psum``), streaming
+evaluation (``lax.scan``).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import lossjax as lj
+from tests._util import call, example
+
+SPECS = list(lj.REGISTRY.values())
+PARTS = [s for s in SPECS if s.decomposable]
+WHOLE = [s for s in SPECS if not s.decomposable]
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _batch_size(spec, args):
+  sizes = {a.shape[spec.batch_axis(n)] for n, a in zip(spec.arg_names, args)
+           if n in spec.batched and hasattr(a, "ndim") and a.ndim > spec.batch_axis(n)}
+  return sizes.pop() if len(sizes) == 1 else 0
+
+
+def _cuts(name: str, n: int) -> list[int]:
+  """Two or three uneven pieces of a batch of n (a short last piece: a partial window)."""
+  if n < 2:
+    return []
+  rng = np.random.default_rng(sum(map(ord, name)))
+  inner = sorted(rng.choice(np.arange(1, n), size=min(2, n - 1), replace=False).tolist())
+  return [0, *inner, n]
+
+
+def _piece(spec, args, kwargs, lo, hi):
+  """The example's batch rows [lo, hi): every batched argument and array option sliced."""
+  def cut(name, a):
+    if name not in spec.batched or not hasattr(a, "ndim") or a.ndim <= spec.batch_axis(name):
+      return a
+    return jax.lax.slice_in_dim(a, lo, hi, axis=spec.batch_axis(name))
+  return ([cut(n, a) for n, a in zip(spec.arg_names, args)],
+          {k: cut(k, v) for k, v in kwargs.items()})
+
+
+@pytest.mark.parametrize("spec", PARTS, ids=[s.name for s in PARTS])
+def test_parts_are_the_mean_and_pieces_merge_into_the_whole_batch(spec):
+  """One compiled program per loss: the mean, its parts, and the merged parts of uneven pieces
+  of the batch, with the gradient of each with respect to every differentiable argument."""
+  args, kwargs = example(spec)
+  kwargs = {k: v for k, v in kwargs.items() if k != "reduction"}
+  diff = [spec.arg_names.index(n) for n in spec.differentiable]
+  cuts = _cuts(spec.name, _batch_size(spec, args))
+
+  def with_diff(d):
+    full = list(args)
+    for i, a in zip(diff, d):
+      full[i] = a
+    return full
+
+  def mean(d):
+    return call(spec, with_diff(d), kwargs, reduction="mean")
+
+  def parts(d):
+    return call(spec, with_diff(d), kwargs, reduction="parts").mean()
+
+  def merged(d):
+    full = with_diff(d)
+    pieces = [call(spec, *_piece(spec, full, kwargs, lo, hi), reduction="parts")
+              for lo, hi in zip(cuts[:-1], cuts[1:])]
+    return sum(pieces).mean() if pieces else mean(d)
+
+  d = [args[i] for i in diff]
+  program = jax.jit(lambda d: [jax.value_and_grad(f)(d) for f in (mean, parts, merged)])
+  (m, gm), (p, gp), (s, gs) = program(d)
+  assert isinstance(call(spec, args, kwargs, reduction="parts"), lj.Parts)
+  for value, grads, what in ((p, gp, "parts"), (s, gs, f"pieces {cuts}")):
+    np.testing.assert_allclose(value, m, rtol=1e-10, atol=1e-12, err_msg=f"{spec.name} {what}")
+    for i, g, want in zip(diff, grads, gm):
+      np.testing.assert_allclose(g, want, rtol=1e-9, atol=1e-12,
+                                 err_msg=f"{spec.name} {what}: d/d{spec.arg_names[i]}")
+
+
+@pytest.mark.parametrize("spec", WHOLE, ids=[s.name for s in WHOLE])
+def test_a_loss_of_the_whole_batch_has_no_parts_and_says_why(spec):
+  args, kwargs = example(spec)
+  reason = spec.fn.declaration.whole_batch
+  with pytest.raises(ValueError, match=rf"{spec.name}: argument `reduction`: 'parts' is not "
+                                       rf"available: the loss depends on the whole batch \({reason}"):
+    call(spec, args, kwargs, reduction="parts")
+
+
+def test_pooling_over_the_batch_takes_parts_away_where_the_option_asks_for_it():
+  specs = [s for s in SPECS if s.fn.declaration.whole_batch_if]
+  assert {"dice_loss", "dice_ce_loss", "generalized_dice_loss"} <= {s.name for s in specs}
+  for spec in specs:
+    args, kwargs = example(spec)
+    with pytest.raises(ValueError, match=rf"{spec.name}: .*`batch=True` pools statistics"):
+      call(spec, args, kwargs, reduction="parts", batch=True)
+
+
+def test_the_catalogue_records_which_losses_decompose():
+  assert {s.name for s in WHOLE} == {
+      "info_nce_loss", "supcon_loss", "circle_loss", "clip_loss", "siglip_loss", "vicreg_loss",
+      "barlow_twins_loss", "multi_similarity_loss", "n_pairs_loss",
+      "generalized_lifted_structure_loss", "lifted_structure_loss", "margin_loss",
+      "proxy_anchor_loss", "load_balancing_loss"}
+  assert len(PARTS) + len(WHOLE) == len(SPECS)
+
+
+# --------------------------------------------------------------------------
+# Parts as a value: arithmetic and JAX transformations
+# --------------------------------------------------------------------------
+
+def _ce_data(n=24, c=5, seed=0):
+  rng = np.random.default_rng(seed)
+  x = jnp.asarray(rng.normal(size=(n, c)) * 2)
+  y = jnp.asarray(rng.integers(0, c, size=n)).at[jnp.array([1, 2, 7, 19])].set(-100)
+  where = jnp.asarray(rng.uniform(size=n) > 0.25)
+  w = jnp.asarray(rng.uniform(0.2, 3.0, size=c))
+  return x, y, where, w
+
+
+CE = dict(label_smoothing=0.1)
+
+
+def test_parts_add_stack_scan_and_psum_into_the_whole_batch_mean():
+  x, y, where, w = _ce_data()
+  want = lj.cross_entropy(x, y, weight=w, where=where, **CE)
+
+  def parts(x, y, m):
+    return lj.cross_entropy(x, y, weight=w, where=m, reduction="parts", **CE)
+
+  xs, ys, ms = (a.reshape((4, 6) + a.shape[1:]) for a in (x, y, where))
+  stacked = jax.vmap(parts)(xs, ys, ms)  # four equal batches of a dataset
+  np.testing.assert_allclose(stacked.sum().mean(), want, rtol=1e-12)
+  scanned, _ = jax.lax.scan(lambda acc, b: (acc + parts(*b), None),
+                            lj.Parts(jnp.zeros(()), jnp.zeros(())), (xs, ys, ms))
+  np.testing.assert_allclose(scanned.mean(), want, rtol=1e-12)  # streaming evaluation
+  psummed = jax.vmap(lambda *b: jax.lax.psum(parts(*b), "devices"), axis_name="devices")(
+      xs, ys, ms)  # psum over a named axis, as over devices in shard_map
+  one_device = jax.tree.map(lambda a: a[0], psummed)  # every device holds the same sum
+  np.testing.assert_allclose(one_device.mean(), want, rtol=1e-12)
+  # A mean of the batches' means is not the mean: the bug parts exist for.
+  means = jax.vmap(lambda *b: parts(*b).mean())(xs, ys, ms)
+  assert abs(float(jnp.mean(means)) - float(want)) > 1e-3
+  empty = parts(x[:0], y[:0], where[:0])
+  assert float(empty.count) == 0 and float(empty.mean()) == 0.0  # the all-masked convention
+
+
+def test_the_count_carries_no_gradient():
+  x, y, where, w = _ce_data()
+  g = jax.grad(lambda x: lj.cross_entropy(x, y, weight=w, where=where,
+                                          reduction="parts").count)(x)
+  assert not np.any(np.asarray(g))
+
+
+# --------------------------------------------------------------------------
+# Gradient accumulation over uneven micro-batches: the full-batch gradient
+# --------------------------------------------------------------------------
+
+def accumulate(loss, params, micro_batches):
+  """The recipe in the README: differentiate each micro-batch's total, add the gradients and
+  the counts, divide once. Equals the gradient of the loss's mean over the whole batch."""
+  def total(params, batch):
+    parts = loss(params, *batch)
+    return parts.total, parts
+
+  step = jax.jit(jax.grad(total, has_aux=True))  # one program per micro-batch shape
+  grad_total, count = None, 0.0
+  for batch in micro_batches:
+    g, parts = step(params, batch)
+    grad_total = g if grad_total is None else jax.tree.map(jnp.add, grad_total, g)
+    count = count + parts.count
+  return jax.tree.map(lambda g: g / count, grad_total)
+
+
+def _uneven(*arrays, cuts=(0, 5, 17, 24)):
+  """Three micro-batches of 5, 12 and 7 rows (the last one a partial window)."""
+  return [tuple(a[lo:hi] for a in arrays) for lo, hi in zip(cuts[:-1], cuts[1:])]
+
+
+def _same_gradient(loss, params, arrays, **full_kwargs):
+  want = jax.jit(jax.grad(lambda p: loss(p, *arrays, **full_kwargs, reduction="mean")))(params)
+  got = accumulate(lambda p, *b: loss(p, *b, reduction="parts"), params, _uneven(*arrays))
+  for g, w in zip(jax.tree.leaves(got), jax.tree.leaves(want)):
+    np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-15)
+  # ... where a mean of the micro-batch means is a different gradient.
+  naive_step = jax.jit(jax.grad(lambda p, b: loss(p, *b, reduction="mean")))
+  naive = [naive_step(params, b) for b in _uneven(*arrays)]
+  off = jax.tree.map(lambda *gs: sum(gs) / len(gs), *naive)
+  assert max(float(jnp.max(jnp.abs(a - b))) for a, b in
+             zip(jax.tree.leaves(off), jax.tree.leaves(want))) > 1e-6
+
+
+def test_gradient_accumulation_cross_entropy_weights_ignore_index_smoothing():
+  x, y, where, w = _ce_data()
+  W = jnp.asarray(np.random.default_rng(1).normal(size=(5, 5)))
+
+  def loss(W, x, y, m, reduction):
+    return lj.cross_entropy(x @ W, y, weight=w, where=m, reduction=reduction, **CE)
+  _same_gradient(loss, W, (x, y, where))
+
+
+def test_gradient_accumulation_linear_cross_entropy():
+  rng = np.random.default_rng(2)
+  h = jnp.asarray(rng.normal(size=(24, 8)))
+  w = jnp.asarray(rng.normal(size=(40, 8)) / 3)
+  y = jnp.asarray(rng.integers(0, 40, size=24)).at[jnp.array([0, 9, 10])].set(-100)
+
+  def loss(w, h, y, reduction):
+    return lj.linear_cross_entropy(h, w, y, label_smoothing=0.1, reduction=reduction)
+  _same_gradient(loss, w, (h, y))
+
+
+def test_gradient_accumulation_ctc():
+  rng = np.random.default_rng(3)
+  t, n, c, s = 12, 24, 5, 4
+  logits = jnp.asarray(rng.normal(size=(n, t, c)))
+  targets = jnp.asarray(rng.integers(1, c, size=(n, s)))
+  il = jnp.asarray(rng.integers(8, t + 1, size=n))
+  tl = jnp.asarray(rng.integers(1, s + 1, size=n))
+
+  def loss(scale, logits, targets, il, tl, reduction):
+    lp = jax.nn.log_softmax(logits * scale, axis=-1).transpose(1, 0, 2)  # (T, N, C)
+    return lj.ctc_loss(lp, targets, il, tl, reduction=reduction)
+  _same_gradient(loss, jnp.asarray(1.3), (logits, targets, il, tl))
+
+
+@pytest.mark.parametrize("average", ["tokens", "sequences", "constant"])
+def test_gradient_accumulation_policy_gradient(average):
+  rng = np.random.default_rng(4)
+  n, t = 24, 7
+  logps = jnp.asarray(np.log(rng.uniform(0.05, 0.95, size=(n, t))))
+  old = logps + jnp.asarray(rng.normal(size=(n, t)) * 0.2)
+  adv = jnp.asarray(rng.normal(size=n))
+  mask = jnp.asarray(rng.uniform(size=(n, t)) > 0.3)
+
+  def loss(lp, old, adv, m, reduction):
+    return lj.policy_gradient_loss(lp, old, adv, where=m, average=average, reduction=reduction)
+
+  # The gradient with respect to the log-probabilities (rows of the batch): each micro-batch's
+  # rows get its total's gradient over the summed count.
+  want = jax.jit(jax.grad(lambda lp: loss(lp, old, adv, mask, "mean")))(logps)
+  pieces = _uneven(logps, old, adv, mask)
+  def total(lp, o, a, m):
+    parts = loss(lp, o, a, m, "parts")
+    return parts.total, parts
+
+  step = jax.jit(jax.grad(total, has_aux=True))
+  grads, count = [], 0.0
+  for piece in pieces:
+    g, parts = step(*piece)
+    grads.append(g)
+    count = count + parts.count
+  np.testing.assert_allclose(jnp.concatenate(grads) / count, want, rtol=1e-10, atol=1e-15)
+
+
+def test_gradient_accumulation_dice():
+  rng = np.random.default_rng(5)
+  x = jnp.asarray(rng.normal(size=(24, 6, 5, 3)))
+  y = jnp.asarray(rng.integers(0, 3, size=(24, 6, 5)))
+  where = jnp.asarray(rng.uniform(size=24) > 0.2)
+  W = jnp.eye(3) + 0.1
+
+  def loss(W, x, y, m, reduction):
+    return lj.dice_loss(x @ W, y, where=m[:, None], reduction=reduction)
+  _same_gradient(loss, W, (x, y, where))
