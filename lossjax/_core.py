@@ -221,6 +221,29 @@ def per_platform(run: Callable[..., Any], *args: Any) -> Any:
       default=functools.partial(run, "gpu"))
 
 
+def _varying(a: Any) -> frozenset[str]:
+  mat = getattr(jax.typeof(a), "manual_axis_type", None)
+  return frozenset() if mat is None else frozenset(mat.varying)
+
+
+def same_varying(*arrays: Any) -> tuple[Any, ...]:
+  """Inside ``shard_map``: every array made varying over each mesh axis any of them varies
+  over, before a ``custom_vjp`` kernel reads them together.
+
+  A replicated weight used with a batch sharded over devices (data parallelism) is otherwise
+  invariant while its cotangent, computed per device, varies: a ``custom_vjp`` then fails its
+  type check. ``pcast(..., to="varying")`` is what JAX inserts for plain operations; its
+  transpose sums the weight's gradient over the devices. Outside ``shard_map``: unchanged.
+  """
+  leaves, tree = jax.tree.flatten(arrays)
+  axes = frozenset().union(*(_varying(a) for a in leaves))
+  if not axes:
+    return arrays
+  return jax.tree.unflatten(tree, [
+      a if _varying(a) >= axes else jax.lax.pcast(a, tuple(sorted(axes - _varying(a))),
+                                                  to="varying") for a in leaves])
+
+
 def safe_div(num: Array, den: Array) -> Array:
   """num / den, and 0 with a zero gradient where den == 0 (double-where)."""
   zero = den == 0

@@ -8,7 +8,7 @@ that every process builds from the same seed but holds only its shards of:
 
 - data-parallel evaluation of a masked, ignore_index cross-entropy over a batch sharded over
   all devices, two ways: jit over the global arrays, and the explicit shard_map pattern
-  (sum and count per device, psum both, divide once: the mean over the *global* count);
+  (each device's `reduction="parts"`, psum'd: the mean over the *global* count);
 - vocabulary-parallel linear_cross_entropy with the weight's vocabulary sharded over all
   devices of all processes, value and gradients.
 
@@ -47,7 +47,6 @@ def main(process_id: int, num_processes: int, port: int, out: str) -> None:
   # (Here, not at import: the test imports this module for data() alone.)
   os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
   import jax
-  import jax.numpy as jnp
   from jax.sharding import NamedSharding
   from jax.sharding import PartitionSpec as P
 
@@ -70,11 +69,9 @@ def main(process_id: int, num_processes: int, port: int, out: str) -> None:
   # 1. jit over global arrays: XLA inserts the reductions over every device.
   mean_jit = jax.jit(lambda x, t, m: lj.cross_entropy(x, t, where=m))(x_g, y_g, m_g)
 
-  # 2. The explicit pattern: per device a sum and a count, psum both, divide once.
+  # 2. The explicit pattern: per device the loss's parts, psum them, one mean.
   def local(x, t, m):
-    total = lj.cross_entropy(x, t, where=m, reduction="sum")
-    count = jnp.sum(m & (t != -100))
-    return jax.lax.psum(total, "data") / jax.lax.psum(count, "data")
+    return jax.lax.psum(lj.cross_entropy(x, t, where=m, reduction="parts"), "data").mean()
 
   mean_shard_map = jax.jit(jax.shard_map(local, mesh=mesh, in_specs=(P("data"),) * 3,
                                          out_specs=P()))(x_g, y_g, m_g)

@@ -273,3 +273,37 @@ def test_gradient_accumulation_dice():
   def loss(W, x, y, m, reduction):
     return lj.dice_loss(x @ W, y, where=m[:, None], reduction=reduction)
   _same_gradient(loss, W, (x, y, where))
+
+
+def test_readme_lists_every_loss_without_parts():
+  import pathlib
+  readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+  section = readme[readme.index("## Exact means over pieces of a batch"):]
+  section = section[:section.index("\n## ")]
+  assert all(f"`{s.name}`" in section for s in WHOLE)
+
+
+@pytest.mark.slow  # a process start-up with 8 virtual devices and 8 compiles: CI's slow run
+def test_a_mean_over_8_devices_from_psummed_parts_is_the_one_device_mean(tmp_path):
+  import os
+  import pathlib
+  import subprocess
+  import sys
+
+  from tests import parts_worker
+
+  root = pathlib.Path(__file__).resolve().parents[1]
+  out = tmp_path / "parts.json"
+  env = {**os.environ, "PYTHONPATH": str(root)}
+  env.pop("XLA_FLAGS", None)
+  proc = subprocess.run([sys.executable, str(root / "tests" / "parts_worker.py"), str(out)],
+                        env=env, capture_output=True, text=True, timeout=600)
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  import json
+  got = json.loads(out.read_text())
+  assert got["devices"] == 8
+  for name, loss, params, batch in parts_worker.cases():
+    value, grad = jax.value_and_grad(lambda p, b, f=loss: f(p, *b, reduction="mean"))(params,
+                                                                                       batch)
+    np.testing.assert_allclose(got[name]["value"], value, rtol=1e-10, err_msg=name)
+    np.testing.assert_allclose(got[name]["grad"], grad, rtol=1e-9, atol=1e-13, err_msg=name)

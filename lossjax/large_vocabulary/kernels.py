@@ -531,10 +531,11 @@ def _reduced_per_platform(layout, vocab_size, smooth, z_loss, softcap, token_chu
       # Weight-gradient blocks of about 2^23 elements (32 MiB), at least the usual vocab_chunk.
       vocab = max(vocab, FUSED_ELEMENTS // 4 // h2.shape[1])
       cfg = _Config(layout, vocab_size, smooth, z_loss, softcap, tokens, vocab, None, dtype)
-      return _fused(cfg, h2, w2, b2, t2, c2)
+      # Data parallel inside shard_map: the replicated weight's gradient is summed.
+      return _fused(cfg, *core.same_varying(h2, w2, b2, t2, c2))
     cfg = _Config(layout, vocab_size, smooth, z_loss, softcap, token_chunk or tokens, vocab,
                   None, dtype)
-    return jnp.sum(c2.astype(dtype) * _lce(cfg, h2, w2, b2, t2)[0])
+    return jnp.sum(c2.astype(dtype) * _lce(cfg, *core.same_varying(h2, w2, b2, t2))[0])
 
   # Measured on CPU only: GPU and TPU keep the general kernel until measured there.
   return core.per_platform(run, h, w, b, t, c)
@@ -662,6 +663,8 @@ def per_token(name, x, w, y, b, cw, *, layout, ignore_index, label_smoothing, z_
                   tokens if token_chunk is None else token_chunk,
                   vocab if vocab_chunk is None else vocab_chunk, axis_name, dtype.name, stats,
                   float(temperature))
+    if axis_name is None:  # data parallel inside shard_map: a replicated weight's gradient
+      h2, w2, b2, t = core.same_varying(h2, w2, b2, t)  # is summed over the devices
     return _lce(cfg, h2, w2, b2, t)
 
   def per_platform(h2, w2, b2, t):
