@@ -84,14 +84,15 @@ print("max |sharded - single device| =", float(np.max(np.abs(np.asarray(sharded_
 assert np.allclose(sharded_table, table, rtol=1e-5, atol=1e-6)
 """),
     ("md", """
-## Means over sharded data: sum, then divide by the global count
+## Means over sharded data: `reduction="parts"`
 
-A mean with `where` or `ignore_index` divides by the number of *counted* elements. Over
-sharded data (data parallelism, gradient accumulation over micro-batches) that count must be
-the global one: sum the loss on every shard (`reduction="sum"`), sum the counts, divide once.
-Under `jax.jit` on globally sharded arrays XLA does this by itself; inside `jax.shard_map` you
-write it. Averaging per-shard means instead weighs a shard with many masked or ignored rows
-as much as a full one.
+A mean with `where` or `ignore_index` divides by the number of *counted* elements (with class
+weights, by their sum). Over sharded data (data parallelism, gradient accumulation over
+micro-batches) that denominator must be the global one. `reduction="parts"` returns the
+loss's own numerator and denominator, `lj.Parts(total, count)`; `psum` adds them over the
+devices and `.mean()` divides once. Under `jax.jit` on globally sharded arrays XLA does this
+by itself; inside `jax.shard_map` you write it. Averaging per-shard means instead weighs a
+shard with many masked or ignored rows as much as a full one.
 """),
     ("code", """
 logits, labels = x[0] @ params["w"][0], y[0]
@@ -100,17 +101,57 @@ keep = jnp.arange(N) % 3 != 0                      # masked rows, everywhere
 want = lj.cross_entropy(logits, labels, where=keep)
 
 def per_shard(lg, lb, m):
-  total = lj.cross_entropy(lg, lb, where=m, reduction="sum")
-  count = jnp.sum(m & (lb != -100))
-  return jax.lax.psum(total, "data") / jax.lax.psum(count, "data")
+  parts = lj.cross_entropy(lg, lb, where=m, reduction="parts")
+  return jax.lax.psum(parts, "data").mean()
 
 def mean_of_means(lg, lb, m):                       # the mistake, for comparison
   return jax.lax.pmean(lj.cross_entropy(lg, lb, where=m), "data")
 
 specs = (P("data", None), P("data"), P("data"))
-for name, f in (("sum, psum, divide", per_shard), ("mean of shard means", mean_of_means)):
+for name, f in (("parts, psum, mean", per_shard), ("mean of shard means", mean_of_means)):
   got = jax.jit(jax.shard_map(f, mesh=mesh, in_specs=specs, out_specs=P()))(logits, labels, keep)
   print(f"{name:>20}: {float(got):.6f}   single device: {float(want):.6f}")
+"""),
+    ("md", """
+## Gradient accumulation on variable-length sequences
+
+A language-model batch of sequences of very different lengths, split into micro-batches
+(gradient accumulation): each micro-batch's mean divides by its own token count, so a mean of
+those means weighs the tokens of a short micro-batch more than the tokens of a long one. The
+parts of the micro-batches add up to the batch's: the merged mean is the true loss for any
+number of micro-batches.
+"""),
+    ("code", """
+import matplotlib.pyplot as plt
+
+rng = np.random.default_rng(0)
+n_seq, t_max, vocab = 64, 96, 50
+lengths = np.sort(rng.integers(4, t_max + 1, n_seq))  # length-bucketed, as loaders do
+tokens = jnp.asarray(rng.integers(0, vocab, (n_seq, t_max)))
+seq_logits = jnp.asarray(rng.normal(size=(n_seq, t_max, vocab)).astype(np.float32))
+easy = jnp.asarray(4.0 * (1 - lengths / t_max), jnp.float32)[:, None, None]
+seq_logits = seq_logits + easy * jax.nn.one_hot(tokens, vocab)  # short sequences: easier
+valid = jnp.arange(t_max)[None, :] < jnp.asarray(lengths)[:, None]
+true = float(lj.cross_entropy(seq_logits, tokens, where=valid))
+
+splits, drift, exact = [1, 2, 4, 8, 16, 32], [], []
+for k in splits:
+  pieces = np.array_split(np.arange(n_seq), k)
+  means = [lj.cross_entropy(seq_logits[i], tokens[i], where=valid[i]) for i in pieces]
+  parts = sum(lj.cross_entropy(seq_logits[i], tokens[i], where=valid[i], reduction="parts")
+              for i in pieces)
+  drift.append(100 * abs(float(np.mean(means)) - true) / true)
+  exact.append(100 * abs(float(parts.mean()) - true) / true)
+
+fig, ax = plt.subplots(figsize=(5.5, 3.2))
+ax.plot(splits, drift, "o-", label="mean of micro-batch means")
+ax.plot(splits, exact, "s-", label='parts, merged (reduction="parts")')
+ax.set_xscale("log", base=2)
+ax.set(xlabel="micro-batches", ylabel="error against the true loss (%)",
+       title="gradient accumulation over variable-length sequences")
+ax.legend()
+fig.tight_layout()
+print(f"true loss {true:.5f}; largest drift {max(drift):.2f}%, parts {max(exact):.1e}%")
 """),
     ("md", """
 ## Memory and throughput against the number of devices
