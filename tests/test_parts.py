@@ -50,10 +50,10 @@ def _piece(spec, args, kwargs, lo, hi):
           {k: cut(k, v) for k, v in kwargs.items()})
 
 
-@pytest.mark.parametrize("spec", PARTS, ids=[s.name for s in PARTS])
-def test_parts_are_the_mean_and_pieces_merge_into_the_whole_batch(spec):
-  """One compiled program per loss: the mean, its parts, and the merged parts of uneven pieces
-  of the batch, with the gradient of each with respect to every differentiable argument."""
+def _check_parts(spec, grads: bool):
+  """One compiled program per loss: the mean and the merged parts of uneven pieces of the
+  batch (the whole batch's parts where it has no batch axis), with `grads` each one's
+  gradient with respect to every differentiable argument."""
   args, kwargs = example(spec)
   kwargs = {k: v for k, v in kwargs.items() if k != "reduction"}
   diff = [spec.arg_names.index(n) for n in spec.differentiable]
@@ -68,24 +68,37 @@ def test_parts_are_the_mean_and_pieces_merge_into_the_whole_batch(spec):
   def mean(d):
     return call(spec, with_diff(d), kwargs, reduction="mean")
 
-  def parts(d):
-    return call(spec, with_diff(d), kwargs, reduction="parts").mean()
-
   def merged(d):
     full = with_diff(d)
     pieces = [call(spec, *_piece(spec, full, kwargs, lo, hi), reduction="parts")
               for lo, hi in zip(cuts[:-1], cuts[1:])]
-    return sum(pieces).mean() if pieces else mean(d)
+    if not pieces:
+      pieces = [call(spec, full, kwargs, reduction="parts")]
+    assert all(isinstance(p, lj.Parts) for p in pieces)
+    return sum(pieces).mean()
 
   d = [args[i] for i in diff]
-  program = jax.jit(lambda d: [jax.value_and_grad(f)(d) for f in (mean, parts, merged)])
-  (m, gm), (p, gp), (s, gs) = program(d)
-  assert isinstance(call(spec, args, kwargs, reduction="parts"), lj.Parts)
-  for value, grads, what in ((p, gp, "parts"), (s, gs, f"pieces {cuts}")):
+  if grads:
+    program = jax.jit(lambda d: [jax.value_and_grad(f)(d) for f in (mean, merged)])
+  else:
+    program = jax.jit(lambda d: [(f(d), []) for f in (mean, merged)])
+  (m, gm), (s, gs) = program(d)
+  for value, grads, what in ((s, gs, f"pieces {cuts or 'none: the whole batch'}"),):
     np.testing.assert_allclose(value, m, rtol=1e-10, atol=1e-12, err_msg=f"{spec.name} {what}")
     for i, g, want in zip(diff, grads, gm):
       np.testing.assert_allclose(g, want, rtol=1e-9, atol=1e-12,
                                  err_msg=f"{spec.name} {what}: d/d{spec.arg_names[i]}")
+
+
+@pytest.mark.parametrize("spec", PARTS, ids=[s.name for s in PARTS])
+def test_parts_are_the_mean_and_pieces_merge_into_the_whole_batch(spec):
+  _check_parts(spec, grads=False)
+
+
+@pytest.mark.slow  # a value_and_grad program per loss (~130 CPU-s): CI's slow run
+@pytest.mark.parametrize("spec", PARTS, ids=[s.name for s in PARTS])
+def test_parts_merge_into_the_whole_batch_gradient(spec):
+  _check_parts(spec, grads=True)
 
 
 @pytest.mark.parametrize("spec", WHOLE, ids=[s.name for s in WHOLE])
@@ -133,25 +146,31 @@ CE = dict(label_smoothing=0.1)
 
 def test_parts_add_stack_scan_and_psum_into_the_whole_batch_mean():
   x, y, where, w = _ce_data()
-  want = lj.cross_entropy(x, y, weight=w, where=where, **CE)
 
   def parts(x, y, m):
     return lj.cross_entropy(x, y, weight=w, where=m, reduction="parts", **CE)
 
-  xs, ys, ms = (a.reshape((4, 6) + a.shape[1:]) for a in (x, y, where))
-  stacked = jax.vmap(parts)(xs, ys, ms)  # four equal batches of a dataset
-  np.testing.assert_allclose(stacked.sum().mean(), want, rtol=1e-12)
-  scanned, _ = jax.lax.scan(lambda acc, b: (acc + parts(*b), None),
-                            lj.Parts(jnp.zeros(()), jnp.zeros(())), (xs, ys, ms))
-  np.testing.assert_allclose(scanned.mean(), want, rtol=1e-12)  # streaming evaluation
-  psummed = jax.vmap(lambda *b: jax.lax.psum(parts(*b), "devices"), axis_name="devices")(
-      xs, ys, ms)  # psum over a named axis, as over devices in shard_map
-  one_device = jax.tree.map(lambda a: a[0], psummed)  # every device holds the same sum
-  np.testing.assert_allclose(one_device.mean(), want, rtol=1e-12)
+  @jax.jit
+  def program(x, y, where):
+    want = lj.cross_entropy(x, y, weight=w, where=where, **CE)
+    xs, ys, ms = (a.reshape((4, 6) + a.shape[1:]) for a in (x, y, where))
+    stacked = jax.vmap(parts)(xs, ys, ms)  # four equal batches of a dataset
+    scanned, _ = jax.lax.scan(lambda acc, b: (acc + parts(*b), None),  # streaming evaluation
+                              lj.Parts(jnp.zeros(()), jnp.zeros(())), (xs, ys, ms))
+    psummed = jax.vmap(lambda *b: jax.lax.psum(parts(*b), "devices"), axis_name="devices")(
+        xs, ys, ms)  # psum over a named axis, as over devices in shard_map
+    one_device = jax.tree.map(lambda a: a[0], psummed)  # every device holds the same sum
+    added = sum([parts(x[:5], y[:5], where[:5]), parts(x[5:], y[5:], where[5:])])
+    mean_of_means = jnp.mean(jax.vmap(lambda *b: parts(*b).mean())(xs, ys, ms))
+    empty = parts(x[:0], y[:0], where[:0])
+    return (want, [stacked.sum().mean(), scanned.mean(), one_device.mean(), added.mean()],
+            mean_of_means, empty)
+
+  want, merged, mean_of_means, empty = program(x, y, where)
+  for got in merged:
+    np.testing.assert_allclose(got, want, rtol=1e-12)
   # A mean of the batches' means is not the mean: the bug parts exist for.
-  means = jax.vmap(lambda *b: parts(*b).mean())(xs, ys, ms)
-  assert abs(float(jnp.mean(means)) - float(want)) > 1e-3
-  empty = parts(x[:0], y[:0], where[:0])
+  assert abs(float(mean_of_means) - float(want)) > 1e-3
   assert float(empty.count) == 0 and float(empty.mean()) == 0.0  # the all-masked convention
 
 
@@ -166,17 +185,17 @@ def test_the_count_carries_no_gradient():
 # Gradient accumulation over uneven micro-batches: the full-batch gradient
 # --------------------------------------------------------------------------
 
-def accumulate(loss, params, micro_batches):
+def accumulate(loss, params, micro_batches, step=jax.jit):
   """The recipe in the README: differentiate each micro-batch's total, add the gradients and
   the counts, divide once. Equals the gradient of the loss's mean over the whole batch."""
   def total(params, batch):
     parts = loss(params, *batch)
     return parts.total, parts
 
-  step = jax.jit(jax.grad(total, has_aux=True))  # one program per micro-batch shape
+  grad_step = step(jax.grad(total, has_aux=True))  # jitted: one program per micro-batch shape
   grad_total, count = None, 0.0
   for batch in micro_batches:
-    g, parts = step(params, batch)
+    g, parts = grad_step(params, batch)
     grad_total = g if grad_total is None else jax.tree.map(jnp.add, grad_total, g)
     count = count + parts.count
   return jax.tree.map(lambda g: g / count, grad_total)
@@ -187,15 +206,22 @@ def _uneven(*arrays, cuts=(0, 5, 17, 24)):
   return [tuple(a[lo:hi] for a in arrays) for lo, hi in zip(cuts[:-1], cuts[1:])]
 
 
-def _same_gradient(loss, params, arrays, **full_kwargs):
-  want = jax.jit(jax.grad(lambda p: loss(p, *arrays, **full_kwargs, reduction="mean")))(params)
-  got = accumulate(lambda p, *b: loss(p, *b, reduction="parts"), params, _uneven(*arrays))
+def _same_gradient(loss, params, arrays):
+  """The recipe, the full-batch gradient and a mean of the micro-batches' mean gradients, in
+  one compiled program (the micro-batch loop unrolled)."""
+  @jax.jit
+  def program(params, arrays):
+    want = jax.grad(lambda p: loss(p, *arrays, reduction="mean"))(params)
+    got = accumulate(lambda p, *b: loss(p, *b, reduction="parts"), params, _uneven(*arrays),
+                     step=lambda f: f)
+    naive = [jax.grad(lambda p, b: loss(p, *b, reduction="mean"))(params, b)
+             for b in _uneven(*arrays)]
+    return want, got, jax.tree.map(lambda *gs: sum(gs) / len(gs), *naive)
+
+  want, got, off = program(params, arrays)
   for g, w in zip(jax.tree.leaves(got), jax.tree.leaves(want)):
     np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-15)
   # ... where a mean of the micro-batch means is a different gradient.
-  naive_step = jax.jit(jax.grad(lambda p, b: loss(p, *b, reduction="mean")))
-  naive = [naive_step(params, b) for b in _uneven(*arrays)]
-  off = jax.tree.map(lambda *gs: sum(gs) / len(gs), *naive)
   assert max(float(jnp.max(jnp.abs(a - b))) for a, b in
              zip(jax.tree.leaves(off), jax.tree.leaves(want))) > 1e-6
 
@@ -248,19 +274,22 @@ def test_gradient_accumulation_policy_gradient(average):
 
   # The gradient with respect to the log-probabilities (rows of the batch): each micro-batch's
   # rows get its total's gradient over the summed count.
-  want = jax.jit(jax.grad(lambda lp: loss(lp, old, adv, mask, "mean")))(logps)
-  pieces = _uneven(logps, old, adv, mask)
   def total(lp, o, a, m):
     parts = loss(lp, o, a, m, "parts")
     return parts.total, parts
 
-  step = jax.jit(jax.grad(total, has_aux=True))
-  grads, count = [], 0.0
-  for piece in pieces:
-    g, parts = step(*piece)
-    grads.append(g)
-    count = count + parts.count
-  np.testing.assert_allclose(jnp.concatenate(grads) / count, want, rtol=1e-10, atol=1e-15)
+  @jax.jit
+  def program(logps, old, adv, mask):
+    want = jax.grad(lambda lp: loss(lp, old, adv, mask, "mean"))(logps)
+    grads, count = [], 0.0
+    for piece in _uneven(logps, old, adv, mask):
+      g, parts = jax.grad(total, has_aux=True)(*piece)
+      grads.append(g)
+      count = count + parts.count
+    return want, jnp.concatenate(grads) / count
+
+  want, got = program(logps, old, adv, mask)
+  np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-15)
 
 
 def test_gradient_accumulation_dice():
