@@ -75,6 +75,10 @@ def main(process_id: int, num_processes: int, port: int, out: str) -> None:
 
   mean_shard_map = jax.jit(jax.shard_map(local, mesh=mesh, in_specs=(P("data"),) * 3,
                                          out_specs=P()))(x_g, y_g, m_g)
+  # ... and its gradient: each process's devices hold their rows of it.
+  grad_parts = jax.jit(jax.grad(jax.shard_map(
+      local, mesh=mesh, in_specs=(P("data"),) * 3, out_specs=P())))(x_g, y_g, m_g)
+  grad_parts = jax.jit(lambda a: a, out_shardings=NamedSharding(mesh, P()))(grad_parts)
 
   # 3. Vocabulary-parallel linear_cross_entropy: the weight's columns over every device.
   h_g, w_g, yy_g = place(h, P()), place(w, P(None, "data")), place(y, P())
@@ -90,6 +94,7 @@ def main(process_id: int, num_processes: int, port: int, out: str) -> None:
   g_w = jax.jit(lambda a: a, out_shardings=NamedSharding(mesh, P()))(g_w)
   results = {
       "mean_jit": float(mean_jit), "mean_shard_map": float(mean_shard_map),
+      "parts_grad_logits": np.asarray(grad_parts.addressable_data(0)).tolist(),
       "lce": float(value), "lce_grad_hidden": np.asarray(g_h.addressable_data(0)).tolist(),
       "lce_grad_weight": np.asarray(g_w.addressable_data(0)).tolist(),
       "devices": jax.device_count(), "processes": jax.process_count(),

@@ -52,11 +52,23 @@ def cases():
   ]
 
 
+def vocab_case():
+  """Hidden states, a [D, V] weight (V = 8 x 6) and targets with one ignored."""
+  import jax.numpy as jnp
+  import numpy as np
+
+  rng = np.random.default_rng(1)
+  y = jnp.asarray(rng.integers(0, 48, size=10)).at[3].set(-100)
+  return (jnp.asarray(rng.normal(size=(10, 6))), jnp.asarray(rng.normal(size=(6, 48)) / 3), y)
+
+
 def main(out: str) -> None:
   os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
   import jax
   from jax.sharding import NamedSharding
   from jax.sharding import PartitionSpec as P
+
+  import lossjax as lj
 
   jax.config.update("jax_enable_x64", True)
   mesh = jax.make_mesh((8,), ("data",))
@@ -70,6 +82,21 @@ def main(out: str) -> None:
     batch = [jax.device_put(b, NamedSharding(mesh, P("data"))) for b in batch]
     value, grad = jax.jit(jax.value_and_grad(sharded_mean))(params, *batch)
     results[name] = {"value": float(value), "grad": jax.numpy.asarray(grad).tolist()}
+
+  # Vocabulary-parallel linear_cross_entropy: the weight's columns over the 8 devices, the
+  # tokens on every device; its parts are the tokens' (the same on every device).
+  h, w, y = vocab_case()
+  w = jax.device_put(w, NamedSharding(mesh, P(None, "data")))
+
+  def vocab_parallel(w):
+    def local(w):
+      return lj.linear_cross_entropy(h, w, y, layout="dv", axis_name="data",
+                                     reduction="parts").mean()
+    return jax.shard_map(local, mesh=mesh, in_specs=P(None, "data"), out_specs=P())(w)
+  value, grad = jax.jit(jax.value_and_grad(vocab_parallel))(w)
+  grad = jax.jit(lambda a: a, out_shardings=NamedSharding(mesh, P()))(grad)
+  results["linear_cross_entropy[vocab-parallel]"] = {
+      "value": float(value), "grad": jax.numpy.asarray(grad).tolist()}
   with open(out, "w") as f:
     json.dump(results, f)
 

@@ -53,6 +53,8 @@ def test_two_processes_give_the_single_process_losses_and_gradients(tmp_path):
   assert abs(float(np.mean(halves)) - float(want)) > 1e-3
   np.testing.assert_allclose(got["mean_jit"], want, rtol=1e-12)
   np.testing.assert_allclose(got["mean_shard_map"], want, rtol=1e-12)
+  grad = jax.grad(lambda x: lj.cross_entropy(x, labels, where=where))(logits)
+  np.testing.assert_allclose(got["parts_grad_logits"], grad, rtol=1e-10, atol=1e-15)
 
   value, (g_h, g_w) = jax.value_and_grad(
       lambda h, w: lj.linear_cross_entropy(h, w, y, **worker.LCE), argnums=(0, 1))(h, w)
