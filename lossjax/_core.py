@@ -732,8 +732,8 @@ def loss_parts(
     denominator: Array | None = None,
     batchmean: bool = False,
     axis_name: str | None = None,
-) -> tuple[Array, Array, Array]:
-  """Every normaliser in lossjax, written once: ``(masked values, total, count)`` with
+) -> tuple[Array, Array]:
+  """Every normaliser in lossjax, written once: ``(total, count)`` with
   ``"mean" = total / count``.
 
   Args:
@@ -754,13 +754,9 @@ def loss_parts(
     axis_name: the batch is split over this mesh axis (inside ``shard_map``): the total and the
       count are summed over it, so the mean is the whole batch's.
 
-  Masked elements are 0 in the values and are left out of every count.
+  Masked elements are left out of the total and of every count.
   """
-  mask = as_mask(loss, where, values.shape)
-  if valid is not None:
-    mask = valid if mask is None else mask & valid
-  if mask is not None:
-    values = jnp.where(mask, values, jnp.zeros_like(values))
+  mask, values = _masked(loss, values, where, valid)
   scaled = values if mean_divisor is None else values / mean_divisor
   if groups:
     axes = tuple(range(groups, values.ndim))
@@ -772,9 +768,11 @@ def loss_parts(
     count = jnp.sum(present, dtype=values.dtype)
   else:
     total = jnp.sum(scaled)
-    count = mean_denominator(mask, norm_weight, values.shape, values.dtype)
-  if denominator is not None:
+    count = None
+  if denominator is not None:  # a fixed count: the counted elements are not needed
     count = jnp.asarray(denominator, values.dtype)
+  elif count is None:
+    count = mean_denominator(mask, norm_weight, values.shape, values.dtype)
   if batchmean and values.ndim > 0:
     # torch: sum / input.size(0). With a mask: the counted elements expressed
     # in rows, i.e. the number of rows when whole rows are masked.
@@ -782,7 +780,19 @@ def loss_parts(
     count = count / per_row
   if axis_name is not None:
     total, count = jax.lax.psum((total, count), axis_name)
-  return values, total, count
+  return total, count
+
+
+def _masked(loss: str, values: Array, where: Any, valid: Array | None
+            ) -> tuple[Array | None, Array]:
+  """The user's `where` and the loss's own `valid` mask as one mask, and the values with the
+  masked elements 0."""
+  mask = as_mask(loss, where, values.shape)
+  if valid is not None:
+    mask = valid if mask is None else mask & valid
+  if mask is not None:
+    values = jnp.where(mask, values, jnp.zeros_like(values))
+  return mask, values
 
 
 def reduce_loss(
@@ -805,14 +815,17 @@ def reduce_loss(
   Masked elements are 0 in "none" and are left out of every normaliser. The
   mean over nothing is 0 with a zero gradient (torch returns NaN).
   """
-  if reduction == "none":
-    return loss_parts(loss, values, where, valid=normaliser.get("valid"))[0]
-  if reduction == "sum":
-    normaliser = {k: v for k, v in normaliser.items() if k in ("valid", "axis_name")}
+  if reduction in ("none", "sum"):  # no count to compute
+    _, values = _masked(loss, values, where, normaliser.get("valid"))
+    if reduction == "none":
+      return values
+    axis_name = normaliser.get("axis_name")
+    total = jnp.sum(values)
+    return total if axis_name is None else jax.lax.psum(total, axis_name)
   if reduction == "parts":
     normaliser.pop("axis_name", None)  # parts are merged by the caller (psum them)
-  values, total, count = loss_parts(loss, values, where, batchmean=reduction == "batchmean",
-                                    **normaliser)
+  total, count = loss_parts(loss, values, where, batchmean=reduction == "batchmean",
+                            **normaliser)
   return reduce_parts(total, count, reduction)
 
 

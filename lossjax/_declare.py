@@ -592,9 +592,12 @@ def declare(*, reductions: tuple[str, ...] | None = (), renamed: Mapping[str, st
         raise TypeError(f"{name}: {e}{hint}") from None
       given = bound.arguments
       if reductions is not None:
-        with_defaults = {k: given.get(k, p.default) for k, p in params.items()}
-        core.validate_reduction(name, with_defaults["reduction"], reductions,
-                                declaration.whole_batch_reason(with_defaults))
+        reduction = given.get("reduction", params["reduction"].default)
+        why = None
+        if reduction == "parts":  # only then: does this call depend on the whole batch?
+          why = declaration.whole_batch_reason(
+              {k: given.get(k, p.default) for k, p in params.items()})
+        core.validate_reduction(name, reduction, reductions, why)
       for k, role in roles.items():
         if k in given:
           given[k] = role.convert(name, k, given[k])

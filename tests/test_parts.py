@@ -50,10 +50,14 @@ def _piece(spec, args, kwargs, lo, hi):
           {k: cut(k, v) for k, v in kwargs.items()})
 
 
-def _check_parts(spec, grads: bool):
+# A compiled value_and_grad program per loss: ~130 CPU-s, so CI's slow run (README's command
+# stays near its 10 minutes); the recipes below check gradients in the default run.
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", PARTS, ids=[s.name for s in PARTS])
+def test_parts_are_the_mean_and_pieces_merge_into_the_whole_batch(spec):
   """One compiled program per loss: the mean and the merged parts of uneven pieces of the
-  batch (the whole batch's parts where it has no batch axis), with `grads` each one's
-  gradient with respect to every differentiable argument."""
+  batch (the whole batch's parts where it has no batch axis), each with its gradient with
+  respect to every differentiable argument."""
   args, kwargs = example(spec)
   kwargs = {k: v for k, v in kwargs.items() if k != "reduction"}
   diff = [spec.arg_names.index(n) for n in spec.differentiable]
@@ -78,24 +82,13 @@ def _check_parts(spec, grads: bool):
     return sum(pieces).mean()
 
   d = [args[i] for i in diff]
-  if grads:
-    program = jax.jit(lambda d: [jax.value_and_grad(f)(d) for f in (mean, merged)])
-  else:
-    program = jax.jit(lambda d: [(f(d), []) for f in (mean, merged)])
+  program = jax.jit(lambda d: [jax.value_and_grad(f)(d) for f in (mean, merged)])
   (m, gm), (s, gs) = program(d)
-  for value, grads, what in ((s, gs, f"pieces {cuts or 'none: the whole batch'}"),):
-    np.testing.assert_allclose(value, m, rtol=1e-10, atol=1e-12, err_msg=f"{spec.name} {what}")
-    for i, g, want in zip(diff, grads, gm):
-      np.testing.assert_allclose(g, want, rtol=1e-9, atol=1e-12,
-                                 err_msg=f"{spec.name} {what}: d/d{spec.arg_names[i]}")
-
-
-# A compiled value_and_grad program per loss: ~130 CPU-s, so CI's slow run (README's command
-# stays near its 10 minutes); the recipes below check gradients in the default run.
-@pytest.mark.slow
-@pytest.mark.parametrize("spec", PARTS, ids=[s.name for s in PARTS])
-def test_parts_are_the_mean_and_pieces_merge_into_the_whole_batch(spec):
-  _check_parts(spec, grads=True)
+  what = f"{spec.name} pieces {cuts or 'none: the whole batch'}"
+  np.testing.assert_allclose(s, m, rtol=1e-10, atol=1e-12, err_msg=what)
+  for i, g, want in zip(diff, gs, gm):
+    np.testing.assert_allclose(g, want, rtol=1e-9, atol=1e-12,
+                               err_msg=f"{what}: d/d{spec.arg_names[i]}")
 
 
 @pytest.mark.parametrize("spec", WHOLE, ids=[s.name for s in WHOLE])
@@ -182,17 +175,16 @@ def test_the_count_carries_no_gradient():
 # Gradient accumulation over uneven micro-batches: the full-batch gradient
 # --------------------------------------------------------------------------
 
-def accumulate(loss, params, micro_batches, step=jax.jit):
+def accumulate(loss, params, micro_batches):
   """The recipe in the README: differentiate each micro-batch's total, add the gradients and
   the counts, divide once. Equals the gradient of the loss's mean over the whole batch."""
   def total(params, batch):
     parts = loss(params, *batch)
     return parts.total, parts
 
-  grad_step = step(jax.grad(total, has_aux=True))  # jitted: one program per micro-batch shape
   grad_total, count = None, 0.0
   for batch in micro_batches:
-    g, parts = grad_step(params, batch)
+    g, parts = jax.grad(total, has_aux=True)(params, batch)
     grad_total = g if grad_total is None else jax.tree.map(jnp.add, grad_total, g)
     count = count + parts.count
   return jax.tree.map(lambda g: g / count, grad_total)
@@ -209,8 +201,7 @@ def _same_gradient(loss, params, arrays):
   @jax.jit
   def program(params, arrays):
     want = jax.grad(lambda p: loss(p, *arrays, reduction="mean"))(params)
-    got = accumulate(lambda p, *b: loss(p, *b, reduction="parts"), params, _uneven(*arrays),
-                     step=lambda f: f)
+    got = accumulate(lambda p, *b: loss(p, *b, reduction="parts"), params, _uneven(*arrays))
     naive = [jax.grad(lambda p, b: loss(p, *b, reduction="mean"))(params, b)
              for b in _uneven(*arrays)]
     return want, got, jax.tree.map(lambda *gs: sum(gs) / len(gs), *naive)

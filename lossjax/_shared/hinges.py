@@ -33,8 +33,7 @@ def checked_scores(name: str, arg: str, x: Array) -> Array:
 def scores_and_labels(name: str, scores: Array, labels: Array, where) -> tuple:
   """Scores ``[..., C]`` (C >= 1, the loss's `input`), integer labels ``[...]`` (its `target`),
   masked; returns (keep, z, safe, bad)."""
-  checked_scores(name, "input", scores)
-  core.check_shape(name, "target", labels, scores.shape[:-1], " (the input's shape without C)")
+  checked_scores(name, "input", scores)  # the labels' shape: declared `class_indices_of`
   c = scores.shape[-1]
   keep = core.as_mask(name, where, scores.shape[:-1])
   z = core.masked_fill(keep, core.to_float(scores, core.compute_dtype(scores)))

@@ -47,9 +47,9 @@ Array = jax.Array
 
 
 def unit_batch(name, embeddings, labels, where):
-  """Unit-normalised (N, D) embeddings (masked rows 0), the labels checked, the mask."""
+  """Unit-normalised (N, D) embeddings (masked rows 0) and the mask (the labels' shape is
+  declared by the losses: `one_per_row_of("embeddings")`)."""
   x = embedding_matrix(name, "embeddings", embeddings)
-  core.check_shape(name, "labels", labels, x.shape[:1], " (one label per embedding)")
   keep = core.as_mask(name, where, x.shape[:1])
   xf = core.masked_fill(keep, core.to_float(x, core.compute_dtype(x)))
   return unit_rows(xf), keep

@@ -172,13 +172,12 @@ def cross_entropy(
 
 
 def _cross_entropy(name, x, t, *, weight, ignore_index, label_smoothing, reduction,
-                   where, axis, arg_names=("input", "target"), poly_epsilon=0.0):
+                   where, axis, poly_epsilon=0.0):
   """cross_entropy's body, raising errors in the name of the loss that calls it."""
-  logits_last = class_scores(name, arg_names[0], x, axis)
+  logits_last = class_scores(name, "input", x, axis)
   num_classes = logits_last.shape[-1]
   w = class_weight(name, weight, num_classes)
-  prob_target = jnp.issubdtype(t.dtype, jnp.floating)
-  core.check_class_target(name, arg_names[1], t, x, arg_names[0], axis)
+  prob_target = jnp.issubdtype(t.dtype, jnp.floating)  # its shape: declared by the callers
   keep = core.as_mask(name, where, logits_last.shape[:-1])
   logits_last = core.masked_fill(keep, logits_last)
   dtype = core.compute_dtype(x, t if prob_target else None, w)
@@ -190,7 +189,7 @@ def _cross_entropy(name, x, t, *, weight, ignore_index, label_smoothing, reducti
     normalizer = log_normalizer(logits, None if logits_last.dtype == dtype else logits_last)
     return _class_index_nll(
         name, logits, normalizer, t, w, ignore_index=ignore_index, label_smoothing=label_smoothing,
-        reduction=reduction, keep=keep, raw_scores=logits_last, target_arg=arg_names[1],
+        reduction=reduction, keep=keep, raw_scores=logits_last,
         poly_epsilon=poly_epsilon,
     )
   # Probability targets multiply every logit: clip ±inf so a zero probability
@@ -251,7 +250,6 @@ def nll_loss(
   """
   name = core.loss_name()
   logp_last = class_scores(name, "input", input, axis)
-  core.check_class_indices_shape(name, "target", target, input, "input", axis)
   w = class_weight(name, weight, logp_last.shape[-1])
   keep = core.as_mask(name, where, logp_last.shape[:-1])
   dtype = core.compute_dtype(input, w)
@@ -308,7 +306,6 @@ def softmax_focal_loss(
   """
   name = core.loss_name()
   scores = class_scores(name, "input", input, axis)
-  core.check_class_indices_shape(name, "target", target, input, "input", axis)
   c = scores.shape[-1]
   w = class_weight(name, weight, c)
   if isinstance(alpha, jax.Array) and alpha.ndim:
@@ -375,7 +372,7 @@ def poly1_cross_entropy(
   """
   return _cross_entropy(core.loss_name(), input, target, weight=None, ignore_index=None,
                         label_smoothing=0.0, reduction=reduction, where=where, axis=axis,
-                        arg_names=("input", "target"), poly_epsilon=epsilon)
+                        poly_epsilon=epsilon)
 
 
 @declare(renamed={"logits": "input", "labels": "target"},
@@ -417,7 +414,6 @@ def generalized_cross_entropy(
   """
   name = core.loss_name()
   scores = class_scores(name, "input", input, axis)
-  core.check_class_indices_shape(name, "target", target, input, "input", axis)
   keep = core.as_mask(name, where, scores.shape[:-1])
   z = core.masked_fill(keep, core.to_float(scores, core.compute_dtype(scores)))
   safe, _, out_of_range = core.class_indices(name, "target", target, z.shape[-1], where=keep)

@@ -284,7 +284,6 @@ def circle_loss(
   """
   name = core.loss_name()
   x = embedding_matrix(name, "embeddings", embeddings)
-  core.check_shape(name, "labels", labels, x.shape[:1], " (one label per embedding)")
   keep = core.as_mask(name, where, x.shape[:1])
   if ref_embeddings is None:
     dtype = core.compute_dtype(x)
@@ -362,7 +361,6 @@ def contrastive_loss(
   """
   name = core.loss_name()
   core.check_rank(name, "input1", input1, 2, " (N, D)")
-  core.check_same_shape(name, "input2", input2, "input1", input1)
   core.check_shape(name, "same", same, input1.shape[:1], " (one flag per pair)")
   keep = core.as_mask(name, where, input1.shape[:1])
   dtype = core.compute_dtype(input1, input2)
@@ -384,7 +382,6 @@ def contrastive_loss(
 def _image_text(name, image, text, logit_scale, logit_bias, where):
   """Checks a batch of paired image and text embeddings; masked rows become 0."""
   embedding_matrix(name, "image_embeddings", image)
-  core.check_same_shape(name, "text_embeddings", text, "image_embeddings", image)
   core.check_shape(name, "logit_scale", logit_scale, (), " (a scalar: exp of a learnable "
                    "log-scale)")
   if logit_bias is not None:

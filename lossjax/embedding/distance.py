@@ -26,12 +26,10 @@ _COS_EPS = float(np.float32(1e-12))
 
 
 def _vectors(name: str, where, *pairs: tuple[str, Array]) -> tuple[Array | None, list[Array]]:
-  """Embeddings `(N, D)` or `(D,)` of one shape: the `where` mask over pairs and the
-  embeddings in the compute dtype, masked rows filled with 0."""
+  """Embeddings `(N, D)` or `(D,)` of one shape (declared: the others `same_as` the first): the
+  `where` mask over pairs and the embeddings in the compute dtype, masked rows filled with 0."""
   first_arg, first = pairs[0]
   core.check_rank(name, first_arg, first, {1, 2}, " ((N, D) or (D,))")
-  for arg, a in pairs[1:]:
-    core.check_same_shape(name, arg, a, first_arg, first)
   keep = core.as_mask(name, where, first.shape[:-1])
   dtype = core.compute_dtype(*(a for _, a in pairs))
   return keep, [core.masked_fill(keep, core.to_float(a, dtype)) for _, a in pairs]

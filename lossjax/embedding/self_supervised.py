@@ -28,7 +28,6 @@ _FEATURES = FLOAT.non_empty(-1)
 
 def _views(name, a, b, where):
   core.check_rank(name, "input1", a, 2, " (N, F) embeddings of the first view")
-  core.check_same_shape(name, "input2", b, "input1", a)
   keep = core.as_mask(name, where, a.shape[:1])
   dtype = core.compute_dtype(a, b)
   x, y = (core.masked_fill(keep, core.to_float(v, dtype)) for v in (a, b))

@@ -75,7 +75,6 @@ def fenchel_young_loss(
   """
   name = core.loss_name()
   checked_scores(name, "input", input)
-  core.check_same_shape(name, "target", target, "input", input)
   keep = core.as_mask(name, where, input.shape[:-1])
   dtype = core.compute_dtype(input, target)
   s, y = (core.masked_fill(keep, core.to_float(a, dtype)) for a in (input, target))

@@ -181,7 +181,6 @@ def multilabel_margin_loss(
   if x.ndim == 0:  # torch: a 0-d input is one class and a 0-d target; no pair, loss 0
     x, target = x[None], target[None]
   t = target
-  core.check_same_shape(name, "target", t, "input", x)
   c = x.shape[-1]
   keep = core.as_mask(name, where, x.shape[:-1])
   xf = core.masked_fill(keep, core.to_float(x, core.compute_dtype(x)))
@@ -233,7 +232,6 @@ def multilabel_soft_margin_loss(
   References: PyTorch ``torch.nn.MultiLabelSoftMarginLoss``.
   """
   name = core.loss_name()
-  core.check_same_shape(name, "target", target, "input", input)
   core.check_classes(name, "input", input)
   keep = core.as_mask(name, where, input.shape[:-1] if input.ndim else ())
   keep_x = core.mask_at(keep, -1) if input.ndim else keep
@@ -421,7 +419,6 @@ def categorical_hinge_loss(
   """
   name = core.loss_name()
   x = checked_scores(name, "input", input)
-  core.check_same_shape(name, "target", target, "input", x)
   keep = core.as_mask(name, where, x.shape[:-1])
   dtype = core.compute_dtype(x, target)
   z, t = (core.masked_fill(keep, core.to_float(a, dtype)) for a in (x, target))

@@ -40,7 +40,6 @@ def _cosines(name, embeddings, labels, weight, layout, where, sub_centers=1):
   if w.shape[0] % sub_centers:
     raise ValueError(f"{name}: argument `weight` has {w.shape[0]} centres, expected a multiple "
                      f"of sub_centers={sub_centers} (C * sub_centers)")
-  core.check_shape(name, "labels", labels, x.shape[:1], " (one class index per embedding)")
   core.check_int(name, "labels", labels)
   keep = core.as_mask(name, where, x.shape[:1])
   dtype = core.compute_dtype(x, w)

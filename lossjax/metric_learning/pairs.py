@@ -91,7 +91,6 @@ def multi_similarity_loss(
   """
   name = core.loss_name()
   x = embedding_matrix(name, "embeddings", embeddings)
-  core.check_shape(name, "labels", labels, x.shape[:1], " (one label per embedding)")
   keep = core.as_mask(name, where, x.shape[:1])
   xf = core.masked_fill(keep, core.to_float(x, core.compute_dtype(x)))
   unit = unit_rows(xf)

@@ -201,7 +201,6 @@ def gaussian_nll_loss(
   References: PyTorch ``torch.nn.GaussianNLLLoss``; Nix & Weigend (1994).
   """
   name = core.loss_name()
-  core.check_same_shape(name, "target", target, "input", input)
   keep = core.as_mask(name, where, input.shape)
   v = _gaussian_var(name, var, input, keep)
   keep, (xf, tf, vf) = core.elementwise(name, keep, ("input", input), ("target", target),

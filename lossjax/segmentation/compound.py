@@ -155,7 +155,7 @@ def dice_ce_loss(
     ce_den = core.mean_denominator(px, None, ce.shape, ce.dtype)
   ce_per_image = jnp.sum(ce.reshape(n, math.prod(ce.shape[1:])), axis=1)
   if reduction == "parts":  # two means with their own counts: one term each
-    _, dice_total, dice_count = core.loss_parts(name, dice, keep_nc)
+    dice_total, dice_count = core.loss_parts(name, dice, keep_nc)
     return core.Parts(jnp.stack([lambda_dice * dice_total, lambda_ce * jnp.sum(ce_per_image)]),
                       jax.lax.stop_gradient(jnp.stack([dice_count, ce_den])))
   if reduction == "mean":
