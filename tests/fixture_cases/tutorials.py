@@ -1,7 +1,7 @@
 """Fixture cases holding the examples of the PyTorch tutorials users learn from.
 
-The inputs are the tutorials' own numbers (../shared/seeds/: the tensors they
-build, or the tensors they print, to the four decimals printed), so the
+The inputs are the tutorials' own numbers (four public PyTorch loss tutorials: the tensors
+they build, or the tensors they print, to the four decimals printed), so the
 porting notebook (notebooks/porting_from_pytorch.ipynb) can show each
 tutorial's PyTorch line and its lossjax line giving the same number, from
 these fixtures. The cases add to each loss's other cases (generate_fixtures
