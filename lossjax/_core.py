@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import functools
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -242,6 +243,38 @@ def same_varying(*arrays: Any) -> tuple[Any, ...]:
   return jax.tree.unflatten(tree, [
       a if _varying(a) >= axes else jax.lax.pcast(a, tuple(sorted(axes - _varying(a))),
                                                   to="varying") for a in leaves])
+
+
+# --------------------------------------------------------------------------
+# Hyperparameters: static Python numbers, or arrays (swept, scheduled, learned)
+# --------------------------------------------------------------------------
+
+
+def is_static(v: Any) -> bool:
+  """Whether a validated numeric option is known when the loss is traced (a Python number).
+
+  Only a static value may select the computation (skip a term that is exactly 0, take
+  torch's special case at an endpoint); a traced one (``vmap`` over it, a schedule or a
+  learned value under ``jit``, ``grad`` with respect to it) takes the general form, which
+  must give the same value and gradient there.
+  """
+  return isinstance(v, numbers.Number)
+
+
+def static_equals(v: Any, value: float) -> bool:
+  """``v == value`` for a static hyperparameter; False for a traced one (its general form)."""
+  return is_static(v) and v == value
+
+
+def power0(base: Array, gamma: Any) -> Array:
+  """``base ** gamma`` for ``base >= 0``: with a static `gamma`, jnp.power (torch's value
+  and gradient); with a traced one, ``0 ** 0 = 1`` with a finite gradient at ``base = 0``
+  (a focal factor whose gamma is swept through 0)."""
+  if is_static(gamma):
+    return jnp.power(base, gamma)
+  pos = base > 0
+  return jnp.where(pos, jnp.power(jnp.where(pos, base, 1.0), gamma),
+                   jnp.where(gamma == 0, 1.0, 0.0).astype(base.dtype))
 
 
 def safe_div(num: Array, den: Array) -> Array:

@@ -38,6 +38,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from lossjax import _core as core
@@ -255,6 +256,9 @@ class Float(Option):
   allow_inf: bool = False
   message: str | None = None  # torch's wording for an out-of-range value, where it has one
   gap: tuple[float, float] | None = None  # an open interval excluded from the range
+  #: Whether the value may be a traced array (a hyperparameter swept with ``vmap``, scheduled
+  #: or learned under ``jit``). False only where the value selects the computation.
+  traced: bool = True
 
   def expected(self):
     text = "a finite number" if not self.allow_inf else "a number"
@@ -263,18 +267,55 @@ class Float(Option):
       rng = f"{rng} not in ({self.gap[0]}, {self.gap[1]})".strip()
     return f"{text} {rng}".strip() + (" or None" if self.optional else "")
 
+  def static(self) -> Float:
+    """This option, required to be a Python number when the loss is traced: for a value that
+    selects the computation (a formula, a kernel's constant)."""
+    return dataclasses.replace(self, traced=False)
+
+  def out_of_range(self, v: Any) -> Any:
+    """Where `v` (a numpy or jax array) is not a valid value: written with array operators
+    only, so the same predicate checks a concrete value and poisons a traced one."""
+    bad = v != v  # NaN
+    if not self.allow_inf:
+      bad = bad | (v == float("inf")) | (v == -float("inf"))
+    if self.lo is not None:
+      bad = bad | ((v <= self.lo) if self.lo_open else (v < self.lo))
+    if self.hi is not None:
+      bad = bad | ((v >= self.hi) if self.hi_open else (v > self.hi))
+    if self.gap is not None:
+      bad = bad | ((v > self.gap[0]) & (v < self.gap[1]))
+    return bad
+
   def validate(self, loss, arg, value):
     if value is None and self.optional:
       return None
+    if _is_tracer(value):
+      return self._traced(loss, arg, value)
     v = float(_number(loss, arg, value, self.expected(), integral=False))
     if math.isnan(v) or (math.isinf(v) and not self.allow_inf):
       raise core.option_error(loss, arg, f"got {v}, expected {self.expected()}")
-    if ((self.lo is not None and (v < self.lo or (self.lo_open and v == self.lo)))
-        or (self.hi is not None and (v > self.hi or (self.hi_open and v == self.hi)))
-        or (self.gap is not None and self.gap[0] < v < self.gap[1])):
+    if self.out_of_range(v):
       detail = self.message.format(value=v) if self.message else f"expected {self.expected()}"
       raise core.option_error(loss, arg, f"got {v}: {detail}")
     return v
+
+  def _traced(self, loss: str, arg: str, value: Any) -> Any:
+    """A traced hyperparameter (swept by ``vmap``, scheduled or learned inside ``jit``,
+    differentiated by ``grad``): a 0-d real array. Its value is checked where it is known
+    (under ``grad`` or ``vmap`` outside ``jit``: every swept value); inside ``jit`` the
+    wrapper makes an out-of-range value give NaN (`poison_traced`), and `lossjax.checked`
+    raises."""
+    if not self.traced:
+      raise _type_error(
+          loss, arg, value,
+          f"{self.expected()}, known when the loss is traced (a static Python number: "
+          "it selects the computation)")
+    dtype = np.dtype(value.dtype)
+    if value.ndim != 0 or dtype.kind not in "iuf":
+      raise _type_error(loss, arg, value, f"{self.expected()} (a 0-d real array when traced, "
+                        f"got shape {tuple(value.shape)} and dtype {dtype})")
+    core.check_values(loss, arg, value, self.out_of_range, self.expected())
+    return value
 
   def bad_values(self):
     bad = super().bad_values() + ["0.1", True, float("nan"), 1j]
@@ -609,11 +650,25 @@ def declare(*, reductions: tuple[str, ...] | None = (), renamed: Mapping[str, st
       axis = given.get("axis", params["axis"].default) if "axis" in params else -1
       for k, role in roles.items():
         role.relate(name, k, given.get(k), given, axis)
+      traced = [k for k, o in options.items() if isinstance(o, Float) and _is_tracer(given.get(k))]
+      if traced:  # hyperparameters as arrays: in the data's float dtype (no silent widening)
+        dtype = core.compute_dtype(*(given.get(k) for k in roles))
+        for k in traced:
+          given[k] = core.to_float(given[k], dtype)
       token = core.LOSS_NAME.set(name)
       try:
-        return fn(*bound.args, **bound.kwargs)
+        out = fn(*bound.args, **bound.kwargs)
       finally:
         core.LOSS_NAME.reset(token)
+      if traced:
+        # An out-of-range traced hyperparameter (its value known only inside jit, where
+        # nothing can raise) gives NaN, never a plausible number.
+        bad = functools.reduce(
+            jnp.logical_or, [options[k].out_of_range(given[k]) for k in traced])
+        out = jax.tree.map(
+            lambda y: jnp.where(bad, jnp.nan, y)
+            if jnp.issubdtype(jnp.result_type(y), jnp.inexact) else y, out)
+      return out
 
     wrapper.declaration = declaration
     return wrapper  # type: ignore[return-value]  # same signature: functools.wraps

@@ -212,7 +212,7 @@ def sigmoid_focal_loss(
   log_p, log_q = core.log_sigmoid(xf), core.log_sigmoid(-xf)
   ce = -(tf * log_p + (1.0 - tf) * log_q)
   values = ce
-  if gamma != 0:  # gamma == 0: the factor is exactly 1 (no 0 ** 0 in the gradient)
+  if not core.static_equals(gamma, 0):  # a static 0: the factor is exactly 1, skipped
     # log(1 - p_t) = log((1 - t) p + t (1 - p)): a weighted log-sum-exp of
     # log p and log q = log(1 - p), written out (jax.scipy's logsumexp with
     # weights stacks both terms and ran at 0.66x optax's speed). The shifted
@@ -227,7 +227,9 @@ def sigmoid_focal_loss(
     log_total = jnp.where(normal, jnp.log(jnp.where(normal, total, 1.0)), jnp.log(tiny))
     log_one_minus_pt = m + log_total
     values = values * jnp.exp(gamma * log_one_minus_pt)
-  if alpha >= 0:
+  if not core.is_static(alpha):  # a traced alpha: a negative one still turns the weighting off
+    values = values * jnp.where(alpha >= 0, alpha * tf + (1.0 - alpha) * (1.0 - tf), 1.0)
+  elif alpha >= 0:
     values = values * (alpha * tf + (1.0 - alpha) * (1.0 - tf))
   return core.reduce_loss(name, values, reduction, keep)
 

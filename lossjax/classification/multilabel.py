@@ -22,13 +22,6 @@ __all__ = ["asymmetric_loss", "asymmetric_single_label_loss"]
 Array = jax.Array
 
 
-def _pow(base: Array, gamma: Array | float) -> Array:
-  """base ** gamma for base in [0, 1], with 0 ** 0 = 1 and a finite gradient at base = 0."""
-  pos = base > 0
-  return jnp.where(pos, jnp.power(jnp.where(pos, base, 1.0), gamma),
-                   jnp.where(jnp.asarray(gamma) == 0, 1.0, 0.0))
-
-
 _GAMMA = Float(lo=0.0)
 
 
@@ -91,12 +84,12 @@ def asymmetric_loss(
                     where=keep)
   p = jax.nn.sigmoid(xf)
   p_neg = 1.0 - p
-  if clip > 0:
+  if not core.static_equals(clip, 0):
     p_neg = jnp.minimum(p_neg + clip, 1.0)
   values = yf * jnp.log(jnp.maximum(p, eps)) + (1.0 - yf) * jnp.log(jnp.maximum(p_neg, eps))
-  if gamma_neg > 0 or gamma_pos > 0:
+  if not (core.static_equals(gamma_neg, 0) and core.static_equals(gamma_pos, 0)):
     pt = p * yf + p_neg * (1.0 - yf)
-    w = _pow(1.0 - pt, gamma_pos * yf + gamma_neg * (1.0 - yf))
+    w = core.power0(1.0 - pt, gamma_pos * yf + gamma_neg * (1.0 - yf))
     values = values * (jax.lax.stop_gradient(w) if detach_focal_weight else w)
   return core.reduce_loss(name, -values, reduction, keep)
 
@@ -156,7 +149,7 @@ def asymmetric_single_label_loss(
   hot = jax.nn.one_hot(safe, c, dtype=dtype)
   p = jnp.exp(log_p)
   # 1 - p_pos - p_neg: 1 - p_y at the target, p_c elsewhere.
-  w = _pow(1.0 - p * hot - (1.0 - p) * (1.0 - hot), gamma_pos * hot + gamma_neg * (1.0 - hot))
+  w = core.power0(1.0 - p * hot - (1.0 - p) * (1.0 - hot), gamma_pos * hot + gamma_neg * (1.0 - hot))
   t = hot * (1.0 - label_smoothing) + label_smoothing / c
   values = -jnp.sum(t * log_p * w, axis=-1)
   values = core.poison(values, out_of_range)

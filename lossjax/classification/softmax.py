@@ -86,7 +86,7 @@ def _class_index_nll(
     log_p_target = (picked - m) - log_s
   w_target = None if weight is None else jnp.take(weight, safe_target).astype(scores.dtype)
   values = -log_p_target if w_target is None else -log_p_target * w_target
-  if label_smoothing > 0.0:
+  if not core.static_equals(label_smoothing, 0):
     shifted = scores if normalizer is None else scores - normalizer[0][..., None]
     if weight is None:
       total, weighted_sum = float(num_classes), jnp.sum(shifted, axis=-1)
@@ -96,7 +96,7 @@ def _class_index_nll(
       weighted_sum = jnp.sum(shifted * jnp.broadcast_to(w, scores.shape), axis=-1)
     smooth = -weighted_sum if normalizer is None else normalizer[1] * total - weighted_sum
     values = (1.0 - label_smoothing) * values + (label_smoothing / num_classes) * smooth
-  if poly_epsilon:
+  if not core.static_equals(poly_epsilon, 0):
     values = values + poly_epsilon * (1.0 - jnp.exp(log_p_target))
   return core.reduce_loss(
       loss, values, reduction, keep, valid=None if ignore_index is None else valid,
@@ -198,7 +198,7 @@ def _cross_entropy(name, x, t, *, weight, ignore_index, label_smoothing, reducti
   normalizer = log_normalizer(logits)
   probs = core.masked_fill(keep, core.class_axis_last(name, core.to_float(t, dtype), axis))
   target_probs = probs
-  if label_smoothing > 0.0:
+  if not core.static_equals(label_smoothing, 0):
     probs = probs * (1.0 - label_smoothing) + label_smoothing / num_classes
   if w is not None:
     probs = probs * jnp.broadcast_to(core.to_float(w, dtype), probs.shape)
@@ -206,10 +206,11 @@ def _cross_entropy(name, x, t, *, weight, ignore_index, label_smoothing, reducti
   # finite (finite_logits), so a zero probability contributes exactly 0.
   m, log_s = normalizer
   values = log_s * jnp.sum(probs, axis=-1) - jnp.sum(probs * (logits - m[..., None]), axis=-1)
-  if poly_epsilon:
-    # Poly-1 with probability labels: p_t = Σ_c t_c p_c (optax's convention).
+  if not core.static_equals(poly_epsilon, 0):
+    # Poly-1 with probability labels: Σ_c t_c (1 - p_c), optax's term (1 - Σ_c t_c p_c
+    # when the labels sum to 1; optax's also where they do not).
     p = jnp.exp((logits - m[..., None]) - log_s[..., None])
-    values = values + poly_epsilon * (1.0 - jnp.sum(target_probs * p, axis=-1))
+    values = values + poly_epsilon * jnp.sum(target_probs * (1.0 - p), axis=-1)
   return core.reduce_loss(name, values, reduction, keep)
 
 
@@ -318,8 +319,8 @@ def softmax_focal_loss(
   m, log_s = log_normalizer(z)
   log_p = core.poison((pick_class(z, safe) - m) - log_s, out_of_range)
   values = -log_p
-  if gamma != 0:
-    values = values * jnp.power(-jnp.expm1(log_p), gamma)
+  if not core.static_equals(gamma, 0):
+    values = values * core.power0(-jnp.expm1(log_p), gamma)
   if isinstance(alpha, jax.Array):
     af = core.to_float(alpha, dtype)
     values = values * (jnp.take(af, safe) if af.ndim else af)
@@ -346,9 +347,10 @@ def poly1_cross_entropy(
   r"""Poly-1 cross-entropy: $\ell = \mathrm{CE} + \epsilon\,(1 - p_t)$.
 
   PolyLoss's first-order form (Leng et al. 2022), where $p_t$ is the
-  probability of the target: the labelled class for integer labels, or
-  $\sum_c t_c p_c$ for probability labels (optax's
-  ``poly_loss_cross_entropy`` convention, default epsilon 1 as in the paper).
+  probability of the target: the labelled class for integer labels. For
+  probability labels the term is $\epsilon \sum_c t_c (1 - p_c)$, optax's
+  ``poly_loss_cross_entropy`` (it is $\epsilon (1 - \sum_c t_c p_c)$ when the
+  labels sum to 1); the default epsilon is 1, as in the paper (optax's: 2).
 
   Args:
     input: ``[..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).

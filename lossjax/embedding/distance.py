@@ -118,7 +118,7 @@ def _triplet(name, where, anchor, positive, negative, distance, margin, swap, re
 
 
 @declare(anchor=FLOAT, positive=FLOAT.same_as("anchor"), negative=FLOAT.same_as("anchor"), margin=_MARGIN, swap=Bool(),
-         p=Float(lo=0.0, lo_open=True, allow_inf=True), eps=Float(lo=0.0))
+         p=Float(lo=0.0, lo_open=True, allow_inf=True).static(), eps=Float(lo=0.0))
 def triplet_margin_loss(
     anchor: ArrayLike,
     positive: ArrayLike,

@@ -32,7 +32,8 @@ Array = jax.Array
 
 @declare(input=HIDDEN, linear_weight=FLOAT, target=TARGET, linear_bias=ArrayOption("float"),
          weight=WEIGHT, layout=LAYOUT, ignore_index=IGNORE_INDEX,
-         label_smoothing=LABEL_SMOOTHING, z_loss=Float(lo=0.0), logit_softcap=SOFTCAP_OPTION,
+         label_smoothing=LABEL_SMOOTHING.static(), z_loss=Float(lo=0.0).static(),
+         logit_softcap=SOFTCAP_OPTION,
          token_chunk=CHUNK_OPTION, vocab_chunk=CHUNK_OPTION,
          axis_name=AxisName(), return_lse=Bool(), token_weight=ArrayOption("float"))
 def linear_cross_entropy(

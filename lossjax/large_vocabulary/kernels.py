@@ -24,7 +24,8 @@ Array = jax.Array
 
 
 # The options linear_cross_entropy and linear_token_stats share, declared once.
-SOFTCAP_OPTION = Float(lo=0.0, lo_open=True, optional=True)
+#: Static: the kernels take it (and label smoothing, the z-loss) as compile-time constants.
+SOFTCAP_OPTION = Float(lo=0.0, lo_open=True, optional=True).static()
 
 
 CHUNK_OPTION = Int(lo=1, optional=True)

@@ -74,12 +74,13 @@ def _sin(cos: Array) -> Array:
 
 def _arcface_target(c: Array, margin: float, easy_margin: bool) -> Array:
   """cos(θ + m), with the reference code's fallback where θ + m would pass π."""
-  phi = c * math.cos(margin) - _sin(c) * math.sin(margin)  # cos(θ + m)
+  cos, sin = (math.cos, math.sin) if core.is_static(margin) else (jnp.cos, jnp.sin)
+  phi = c * cos(margin) - _sin(c) * sin(margin)  # cos(θ + m)
   if easy_margin:
     return jnp.where(c > 0, phi, c)  # insightface's easy_margin
   # θ <= π - m keeps cos(θ + m); beyond it cos θ - m sin m (pytorch-metric-learning,
   # insightface's th/mm), so the target logit stays monotonic in θ.
-  return jnp.where(c >= math.cos(math.pi - margin), phi, c - margin * math.sin(margin))
+  return jnp.where(c >= cos(math.pi - margin), phi, c - margin * sin(margin))
 
 
 POSITIVE_SCALE = Float(lo=0.0, lo_open=True)

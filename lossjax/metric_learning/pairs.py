@@ -336,7 +336,7 @@ def margin_loss(
   active = jnp.sum(jnp.where(pull > 0, n_neg, 0.0) + jnp.where(push > 0, n_pos, 0.0))
   shares = batch_shares(per_anchor, active, present)
   triplets = n_pos[:, 0] * n_neg[:, 0]
-  if nu:
+  if not core.static_equals(nu, 0):
     if b.ndim == 0:  # PML's "already_reduced" ν β, when there is any triplet
       shares = shares + jnp.where(jnp.sum(triplets) > 0, nu * b, 0.0)
     else:

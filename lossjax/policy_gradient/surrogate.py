@@ -142,9 +142,9 @@ def policy_gradient_loss(
   if clip_ratio_c is not None:
     # Dual clip: for A < 0 the loss is at most -c A, however large the ratio.
     values = jnp.where(adv < 0, jnp.minimum(values, -clip_ratio_c * adv), values)
-  if beta:
+  if not core.static_equals(beta, 0):
     if ref_logps is None:
-      raise core.option_error(name, "beta", "a KL penalty (beta > 0) needs ref_logps")
+      raise core.option_error(name, "beta", "a KL penalty (beta > 0, or a traced beta) needs ref_logps")
     values = values + beta * _kl_estimate(lp, lax.stop_gradient(arrays[2]), kl_estimator)
   if average == "constant":  # Dr. GRPO: every sequence counts max_length tokens
     length = values.shape[1] if max_length is None else max_length

@@ -51,7 +51,7 @@ def _logps(name, where, *pairs, fill=None):
 def _smoothed_sigmoid(z: Array, label_smoothing: float) -> Array:
   """-(1 - ε) log σ(z) - ε log σ(-z): the conservative (cDPO) binary cross-entropy."""
   loss = -core.log_sigmoid(z)
-  if label_smoothing:
+  if not core.static_equals(label_smoothing, 0):
     loss = loss * (1.0 - label_smoothing) - core.log_sigmoid(-z) * label_smoothing
   return loss
 

@@ -101,7 +101,7 @@ def _tweedie(name, mu, y, power, keep):
 
 
 
-@declare(input=FLOAT, target=FLOAT.same_as("input"), power=Float(gap=(0.0, 1.0), message=(
+@declare(input=FLOAT, target=FLOAT.same_as("input"), power=Float(gap=(0.0, 1.0), traced=False, message=(
     "expected a number <= 0 or >= 1 (no Tweedie distribution has 0 < power < 1; "
     "scikit-learn's rule)")))
 def tweedie_deviance(
@@ -326,6 +326,8 @@ def barron_loss(
   name = core.loss_name()
   keep, (xf, yf) = core.elementwise(name, where, ("input", input), ("target", target))
   z = jnp.square((xf - yf) / scale)
+  if not core.is_static(alpha):  # a learned or swept alpha: the reference's selects
+    return core.reduce_loss(name, _barron_traced(z, alpha), reduction, keep)
   if alpha == 2:
     values = 0.5 * z
   elif alpha == 0:
@@ -340,6 +342,22 @@ def barron_loss(
     a = math.copysign(max(eps, abs(alpha)), alpha if alpha != 0 else 1.0)
     values = (beta / a) * (jnp.power(z / beta + 1.0, 0.5 * alpha) - 1.0)
   return core.reduce_loss(name, values, reduction, keep)
+
+
+def _barron_traced(z: Array, alpha: Array) -> Array:
+  """Barron's loss at a traced alpha, as ``lossfun`` computes it (every case, then a select);
+  the general case sees alpha = 1 where a special case is selected, so no inf or 0/0 reaches
+  a gradient."""
+  eps = float(np.finfo(np.float32).eps)
+  special = (alpha == 0) | (alpha == 2) | jnp.isinf(alpha)
+  a = jnp.where(special, 1.0, alpha)
+  beta = jnp.maximum(eps, jnp.abs(a - 2.0))
+  a_safe = jnp.where(a >= 0, 1.0, -1.0) * jnp.maximum(eps, jnp.abs(a))
+  otherwise = (beta / a_safe) * (jnp.power(z / beta + 1.0, 0.5 * a) - 1.0)
+  return jnp.where(alpha == -jnp.inf, -jnp.expm1(-0.5 * z),
+         jnp.where(alpha == 0, jnp.log1p(jnp.minimum(0.5 * z, 33e37)),
+         jnp.where(alpha == 2, 0.5 * z,
+         jnp.where(alpha == jnp.inf, jnp.expm1(jnp.minimum(0.5 * z, 87.5)), otherwise))))
 
 
 def _ex_quantile(rng):

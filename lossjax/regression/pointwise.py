@@ -133,9 +133,13 @@ def smooth_l1_loss(
   name = core.loss_name()
   keep, x, t, _ = _pair(name, input, target, where)
   z = core.abs0(x - t)
-  if beta == 0.0:
+  if core.static_equals(beta, 0):
     # torch dispatches beta == 0 to l1_loss; so do we (no division by beta).
     values = z
+  elif not core.is_static(beta):  # traced: l1 where it is 0, behind a double where
+    b = jnp.where(beta == 0, 1.0, beta)
+    q = jnp.minimum(z, b)
+    values = jnp.where(beta == 0, z, (0.5 / b) * jnp.square(q) + (z - q))
   else:
     # Quadratic part q = min(z, beta), linear remainder z - q: the same pieces as
     # a select between the two branches, without the select, which XLA:CPU does

@@ -94,7 +94,7 @@ _clamped_costs.defvjp(_clamped_fwd, _clamped_bwd)
 
 @declare(logits=FLOAT, targets=INDEX, logit_lengths=INT, target_lengths=INT, blank=Int(size_of=("logits", -1), size_rule="signed",
                    size_message="{value} is out of range for {size} classes (expected [-{size}, {size}))"),
-         clamp=Float(), fused_log_softmax=Bool())
+         clamp=Float().static(), fused_log_softmax=Bool())
 def rnnt_loss(
     logits: ArrayLike,
     targets: ArrayLike,
