@@ -257,7 +257,11 @@ OPTAX = [
     Row("optax", "optax.losses.safe_softmax_cross_entropy",
         "optax.losses.safe_softmax_cross_entropy(logits, soft)",
         f"lj.cross_entropy(logits, soft, {_NONE})", "classes", "logits",
-        "lossjax's cross-entropy is always safe at -inf logits with zero target"),
+        "lossjax's cross-entropy is always safe at -inf logits with zero target. A "
+        "deliberate difference: a positive target on a -inf logit costs inf in optax and "
+        "a finite 3.4e37 (float32) in lossjax, which clips ±inf logits to a quarter of the "
+        "dtype's range so every value and gradient stays finite; both are far from any "
+        "plausible loss"),
     Row("optax", "optax.losses.sigmoid_binary_cross_entropy",
         "optax.losses.sigmoid_binary_cross_entropy(logits, soft)",
         f"lj.binary_cross_entropy_with_logits(logits, soft, {_NONE})", "binary", "logits",
@@ -502,6 +506,13 @@ def markdown() -> str:
       "- **Masks and weights.** lossjax's `where` is a boolean mask over the elements of the "
       "loss (optax's `where` masks classes); Keras's `sample_weight` multiplies each sample's "
       "loss and still divides by the batch size.",
+      "- **Hyperparameters as arrays.** As in optax, a numeric hyperparameter may be an "
+      "array, traced or not: `jax.jit(jax.vmap(lambda g: lj.sigmoid_focal_loss(x, t, "
+      "gamma=g)))(jnp.array([0.0, 1.0, 2.0]))` sweeps gamma; a learned temperature or an "
+      "annealed margin is passed the same way and `jax.grad` differentiates with respect to "
+      "it. Under `jit` an out-of-range value gives NaN (`lj.checked` raises). Options that "
+      "select the computation (reductions, axes, choices, integer sizes, and the few numbers "
+      "that pick a formula) are static and say so when traced.",
       "",
   ]
   for _library, rows, title in (("optax", OPTAX, "optax.losses"),

@@ -38,7 +38,8 @@ def test_poly1_equals_optax_for_integer_and_probability_labels(epsilon):
   onehot = jax.nn.one_hot(LABELS, 4, dtype=X.dtype)
   probs = jax.nn.softmax(jnp.asarray(RNG.normal(size=(7, 4))))
   with jax.numpy_dtype_promotion("standard"):
-    for labels, as_probs in ((LABELS, onehot), (probs, probs)):
+    # T_SOFT's rows do not sum to 1: optax's term is ε Σ t_c (1 - p_c), not ε (1 - Σ t_c p_c).
+    for labels, as_probs in ((LABELS, onehot), (probs, probs), (T_SOFT, T_SOFT)):
       want = optax.losses.poly_loss_cross_entropy(X, as_probs, epsilon=epsilon)
       got = lj.poly1_cross_entropy(X, labels, epsilon=epsilon, reduction="none")
       np.testing.assert_allclose(got, want, rtol=1e-12)
