@@ -128,6 +128,9 @@ class Check:
   max_abs_err: float
   max_rel_err: float
   ok: bool
+  #: The largest share of the allowed error used, max |got - want| / (atol + rtol |want|):
+  #: at most 1 where the check passes.
+  tol_used: float = 0.0
 
 
 def _compare(case_id, reduction, quantity, got, want, dtype, loss="") -> Check:
@@ -135,18 +138,21 @@ def _compare(case_id, reduction, quantity, got, want, dtype, loss="") -> Check:
   got = np.asarray(got, dtype=np.float64)
   want = np.asarray(want, dtype=np.float64)
   if got.shape != want.shape:
-    return Check(case_id, reduction, quantity, np.inf, np.inf, False)
+    return Check(case_id, reduction, quantity, np.inf, np.inf, False, np.inf)
   both_nan = np.isnan(got) & np.isnan(want)
   same_inf = np.isinf(want) & (got == want)
   with np.errstate(invalid="ignore"):  # inf - inf where both are the same inf: masked next
     err = np.where(both_nan | same_inf, 0.0, np.abs(got - want))
   err = np.where(np.isnan(err), np.inf, err)
-  ok = bool(np.all(err <= atol + rtol * np.abs(np.where(same_inf, 0.0, want))))
+  allowed = atol + rtol * np.abs(np.where(same_inf, 0.0, want))
+  ok = bool(np.all(err <= allowed))
   scale = np.maximum(np.abs(want), atol)
   rel = np.where(same_inf, 0.0, err / np.where(np.isinf(scale), 1.0, scale))
+  with np.errstate(invalid="ignore"):  # an infinite allowance (|want| = inf) uses none of it
+    used = np.where(np.isinf(allowed), 0.0, err / allowed)
   return Check(
       case_id, reduction, quantity,
-      float(err.max(initial=0.0)), float(rel.max(initial=0.0)), ok,
+      float(err.max(initial=0.0)), float(rel.max(initial=0.0)), ok, float(used.max(initial=0.0)),
   )
 
 

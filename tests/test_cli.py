@@ -58,6 +58,8 @@ def test_verify_exits_1_when_a_fixture_disagrees(tmp_path, monkeypatch, capsys):
 
 def test_unknown_loss_is_an_error(capsys):
   assert cli.main(["verify", "--loss", "no_such_loss"]) == 2
+  assert cli.main(["verify", "--loss", "cross_entropyy"]) == 2
+  assert "did you mean cross_entropy?" in capsys.readouterr().err
   with pytest.raises(SystemExit):
     cli.main(["list", "--bogus"])
 
@@ -98,12 +100,17 @@ def test_list_groups_each_family_once_with_options_and_nn_class(capsys):
 
 def test_verify_says_what_it_checked_its_coverage_and_tolerances(capsys):
   assert cli.main(["verify", "--loss", "l1_loss", "--dtype", "float32"]) == 0
-  out = capsys.readouterr().out
-  assert "lossjax 0.1.0 at" in out
+  captured = capsys.readouterr()
+  out = captured.out
+  assert "lossjax 0.1.0 at" in out and "float64 rtol 1e-10" in out
+  # One loss: no coverage preamble; float64 was not checked (a dash, not a fake 0); the
+  # float32 column is the share of the tolerance used, at most 1 on a pass.
+  assert "losses have PyTorch fixtures" not in out
+  row = next(line for line in out.splitlines() if line.startswith("l1_loss"))
+  f64, f32 = row.split()[3:5]
+  assert f64 == "-" and 0.0 <= float(f32) <= 1.0, row
+  assert "[1/1] l1_loss" in captured.err  # the counter, on stderr
   without = [s.name for s in REGISTRY.values() if s.name not in fx.available()]
-  assert f"{len(fx.available())} of {len(REGISTRY)} losses have PyTorch fixtures" in out
-  assert all(f"  {name}: " in out for name in without)
-  assert "float64 rtol 1e-10" in out
   assert cli.main(["verify", "--json", "--loss", "l1_loss", "--dtype", "float32"]) == 0
   captured = capsys.readouterr()
   report = json.loads(captured.out)
@@ -137,3 +144,17 @@ def test_migrate_an_unknown_name_exits_1_with_a_suggestion(capsys):
   rows = json.loads(capsys.readouterr().out)
   assert {r["name"] for r in rows} >= {"optax.losses.sparsemax_loss"}
   assert all(r["ours"].startswith("lj.") or "lj." in r["ours"] for r in rows)
+
+
+def test_a_directory_shadowing_the_package_is_named_not_an_attribute_error(monkeypatch, capsys):
+  # From the parent of a clone named lossjax (editable install), `import lossjax` finds the
+  # clone as a namespace package: no __file__, no losses. Say so instead of crashing later.
+  import types
+
+  shadow = types.ModuleType("lossjax")
+  shadow.__path__ = ["/somewhere/lossjax"]
+  monkeypatch.setitem(sys.modules, "lossjax", shadow)
+  assert cli.main(["bench"]) == 2
+  err = capsys.readouterr().err
+  assert "found the directory /somewhere/lossjax, not the package" in err
+  assert "Run from another directory" in err
