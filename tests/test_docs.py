@@ -93,3 +93,18 @@ def test_the_site_checker_reports_raw_text(tmp_path):
   for expected in (":math:`", "'$'", "'>>>'", "no rendered example", "no parameter table",
                    "no formula rendered as math"):
     assert expected in problems, (expected, problems)
+
+
+def test_the_browser_check_fails_a_page_whose_math_did_not_render():
+  # CI's docs step runs this self-test and then the built site in headless Chromium with the
+  # network off; here it runs where Chromium is installed (Debian's `chromium`).
+  spec = importlib.util.spec_from_file_location("check_browser", ROOT / "docs" / "check_browser.py")
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  exe = module.browser()
+  if exe is None:
+    pytest.skip("no Chromium (apt-get install chromium): CI's docs step installs it")
+  assert module.self_test(exe) == []
+  # And the static half: a page that still has its TeX source, with no MathJax output.
+  found = module.problems('<p><span class="arithmatex">\\(\\ell\\)</span></p>', "page")
+  assert any("not rendered" in f for f in found) and any("raw TeX" in f for f in found)
