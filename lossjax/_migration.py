@@ -61,7 +61,8 @@ def _sigmoid(x):
 def _classes(rng):
   logits = rng.normal(size=(6, 5)) * 2.0
   labels = rng.integers(0, 5, size=6)
-  return {"logits": logits, "labels": labels, "onehot": np.eye(5)[labels],
+  return {"logits": logits, "labels": labels, "labels_n1": labels[:, None],
+          "onehot": np.eye(5)[labels],
           "soft": rng.dirichlet(np.full(5, 2.0), size=6), "probs": _softmax(logits),
           "sample_weight": rng.uniform(0.2, 2.0, size=6)}
 
@@ -69,8 +70,10 @@ def _classes(rng):
 def _binary(rng):
   logits = rng.normal(size=(6, 4)) * 2.0
   labels = (rng.uniform(size=(6, 4)) < 0.5).astype(np.float64)
+  edge = _sigmoid(logits)
+  edge[0, :2], edge[1, :2] = 0.0, 1.0  # probabilities exactly 0 and 1 (Keras clips them)
   return {"logits": logits, "labels": labels, "signs": 2.0 * labels - 1.0,
-          "soft": rng.uniform(size=(6, 4)), "probs": _sigmoid(logits),
+          "soft": rng.uniform(size=(6, 4)), "probs": _sigmoid(logits), "edge_probs": edge,
           "sample_weight": rng.uniform(0.2, 2.0, size=6)}
 
 
@@ -79,7 +82,10 @@ def _regression(rng):
           "positive_preds": rng.uniform(0.1, 3.0, size=(6, 4)),
           "positive_targets": rng.uniform(0.1, 3.0, size=(6, 4)),
           "counts": rng.poisson(2.0, size=(6, 4)).astype(np.float64),
-          "sample_weight": rng.uniform(0.2, 2.0, size=6)}
+          "small_targets": np.where(rng.uniform(size=(6, 4)) < 0.3, 0.0,
+                                    rng.uniform(0.1, 3.0, size=(6, 4))),
+          "sample_weight": rng.uniform(0.2, 2.0, size=6),
+          "sample_weight_n1": rng.uniform(0.2, 2.0, size=(6, 1))}
 
 
 def _distributions(rng):
@@ -169,6 +175,11 @@ OPTAX = [
         f"lj.cosine_similarity_loss(preds, targets, eps=1e-8, {_NONE})", "regression", "preds",
         "optax clamps each squared norm at `epsilon`, lossjax (as torch) each norm at `eps`: "
         "`eps = sqrt(epsilon)`; optax's default `epsilon=0` divides a zero vector by 0"),
+    Row("optax", "optax.losses.cosine_distance",
+        "optax.losses.cosine_distance(preds, targets)",
+        f"lj.cosine_similarity_loss(preds, targets, eps=0.0, {_NONE})", "regression", "preds",
+        "optax's default `epsilon=0` is lossjax's `eps=0` (a zero vector then gives NaN in "
+        "both)"),
     Row("optax", "optax.losses.cosine_similarity",
         "optax.losses.cosine_similarity(preds, targets, epsilon=1e-16)",
         f"1.0 - lj.cosine_similarity_loss(preds, targets, eps=1e-8, {_NONE})",
@@ -313,6 +324,12 @@ KERAS = [
         _ORDER + "; Keras clips probabilities to [1e-7, 1 - 1e-7], torch (and lossjax) "
         "clamp the log at -100"),
     Row("keras", "keras.losses.BinaryCrossentropy",
+        "keras.losses.BinaryCrossentropy()(labels, edge_probs)",
+        "lj.binary_cross_entropy(jnp.clip(edge_probs, 1e-7, 1 - 1e-7), labels)", "binary",
+        "edge_probs",
+        "at probabilities exactly 0 and 1 Keras's clip decides the number: apply it, as here, "
+        "for Keras's numbers (lossjax alone gives torch's, with the log clamped at -100)"),
+    Row("keras", "keras.losses.BinaryCrossentropy",
         "keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.1)(labels, logits)",
         "lj.binary_cross_entropy_with_logits(logits, labels * 0.9 + 0.05)", "binary", "logits",
         "Keras's `label_smoothing` ε moves the targets to t (1 - ε) + ε / 2"),
@@ -326,7 +343,8 @@ KERAS = [
         "lj.sigmoid_focal_loss(logits, labels * 0.9 + 0.05, alpha=0.25)", "binary", "logits",
         "label smoothing as for BinaryCrossentropy: smooth the targets"),
     Row("keras", "keras.losses.CTC", "keras.losses.CTC()(keras_labels, logits)",
-        "lj.ctc_loss(jax.nn.log_softmax(logits).swapaxes(0, 1), keras_labels, jnp.full(2, 8), "
+        "lj.ctc_loss(jax.nn.log_softmax(logits).swapaxes(0, 1), keras_labels, "
+        "jnp.full(logits.shape[0], logits.shape[1]), "
         '(keras_labels != 0).sum(1), reduction="none").mean()', "ctc", "logits",
         "Keras's blank is class 0 and also pads the labels; every frame counts; its mean is "
         "over sequences, not divided by target lengths as torch's `mean`"),
@@ -411,6 +429,13 @@ KERAS = [
         "Keras's `sample_weight` scales each sample's mean and still divides by the batch "
         "size: average over the last axis, weight, then average"),
     Row("keras", "keras.losses.MeanSquaredError",
+        "keras.losses.MeanSquaredError()(targets, preds, sample_weight=sample_weight_n1)",
+        'jnp.mean(lj.mse_loss(preds, targets, reduction="none").mean(-1) '
+        "* sample_weight_n1.reshape(-1))",
+        "regression", "preds",
+        "a `(batch, 1)` sample_weight is one weight per sample, as a `(batch,)` one: flatten it "
+        "(multiplying the `(batch,)` means by it unflattened would broadcast to a matrix)"),
+    Row("keras", "keras.losses.MeanSquaredError",
         'keras.losses.MeanSquaredError(reduction="sum")(targets, preds)',
         'lj.mse_loss(preds, targets, reduction="none").mean(-1).sum()', "regression", "preds",
         "Keras's `sum` adds the samples' means over the last axis"),
@@ -429,6 +454,11 @@ KERAS = [
         "lj.msle_loss(positive_preds, positive_targets)", "regression", "positive_preds",
         "Keras clips both sides at 1e-7 first, so values below it (negative ones too) differ; "
         "lossjax (scikit-learn) takes any value above -1"),
+    Row("keras", "keras.losses.MeanSquaredLogarithmicError",
+        "keras.losses.MeanSquaredLogarithmicError()(small_targets, positive_preds)",
+        "lj.msle_loss(jnp.maximum(positive_preds, 1e-7), jnp.maximum(small_targets, 1e-7))",
+        "regression", "positive_preds",
+        "with values at or below 1e-7 (zeros here) apply Keras's clip for Keras's numbers"),
     Row("keras", "keras.losses.Poisson", "keras.losses.Poisson()(counts, positive_preds)",
         "lj.poisson_nll_loss(positive_preds, counts, log_input=False, eps=1e-7)", "regression",
         "positive_preds", "Keras takes the rate; lossjax's default (torch's) is its log"),
@@ -437,6 +467,11 @@ KERAS = [
         "lj.cross_entropy(logits, labels)", "classes", "logits",
         "Keras's default `from_logits=False` takes probabilities: `lj.nll_loss(jnp.log(p), y)`"),
     Row("keras", "keras.losses.SparseCategoricalCrossentropy",
+        "keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels_n1, logits)",
+        "lj.cross_entropy(logits, labels_n1[:, 0])", "classes", "logits",
+        "Keras also takes labels of shape `(N, 1)`; lossjax's are the logits' shape without "
+        "the class axis: drop the trailing 1"),
+    Row("keras", "keras.losses.SparseCategoricalCrossentropy",
         "keras.losses.SparseCategoricalCrossentropy(ignore_class=0)(labels, jax.nn.softmax(logits))",
         "lj.cross_entropy(logits, labels, ignore_index=0)", "classes", "logits",
         "`ignore_class` is `ignore_index`; both average over the counted labels. Keras's default "
@@ -444,6 +479,9 @@ KERAS = [
     Row("keras", "keras.losses.SquaredHinge", "keras.losses.SquaredHinge()(signs, logits)",
         "lj.hinge_loss(logits, signs, squared=True)", "binary", "logits",
         "the squared hinge is `hinge_loss(..., squared=True)`", new=True),
+    Row("keras", "keras.losses.SquaredHinge", "keras.losses.SquaredHinge()(labels, logits)",
+        "lj.hinge_loss(logits, 2.0 * labels - 1.0, squared=True)", "binary", "logits",
+        "Keras maps {0, 1} labels to ±1 when every label is 0 or 1: map them", new=True),
     Row("keras", "keras.losses.Tversky",
         "keras.losses.Tversky(alpha=0.3, beta=0.7)(masks, probs)",
         "lj.tversky_loss(probs.reshape(1, -1), masks.reshape(1, -1), mode=\"binary\", "

@@ -358,7 +358,7 @@ def mape_loss(
 
 
 @declare(input=FLOAT.at_least(1, "a vector axis"), target=REAL.same_as("input"),
-         axis=VECTOR_AXIS, eps=Float(lo=0.0, lo_open=True))
+         axis=VECTOR_AXIS, eps=Float(lo=0.0))
 def cosine_similarity_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -378,7 +378,7 @@ def cosine_similarity_loss(
     input: vectors, any shape with the vector axis ``axis``.
     target: vectors of exactly the input's shape.
     axis: the vector axis.
-    eps: lower bound of each norm.
+    eps: lower bound of each norm (0: none, so a zero vector gives NaN, as optax's default).
     reduction: "mean" (default), "sum" or "none" (per vector).
     where: boolean mask broadcastable to the per-vector loss.
 

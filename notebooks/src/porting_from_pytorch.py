@@ -321,6 +321,38 @@ if HAVE_TORCH:
 assert abs(float(a) - float(b)) < 1e-6
 """),
     ("md", """
+## One plot worth porting for: probabilities or logits
+
+PyTorch's `BCELoss` takes probabilities and clamps each log at −100, so once
+`sigmoid(x)` rounds to 0 (float32, x below about −88 for a positive target) the loss
+stops at 100. Its gradient gives up earlier still: torch's backward divides by
+p (1 − p) clamped at 1e-12, so below x ≈ −28 a badly wrong prediction gets almost no
+gradient. `BCEWithLogitsLoss` takes the logit and stays exact: the loss keeps growing
+like −x and the gradient stays −1. lossjax reproduces both, clamps included, so a ported
+model trains the same; the fix is the same too: pass logits.
+"""),
+    ("code", """
+import matplotlib.pyplot as plt
+
+x = jnp.linspace(-120.0, 5.0, 501, dtype=jnp.float32)
+one = jnp.ones_like(x)
+probs = lj.binary_cross_entropy(jax.nn.sigmoid(x), one, reduction="none")
+logits = lj.binary_cross_entropy_with_logits(x, one, reduction="none")
+g_probs = jax.vmap(jax.grad(lambda v: lj.binary_cross_entropy(jax.nn.sigmoid(v), 1.0)))(x)
+g_logits = jax.vmap(jax.grad(lambda v: lj.binary_cross_entropy_with_logits(v, 1.0)))(x)
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2))
+ax1.plot(x, probs, label="binary_cross_entropy(sigmoid(x))")
+ax1.plot(x, logits, "--", label="binary_cross_entropy_with_logits(x)")
+ax1.set(xlabel="logit x (target 1)", ylabel="loss", title="value: the -100 log clamp")
+ax2.plot(x, g_probs, label="probabilities")
+ax2.plot(x, g_logits, "--", label="logits")
+ax2.set(xlabel="logit x (target 1)", ylabel="d loss / dx", title="gradient")
+ax1.legend(fontsize=8); ax2.legend(fontsize=8)
+plt.tight_layout(); plt.show()
+print(f"at x = -120: probabilities {float(probs[0]):.1f}, logits {float(logits[0]):.1f}")
+assert float(probs[0]) == 100.0 and abs(float(logits[0]) - 120.0) < 1e-3
+"""),
+    ("md", """
 ## Module-style objects
 
 If your code builds loss objects once and calls them later, `lossjax.nn` has a class for every
