@@ -6,6 +6,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
@@ -212,7 +213,15 @@ def sigmoid_focal_loss(
   log_p, log_q = core.log_sigmoid(xf), core.log_sigmoid(-xf)
   ce = -(tf * log_p + (1.0 - tf) * log_q)
   values = ce
-  if not core.static_equals(gamma, 0):  # a static 0: the factor is exactly 1, skipped
+  if core.is_static(gamma) and gamma >= 1 and float(gamma).is_integer():
+    # An integer gamma (torchvision's 2): (1 - p_t)^gamma as an integer power of
+    # 1 - p_t = t q + (1 - t) p, with p = exp(log p) and q = exp(log q) = 1 - p exact
+    # in each tail. Every derivative of an integer power is finite, also where 1 - p_t
+    # underflows to 0, so the log-space form below is not needed; on XLA:CPU it made
+    # value_and_grad 4.8x slower at [2, 3, 64, 64, 64] (27 ms against 5.7 ms).
+    one_minus_pt = tf * jnp.exp(log_q) + (1.0 - tf) * jnp.exp(log_p)
+    values = values * lax.integer_pow(one_minus_pt, int(gamma))
+  elif not core.static_equals(gamma, 0):  # a static 0: the factor is exactly 1, skipped
     # log(1 - p_t) = log((1 - t) p + t (1 - p)): a weighted log-sum-exp of
     # log p and log q = log(1 - p), written out (jax.scipy's logsumexp with
     # weights stacks both terms and ran at 0.66x optax's speed). The shifted

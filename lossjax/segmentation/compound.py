@@ -15,6 +15,7 @@ import math
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 from jax.typing import ArrayLike
 
 from lossjax import _core as core
@@ -30,11 +31,11 @@ from lossjax._declare import (
 )
 from lossjax._spec import LossSpec
 from lossjax.classification.binary import binary_cross_entropy_with_logits, sigmoid_focal_loss
-from lossjax.classification.softmax import cross_entropy
 from lossjax.segmentation.maps import (
   MAP_OPTIONS,
   MAP_SPEC,
-  channels_last,
+  channels_first,
+  class_softmax,
   dice_or_jaccard,
   drop_background,
   ex_maps,
@@ -138,22 +139,20 @@ def dice_ce_loss(
                          smooth_nr=smooth_nr, smooth_dr=smooth_dr, jaccard=jaccard,
                          # MONAI's DiceLoss ignores a one-channel weight (dice.py line 216).
                          class_weights=None if mode == "binary" else class_weights)
-  x = channels_last(name, input, mode, axis)
+  x = core.to_float(channels_first(input, mode, axis), core.compute_dtype(input, class_weights))
   pix = _pixel_mask(keep, x)
   if mode == "multiclass":
-    ce = cross_entropy(x, target, weight=class_weights, ignore_index=ignore_index,
-                       label_smoothing=label_smoothing, reduction="none", where=pix)
-    counted = _counted(target, ignore_index, pix)
-    w_y = jnp.ones(ce.shape, ce.dtype) if class_weights is None else core.to_float(
-        jnp.asarray(class_weights), ce.dtype)[jnp.clip(target, 0, x.shape[-1] - 1)]
-    ce_den = core.mean_denominator(counted, w_y, ce.shape, ce.dtype)
+    ce_per_image, ce_den = _class_cross_entropy(name, x, target, class_weights, ignore_index,
+                                                label_smoothing, pix)
   else:
-    t = target[..., None] if mode == "binary" else core.class_axis_last(name, target, axis)
-    px = None if pix is None else jnp.broadcast_to(pix[..., None], x.shape)
-    ce = binary_cross_entropy_with_logits(x, t, pos_weight=class_weights, reduction="none",
+    t = channels_first(target, mode, axis)
+    px = None if pix is None else jnp.broadcast_to(pix[:, None], x.shape)
+    pos_weight = None if class_weights is None else jnp.reshape(
+        jnp.asarray(class_weights), (-1,) + (1,) * (x.ndim - 2))  # per class, classes second
+    ce = binary_cross_entropy_with_logits(x, t, pos_weight=pos_weight, reduction="none",
                                           where=px)
     ce_den = core.mean_denominator(px, None, ce.shape, ce.dtype)
-  ce_per_image = jnp.sum(ce.reshape(n, math.prod(ce.shape[1:])), axis=1)
+    ce_per_image = jnp.sum(ce.reshape(n, math.prod(ce.shape[1:])), axis=1)
   if reduction == "parts":  # two means with their own counts: one term each
     dice_total, dice_count = core.loss_parts(name, dice, keep_nc)
     return core.Parts(jnp.stack([lambda_dice * dice_total, lambda_ce * jnp.sum(ce_per_image)]),
@@ -181,10 +180,43 @@ def _masks(name, x, where, mode, include_background, batch, axis):
 
 
 def _pixel_mask(keep, x):
-  """The image mask over a channels-last input's pixels ``[N, ...]``."""
+  """The image mask over the pixels ``[N, ...]`` of a ``[N, C, ...]`` map."""
   if keep is None:
     return None
-  return jnp.broadcast_to(keep.reshape((x.shape[0],) + (1,) * (x.ndim - 2)), x.shape[:-1])
+  return jnp.broadcast_to(keep.reshape((x.shape[0],) + (1,) * (x.ndim - 2)),
+                          x.shape[:1] + x.shape[2:])
+
+
+def _class_cross_entropy(name, x, target, class_weights, ignore_index, label_smoothing, pix):
+  """torch's cross-entropy (class weights, ignore_index, label smoothing) of ``[N, C, ...]``
+  logits, summed per image, and its mean's denominator (the counted pixels' target weights).
+
+  Computed with the classes second, as every statistic here (`channels_first`), and with the
+  counted pixels folded into the one-hot selector rather than masked afterwards: on XLA:CPU a
+  per-pixel select after the class sum doubled the time of the whole value_and_grad at
+  [2, 3, 64, 64, 64] (10 ms against 2 ms). Masked pixels are filled before any math; an image
+  with a class index out of range gives NaN.
+  """
+  c = x.shape[1]
+  logp = class_softmax(core.masked_fill(None if pix is None else pix[:, None], x), log=True)
+  _, counted, out_of_range = core.class_indices(name, "target", target, c,
+                                                ignore_index=ignore_index, where=pix)
+  if pix is not None:
+    counted = counted & pix
+  hot = (lax.broadcasted_iota(target.dtype, logp.shape, 1) == target[:, None]) & counted[:, None]
+  w_c = None if class_weights is None else core.to_float(
+      jnp.asarray(class_weights), x.dtype).reshape((1, c) + (1,) * (x.ndim - 2))
+  weighted = logp if w_c is None else logp * w_c
+  values = -jnp.sum(jnp.where(hot, weighted, 0.0), axis=1)
+  if not core.static_equals(label_smoothing, 0):
+    smooth = -jnp.sum(jnp.where(counted[:, None], weighted, 0.0), axis=1)
+    values = (1.0 - label_smoothing) * values + (label_smoothing / c) * smooth
+  per_pixel = (x.shape[0], math.prod(values.shape[1:]))  # (an empty batch has no -1)
+  per_image = jnp.sum(values.reshape(per_pixel), axis=1)
+  per_image = core.poison(per_image, jnp.any((out_of_range & counted).reshape(per_pixel), axis=1))
+  den = (jnp.sum(counted, dtype=x.dtype) if w_c is None
+         else jnp.sum(jnp.where(hot, w_c, 0.0)))
+  return per_image, den
 
 
 def _counted(target, ignore_index, pix):
@@ -273,8 +305,8 @@ def dice_focal_loss(
 def _counted_channels(target, mode, ignore_index, onehot):
   """The pixels that count, broadcastable to the one-hot maps (every class channel)."""
   if mode != "multiclass":
-    return jnp.ones(onehot.shape[:-1] + (1,), bool)
-  return _counted(target, ignore_index, None)[..., None]
+    return jnp.ones(onehot.shape[:1] + (1,) + onehot.shape[2:], bool)
+  return _counted(target, ignore_index, None)[:, None]
 
 
 SPECS = [

@@ -38,10 +38,10 @@ Array = jax.Array
 
 @jax.jit  # one program even when called eagerly (the passes are loops)
 def _sq_distance_to(zero: Array) -> Array:
-  """Squared Euclidean distance from each pixel to the nearest True of ``zero`` (``[N, ..., C]``,
-  the spatial axes between), +inf where there is none: one exact pass per axis."""
+  """Squared Euclidean distance from each pixel to the nearest True of ``zero`` (``[N, C, ...]``,
+  the spatial axes last), +inf where there is none: one exact pass per axis."""
   f = jnp.where(zero, 0.0, jnp.inf)
-  for ax in range(1, zero.ndim - 1):
+  for ax in range(2, zero.ndim):
     line = jnp.moveaxis(f, ax, -1)
     pos = jnp.arange(line.shape[-1], dtype=f.dtype).reshape((1,) * (line.ndim - 1) + (-1,))
 
@@ -55,13 +55,13 @@ def _sq_distance_to(zero: Array) -> Array:
 
 
 def _distance_maps(mask: Array, dtype) -> tuple[Array, Array, Array]:
-  """For a boolean ``[N, ..., C]`` mask: each pixel's distance to the nearest background pixel,
+  """For a boolean ``[N, C, ...]`` mask: each pixel's distance to the nearest background pixel,
   to the nearest foreground pixel, and whether its (image, class) has both (MONAI's maps are 0
   otherwise)."""
   mask = lax.stop_gradient(mask)
   to_bg = jnp.sqrt(_sq_distance_to(~mask).astype(dtype))
   to_fg = jnp.sqrt(_sq_distance_to(mask).astype(dtype))
-  axes = tuple(range(1, mask.ndim - 1))
+  axes = tuple(range(2, mask.ndim))
   both = jnp.any(mask, axis=axes, keepdims=True) & jnp.any(~mask, axis=axes, keepdims=True)
   return jnp.where(both, to_bg, 0.0), jnp.where(both, to_fg, 0.0), both
 
