@@ -1689,7 +1689,7 @@ class CosineSimilarityLoss(Loss):
 
   Args:
     axis: the vector axis.
-    eps: lower bound of each norm.
+    eps: lower bound of each norm (0: none, so a zero vector gives NaN, as optax's default).
     reduction: "mean" (default), "sum" or "none" (per vector).
   """
 
