@@ -20,7 +20,7 @@ from jax import export
 import lossjax as lj
 from lossjax._shared import classes
 from lossjax.large_vocabulary import kernels
-from tests._util import call, example
+from tests._util import call, example, one_per_family
 
 SPECS = list(lj.REGISTRY.values())
 ACCELERATORS = ("cuda", "tpu")
@@ -32,7 +32,7 @@ def _module(fn, platforms, *args):
   return export.export(jax.jit(fn), platforms=platforms)(*args).mlir_module()
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+@pytest.mark.parametrize("spec", one_per_family(SPECS))
 def test_every_loss_exports_forward_and_value_and_grad_for_cpu_cuda_and_tpu(spec):
   args, kwargs = example(spec, dtype=jnp.float32)
   idx = [spec.arg_names.index(n) for n in spec.differentiable]
