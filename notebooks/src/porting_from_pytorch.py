@@ -347,8 +347,10 @@ ax1.set(xlabel="logit x (target 1)", ylabel="loss", title="value: the -100 log c
 ax2.plot(x, g_probs, label="probabilities")
 ax2.plot(x, g_logits, "--", label="logits")
 ax2.set(xlabel="logit x (target 1)", ylabel="d loss / dx", title="gradient")
-ax1.legend(fontsize=8); ax2.legend(fontsize=8)
-plt.tight_layout(); plt.show()
+ax1.legend(fontsize=8)
+ax2.legend(fontsize=8)
+plt.tight_layout()
+plt.show()
 print(f"at x = -120: probabilities {float(probs[0]):.1f}, logits {float(logits[0]):.1f}")
 assert float(probs[0]) == 100.0 and abs(float(logits[0]) - 120.0) < 1e-3
 """),
