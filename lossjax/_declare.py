@@ -303,8 +303,7 @@ class Float(Option):
     """A traced hyperparameter (swept by ``vmap``, scheduled or learned inside ``jit``,
     differentiated by ``grad``): a 0-d real array. Its value is checked where it is known
     (under ``grad`` or ``vmap`` outside ``jit``: every swept value); inside ``jit`` the
-    wrapper makes an out-of-range value give NaN (`poison_traced`), and `lossjax.checked`
-    raises."""
+    `declare` wrapper makes an out-of-range value give NaN, and `lossjax.checked` raises."""
     if not self.traced:
       raise _type_error(
           loss, arg, value,
@@ -666,7 +665,7 @@ def declare(*, reductions: tuple[str, ...] | None = (), renamed: Mapping[str, st
         bad = functools.reduce(
             jnp.logical_or, [options[k].out_of_range(given[k]) for k in traced])
         out = jax.tree.map(
-            lambda y: jnp.where(bad, jnp.nan, y)
+            lambda y: core.poison(y, bad)
             if jnp.issubdtype(jnp.result_type(y), jnp.inexact) else y, out)
       return out
 

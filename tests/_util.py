@@ -27,16 +27,18 @@ def call(spec: LossSpec, args, kwargs, **extra):
   return spec.fn(*args, **{**kwargs, **extra})
 
 
+def first_of_each_family(specs) -> set[str]:
+  """The name of the first loss of each family among `specs`."""
+  return {next(s.name for s in specs if s.family == f) for f in dict.fromkeys(
+      s.family for s in specs)}
+
+
 def one_per_family(specs) -> list:
   """`pytest.param` for each spec, the first loss of each family in README's run and the others
   marked slow (CI's slow stage runs them): a per-loss sweep that README's 10 minutes on 2 cores
   cannot afford for every loss still runs for every family there, and for every loss in CI."""
   import pytest
 
-  seen: set[str] = set()
-  out = []
-  for spec in specs:
-    first = spec.family not in seen
-    seen.add(spec.family)
-    out.append(pytest.param(spec, id=spec.name, marks=() if first else pytest.mark.slow))
-  return out
+  first = first_of_each_family(specs)
+  return [pytest.param(s, id=s.name, marks=() if s.name in first else pytest.mark.slow)
+          for s in specs]

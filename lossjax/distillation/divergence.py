@@ -178,17 +178,20 @@ def _jsd(log_q: Array, log_p: Array, beta: float) -> Array:
       return _kl(log_p, log_q)
     if beta == 1.0:
       return _kl(log_q, log_p)
-    # log m = logsumexp(log q + log(1 - β), log p + log β), as TRL computes it.
-    log_m = jnp.logaddexp(log_q + math.log1p(-beta), log_p + math.log(beta))
-    return beta * _kl(log_p, log_m) + (1.0 - beta) * _kl(log_q, log_m)
+    return _jsd_mixture(log_q, log_p, beta, math.log1p(-beta), math.log(beta))
   # A traced β: TRL's ends are the two KLs (not the mixture's limits), selected by a where
   # whose other branch sees β = 1/2, so no log(0) reaches a value or a gradient.
-  ends = (beta == 0.0) | (beta == 1.0)
-  b = jnp.where(ends, 0.5, beta)
-  log_m = jnp.logaddexp(log_q + jnp.log1p(-b), log_p + jnp.log(b))
-  mixture = b * _kl(log_p, log_m) + (1.0 - b) * _kl(log_q, log_m)
+  b = jnp.where((beta == 0.0) | (beta == 1.0), 0.5, beta)
+  mixture = _jsd_mixture(log_q, log_p, b, jnp.log1p(-b), jnp.log(b))
   return jnp.where(beta == 0.0, _kl(log_p, log_q),
                    jnp.where(beta == 1.0, _kl(log_q, log_p), mixture))
+
+
+def _jsd_mixture(log_q, log_p, beta, log_1m_beta, log_beta):
+  """β KL(p ‖ m) + (1 - β) KL(q ‖ m), with log m = logsumexp(log q + log(1 - β), log p + log β)
+  as TRL computes it."""
+  log_m = jnp.logaddexp(log_q + log_1m_beta, log_p + log_beta)
+  return beta * _kl(log_p, log_m) + (1.0 - beta) * _kl(log_q, log_m)
 
 
 @declare(student_logits=_STUDENT, teacher_logits=_TEACHER, temperature=_TEMPERATURE, axis=AXIS)

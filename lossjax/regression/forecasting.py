@@ -101,9 +101,9 @@ def _tweedie(name, mu, y, power, keep):
 
 
 
-@declare(input=FLOAT, target=FLOAT.same_as("input"), power=Float(gap=(0.0, 1.0), traced=False, message=(
+@declare(input=FLOAT, target=FLOAT.same_as("input"), power=Float(gap=(0.0, 1.0), message=(
     "expected a number <= 0 or >= 1 (no Tweedie distribution has 0 < power < 1; "
-    "scikit-learn's rule)")))
+    "scikit-learn's rule)")).static())
 def tweedie_deviance(
     input: ArrayLike,
     target: ArrayLike,
@@ -327,37 +327,44 @@ def barron_loss(
   keep, (xf, yf) = core.elementwise(name, where, ("input", input), ("target", target))
   z = jnp.square((xf - yf) / scale)
   if not core.is_static(alpha):  # a learned or swept alpha: the reference's selects
-    return core.reduce_loss(name, _barron_traced(z, alpha), reduction, keep)
-  if alpha == 2:
-    values = 0.5 * z
-  elif alpha == 0:
-    values = jnp.log1p(jnp.minimum(0.5 * z, 33e37))
-  elif alpha == -math.inf:
-    values = -jnp.expm1(-0.5 * z)
-  elif alpha == math.inf:
-    values = jnp.expm1(jnp.minimum(0.5 * z, 87.5))
+    values = _barron_traced(z, alpha)
+  elif alpha in _BARRON_CASES:
+    values = _BARRON_CASES[alpha](z)
   else:
-    eps = float(np.finfo(np.float32).eps)  # the reference's guard, whatever the dtype
-    beta = max(eps, abs(alpha - 2.0))
-    a = math.copysign(max(eps, abs(alpha)), alpha if alpha != 0 else 1.0)
-    values = (beta / a) * (jnp.power(z / beta + 1.0, 0.5 * alpha) - 1.0)
+    beta = max(_BARRON_EPS, abs(alpha - 2.0))
+    a = math.copysign(max(_BARRON_EPS, abs(alpha)), alpha if alpha != 0 else 1.0)
+    values = _barron_general(z, alpha, beta, a)
   return core.reduce_loss(name, values, reduction, keep)
+
+
+#: Barron's special cases of alpha, on z = ((x - y) / scale)^2 (``lossfun``'s, with its
+#: overflow guards).
+_BARRON_CASES = {
+    2.0: lambda z: 0.5 * z,
+    0.0: lambda z: jnp.log1p(jnp.minimum(0.5 * z, 33e37)),
+    -math.inf: lambda z: -jnp.expm1(-0.5 * z),
+    math.inf: lambda z: jnp.expm1(jnp.minimum(0.5 * z, 87.5)),
+}
+_BARRON_EPS = float(np.finfo(np.float32).eps)  # the reference's guard, whatever the dtype
+
+
+def _barron_general(z, alpha, beta, a):
+  """The general case, with ``beta = max(eps, |alpha - 2|)`` and ``a`` alpha kept at least eps
+  away from 0 (its sign kept)."""
+  return (beta / a) * (jnp.power(z / beta + 1.0, 0.5 * alpha) - 1.0)
 
 
 def _barron_traced(z: Array, alpha: Array) -> Array:
   """Barron's loss at a traced alpha, as ``lossfun`` computes it (every case, then a select);
   the general case sees alpha = 1 where a special case is selected, so no inf or 0/0 reaches
   a gradient."""
-  eps = float(np.finfo(np.float32).eps)
-  special = (alpha == 0) | (alpha == 2) | jnp.isinf(alpha)
-  a = jnp.where(special, 1.0, alpha)
-  beta = jnp.maximum(eps, jnp.abs(a - 2.0))
-  a_safe = jnp.where(a >= 0, 1.0, -1.0) * jnp.maximum(eps, jnp.abs(a))
-  otherwise = (beta / a_safe) * (jnp.power(z / beta + 1.0, 0.5 * a) - 1.0)
-  return jnp.where(alpha == -jnp.inf, -jnp.expm1(-0.5 * z),
-         jnp.where(alpha == 0, jnp.log1p(jnp.minimum(0.5 * z, 33e37)),
-         jnp.where(alpha == 2, 0.5 * z,
-         jnp.where(alpha == jnp.inf, jnp.expm1(jnp.minimum(0.5 * z, 87.5)), otherwise))))
+  a = jnp.where((alpha == 0) | (alpha == 2) | jnp.isinf(alpha), 1.0, alpha)
+  beta = jnp.maximum(_BARRON_EPS, jnp.abs(a - 2.0))
+  a_safe = jnp.where(a >= 0, 1.0, -1.0) * jnp.maximum(_BARRON_EPS, jnp.abs(a))
+  values = _barron_general(z, a, beta, a_safe)
+  for case, special in _BARRON_CASES.items():  # the cases exclude each other
+    values = jnp.where(alpha == case, special(z), values)
+  return values
 
 
 def _ex_quantile(rng):

@@ -136,16 +136,16 @@ def smooth_l1_loss(
   if core.static_equals(beta, 0):
     # torch dispatches beta == 0 to l1_loss; so do we (no division by beta).
     values = z
-  elif not core.is_static(beta):  # traced: l1 where it is 0, behind a double where
-    b = jnp.where(beta == 0, 1.0, beta)
-    q = jnp.minimum(z, b)
-    values = jnp.where(beta == 0, z, (0.5 / b) * jnp.square(q) + (z - q))
   else:
+    # A traced beta may be 0 too: l1 there, behind a double where (no division by 0).
+    b = beta if core.is_static(beta) else jnp.where(beta == 0, 1.0, beta)
     # Quadratic part q = min(z, beta), linear remainder z - q: the same pieces as
     # a select between the two branches, without the select, which XLA:CPU does
     # not vectorise in a reduction (the select form ran at half the speed).
-    q = jnp.minimum(z, beta)
-    values = (0.5 / beta) * jnp.square(q) + (z - q)
+    q = jnp.minimum(z, b)
+    values = (0.5 / b) * jnp.square(q) + (z - q)
+    if not core.is_static(beta):
+      values = jnp.where(beta == 0, z, values)
   return core.reduce_loss(name, values, reduction, keep)
 
 

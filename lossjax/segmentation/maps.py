@@ -62,7 +62,7 @@ def _soft_maps(name, x, t, where, *, mode, from_logits, ignore_index, include_ba
   if mode == "binary":
     core.check_same_shape(name, "target", t, "input", x)
     core.check_min_rank(name, "input", x, 1, "[N, ...]")
-    scores, tf = core.to_float(x, dtype)[:, None], core.to_float(t, dtype)[:, None]
+    scores, tf = (core.to_float(channels_first(a, mode, axis), dtype) for a in (x, t))
   else:
     core.check_min_rank(name, "input", x, 2, "[N, ..., C]")
     scores = core.to_float(channels_first(x, mode, axis), dtype)
