@@ -108,33 +108,25 @@ def cases(rng):
     seg = (rng.normal(size=(8, 4, 128, 128)) * 2).astype(np.float32)
     seg_y = rng.integers(0, 4, size=(8, 128, 128))
     small, small_y = seg[:4, :3, :64, :64], seg_y[:4, :64, :64] % 3
-    out.append(("dice_ce_loss [8, 4, 128, 128]", (seg, seg_y),
-                lambda x, y: lj.dice_ce_loss(x, y, axis=1),
-                lambda x, y: ml.DiceCELoss(to_onehot_y=True, softmax=True)(x, y[:, None])))
-    out.append(("dice_focal_loss [8, 4, 128, 128]", (seg, seg_y),
-                lambda x, y: lj.dice_focal_loss(x, y, axis=1),
-                lambda x, y: ml.DiceFocalLoss(to_onehot_y=True, softmax=True)(x, y[:, None])))
     vol = (rng.normal(size=(2, 3, 64, 64, 64)) * 2).astype(np.float32)
     vol_y = rng.integers(0, 3, size=(2, 64, 64, 64))
-    out.append(("dice_ce_loss [2, 3, 64, 64, 64]", (vol, vol_y),
-                lambda x, y: lj.dice_ce_loss(x, y, axis=1),
-                lambda x, y: ml.DiceCELoss(to_onehot_y=True, softmax=True)(x, y[:, None])))
-    out.append(("dice_focal_loss [2, 3, 64, 64, 64]", (vol, vol_y),
-                lambda x, y: lj.dice_focal_loss(x, y, axis=1),
-                lambda x, y: ml.DiceFocalLoss(to_onehot_y=True, softmax=True)(x, y[:, None])))
-    out.append(("dice_loss [8, 4, 128, 128]", (seg, seg_y),
-                lambda x, y: lj.dice_loss(x, y, axis=1),
-                lambda x, y: ml.DiceLoss(to_onehot_y=True, softmax=True)(x, y[:, None])))
-    out.append(("generalized_dice_loss [8, 4, 128, 128]", (seg, seg_y),
-                lambda x, y: lj.generalized_dice_loss(x, y, axis=1),
-                lambda x, y: ml.GeneralizedDiceLoss(to_onehot_y=True, softmax=True)(
-                    x, y[:, None])))
-    out.append(("tversky_loss [8, 4, 128, 128]", (seg, seg_y),
-                lambda x, y: lj.tversky_loss(x, y, axis=1),
-                lambda x, y: ml.TverskyLoss(to_onehot_y=True, softmax=True)(x, y[:, None])))
-    out.append(("hausdorff_dt_loss [4, 3, 64, 64] (scipy EDT in MONAI)", (small, small_y),
-                lambda x, y: lj.hausdorff_dt_loss(x, y, axis=1),
-                lambda x, y: ml.HausdorffDTLoss(to_onehot_y=True, softmax=True)(x, y[:, None])))
+    # (lossjax loss, MONAI class, label suffix, inputs): logits channels-first (axis=1), MONAI
+    # with the softmax and the class map turned one-hot.
+    for loss, peer, label, arrays in (
+        ("dice_ce_loss", "DiceCELoss", "[8, 4, 128, 128]", (seg, seg_y)),
+        ("dice_focal_loss", "DiceFocalLoss", "[8, 4, 128, 128]", (seg, seg_y)),
+        ("dice_ce_loss", "DiceCELoss", "[2, 3, 64, 64, 64]", (vol, vol_y)),
+        ("dice_focal_loss", "DiceFocalLoss", "[2, 3, 64, 64, 64]", (vol, vol_y)),
+        ("dice_loss", "DiceLoss", "[8, 4, 128, 128]", (seg, seg_y)),
+        ("generalized_dice_loss", "GeneralizedDiceLoss", "[8, 4, 128, 128]", (seg, seg_y)),
+        ("tversky_loss", "TverskyLoss", "[8, 4, 128, 128]", (seg, seg_y)),
+        ("hausdorff_dt_loss", "HausdorffDTLoss", "[4, 3, 64, 64] (scipy EDT in MONAI)",
+         (small, small_y)),
+    ):
+      fn, cls = getattr(lj, loss), getattr(ml, peer)
+      out.append((f"{loss} {label}", arrays,
+                  lambda x, y, fn=fn: fn(x, y, axis=1),
+                  lambda x, y, cls=cls: cls(to_onehot_y=True, softmax=True)(x, y[:, None])))
   except ImportError:
     pass
   try:
