@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
       help="fixture dtype to check (default: all; float32 on TPU, which lacks float64)",
   )
   verify.add_argument("-v", "--verbose", action="store_true", help="print every failed check")
+  verify.add_argument(
+      "--thorough", action="store_true",
+      help="compile with XLA's default options, as a user's jit does (about 2.7x slower on "
+           "CPU; by default the check's programs skip optimizations they cannot repay)")
   verify.add_argument("--json", action="store_true", help="machine-readable output")
   listing = sub.add_parser("list", help="list the catalogue")
   listing.add_argument("--family", help="only this family")
@@ -164,7 +168,8 @@ def _verify(args) -> int:
     # Cases compile in parallel: XLA releases the GIL while compiling.
     fn = REGISTRY[name].fn
     with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
-      results = list(pool.map(lambda c, fn=fn: fx.verify_case(fn, c), cases))
+      results = list(pool.map(
+          lambda c, fn=fn: fx.verify_case(fn, c, thorough=args.thorough), cases))
     for case, checks in zip(cases, results):
       bad = [c for c in checks if not c.ok]
       n_failed += bool(bad)

@@ -56,6 +56,17 @@ def test_verify_exits_1_when_a_fixture_disagrees(tmp_path, monkeypatch, capsys):
   assert capsys.readouterr().out.strip().endswith("parity: 0 passed, 1 failed")
 
 
+def test_thorough_compiles_with_xla_defaults(monkeypatch):
+  seen = []
+  real = fx.verify_case
+  monkeypatch.setattr(fx, "verify_case", lambda fn, case, **kw: seen.append(kw) or real(
+      fn, case, **kw))
+  assert cli.main(["verify", "--thorough", "--loss", "l1_loss", "--dtype", "float32"]) == 0
+  assert cli.main(["verify", "--loss", "l1_loss", "--dtype", "float32"]) == 0
+  n = len([c for c in fx.load("l1_loss")["cases"] if c["dtype"] == "float32"])
+  assert seen == [{"thorough": True}] * n + [{"thorough": False}] * n
+
+
 def test_unknown_loss_is_an_error(capsys):
   assert cli.main(["verify", "--loss", "no_such_loss"]) == 2
   assert cli.main(["verify", "--loss", "cross_entropyy"]) == 2

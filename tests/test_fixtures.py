@@ -2,8 +2,8 @@
 
 The fixtures were written by tests/generate_fixtures.py running torch 2.13.0;
 the comparison is lossjax._fixtures.verify_case, the same code that
-`python -m lossjax verify` runs. Tolerances: lossjax._fixtures.TOLERANCES
-(float64 rtol 1e-10, float32 rtol 1e-5).
+`python -m lossjax verify` runs (thorough=True: its --thorough mode). Tolerances:
+lossjax._fixtures.TOLERANCES (float64 rtol 1e-10, float32 rtol 1e-5).
 """
 
 from __future__ import annotations
@@ -13,20 +13,36 @@ import pytest
 import lossjax as lj
 from lossjax import _fixtures as fx
 
-CASES = [(name, i) for name in fx.available() for i in range(len(fx.load(name)["cases"]))]
-# README's run checks the float64 cases; the float32 twins of the same cases run with the slow
-# tests (CI runs both).
-PARAMS = [pytest.param(name, i, id=f"{name}-{i}",
-                       marks=pytest.mark.slow if fx.load(name)["cases"][i]["dtype"] == "float32"
-                       else ())
-          for name, i in CASES]
+NAMES = fx.available()
 
 
-@pytest.mark.parametrize(("name", "index"), PARAMS)
-def test_fixture_case_matches_pytorch(name, index):
-  case = fx.load(name)["cases"][index]
-  failed = [c for c in fx.verify_case(lj.REGISTRY[name].fn, case) if not c.ok]
+@pytest.mark.parametrize("name", NAMES)
+def test_fixture_cases_match_pytorch(name):
+  """Every case of a loss, both dtypes, as `python -m lossjax` checks them."""
+  fn = lj.REGISTRY[name].fn
+  failed = [c for case in fx.load(name)["cases"] for c in fx.verify_case(fn, case) if not c.ok]
   assert not failed, "\n".join(map(str, failed))
+
+
+# `--thorough`: XLA's default compile options (what a user's jit compiles), in CI's slow stage.
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_fixture_cases_match_pytorch_thorough(name):
+  fn = lj.REGISTRY[name].fn
+  failed = [c for case in fx.load(name)["cases"]
+            for c in fx.verify_case(fn, case, thorough=True) if not c.ok]
+  assert not failed, "\n".join(map(str, failed))
+
+
+def test_fast_compile_options_apply_on_cpu_only_and_are_known_to_xla():
+  """XLA rejects an unknown option by name; on CPU the check compiles with them."""
+  import jax
+
+  lowered = jax.jit(lambda x: x * 2).trace(1.0).lower()
+  if jax.devices()[0].platform == "cpu":
+    assert float(lowered.compile(fx.FAST_CPU_OPTIONS)(3.0)) == 6.0
+  with pytest.raises(Exception, match="xla_no_such_option"):
+    lowered.compile({"xla_no_such_option": 1})
 
 
 def test_every_torch_twin_has_fixtures_for_every_reduction():
