@@ -64,7 +64,7 @@ def _classes(rng):
   return {"logits": logits, "labels": labels, "labels_n1": labels[:, None],
           "onehot": np.eye(5)[labels],
           "soft": rng.dirichlet(np.full(5, 2.0), size=6), "probs": _softmax(logits),
-          "sample_weight": rng.uniform(0.2, 2.0, size=6)}
+          "sample_weight": rng.uniform(0.2, 2.0, size=6), "epsilon": 0.7}
 
 
 def _binary(rng):
@@ -74,7 +74,7 @@ def _binary(rng):
   edge[0, :2], edge[1, :2] = 0.0, 1.0  # probabilities exactly 0 and 1 (Keras clips them)
   return {"logits": logits, "labels": labels, "signs": 2.0 * labels - 1.0,
           "soft": rng.uniform(size=(6, 4)), "probs": _sigmoid(logits), "edge_probs": edge,
-          "sample_weight": rng.uniform(0.2, 2.0, size=6)}
+          "sample_weight": rng.uniform(0.2, 2.0, size=6), "alpha": 0.4, "gamma": 1.5}
 
 
 def _regression(rng):
@@ -85,7 +85,7 @@ def _regression(rng):
           "small_targets": np.where(rng.uniform(size=(6, 4)) < 0.3, 0.0,
                                     rng.uniform(0.1, 3.0, size=(6, 4))),
           "sample_weight": rng.uniform(0.2, 2.0, size=6),
-          "sample_weight_n1": rng.uniform(0.2, 2.0, size=(6, 1))}
+          "sample_weight_n1": rng.uniform(0.2, 2.0, size=(6, 1)), "delta": 1.5}
 
 
 def _distributions(rng):
@@ -211,8 +211,10 @@ OPTAX = [
         "distributions", "log_preds", "optax sums over the last axis"),
     Row("optax", "optax.losses.hinge_loss", "optax.losses.hinge_loss(logits, signs)",
         f"lj.hinge_loss(logits, signs, {_NONE})", "binary", "logits", _OPTAX_NONE, new=True),
-    Row("optax", "optax.losses.huber_loss", "optax.losses.huber_loss(preds, targets, delta=1.5)",
-        f"lj.huber_loss(preds, targets, delta=1.5, {_NONE})", "regression", "preds",
+    Row("optax", "optax.losses.huber_loss", "optax.losses.huber_loss(preds, targets)",
+        f"lj.huber_loss(preds, targets, {_NONE})", "regression", "preds", _OPTAX_NONE),
+    Row("optax", "optax.losses.huber_loss", "optax.losses.huber_loss(preds, targets, delta=delta)",
+        f"lj.huber_loss(preds, targets, delta=delta, {_NONE})", "regression", "preds",
         _OPTAX_NONE),
     Row("optax", "optax.losses.kl_divergence", "optax.losses.kl_divergence(log_preds, targets)",
         f"lj.kl_div(log_preds, targets, {_NONE}).sum(-1)", "distributions", "log_preds",
@@ -261,6 +263,10 @@ OPTAX = [
         "optax.losses.poly_loss_cross_entropy(logits, soft)",
         f"lj.poly1_cross_entropy(logits, soft, epsilon=2.0, {_NONE})", "classes", "logits",
         "the default `epsilon` differs: optax 2, lossjax 1 (the paper's)"),
+    Row("optax", "optax.losses.poly_loss_cross_entropy",
+        "optax.losses.poly_loss_cross_entropy(logits, soft, epsilon=epsilon)",
+        f"lj.poly1_cross_entropy(logits, soft, epsilon=epsilon, {_NONE})", "classes", "logits",
+        _OPTAX_NONE),
     Row("optax", "optax.losses.ranking_softmax_loss",
         "optax.losses.ranking_softmax_loss(scores, relevance, where=items)",
         "lj.softmax_ranking_loss(scores, relevance, where=items)", "ranking", "scores",
@@ -282,8 +288,16 @@ OPTAX = [
         "optax's default is no alpha weighting (`alpha=None`), lossjax's (torchvision's) "
         "alpha = 0.25: `alpha=-1` turns it off"),
     Row("optax", "optax.losses.sigmoid_focal_loss",
-        "optax.losses.sigmoid_focal_loss(logits, soft, alpha=0.25, gamma=1.5)",
-        f"lj.sigmoid_focal_loss(logits, soft, alpha=0.25, gamma=1.5, {_NONE})", "binary",
+        "optax.losses.sigmoid_focal_loss(logits, soft, gamma=gamma)",
+        f"lj.sigmoid_focal_loss(logits, soft, alpha=-1.0, gamma=gamma, {_NONE})", "binary",
+        "logits", "no alpha weighting in optax by default: lossjax's `alpha=-1`"),
+    Row("optax", "optax.losses.sigmoid_focal_loss",
+        "optax.losses.sigmoid_focal_loss(logits, soft, alpha=alpha)",
+        f"lj.sigmoid_focal_loss(logits, soft, alpha=alpha, {_NONE})", "binary", "logits",
+        _OPTAX_NONE),
+    Row("optax", "optax.losses.sigmoid_focal_loss",
+        "optax.losses.sigmoid_focal_loss(logits, soft, alpha=alpha, gamma=gamma)",
+        f"lj.sigmoid_focal_loss(logits, soft, alpha=alpha, gamma=gamma, {_NONE})", "binary",
         "logits", _OPTAX_NONE),
     Row("optax", "optax.losses.smooth_labels",
         "optax.losses.softmax_cross_entropy(logits, optax.losses.smooth_labels(onehot, 0.1))",

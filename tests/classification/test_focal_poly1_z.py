@@ -76,3 +76,26 @@ def test_porting_mistakes_get_a_hint():
     lj.nll_loss(jnp.zeros((3, 4)), jnp.zeros((3, 1), jnp.int32))
   with pytest.raises(ValueError, match=r"^cross_entropy: argument `target`"):  # no chex prefix
     lj.cross_entropy(jnp.zeros((3, 4)), jnp.zeros((2,), jnp.int32))
+
+
+def test_sigmoid_focal_hessian_finite_at_extreme_logits_and_equal_to_autodiff():
+  # optax's own test (test_extreme_logits_finite_gradients), run through the migration rows,
+  # found NaN here: autodiff through log(total) divides by total², which overflows float32 at
+  # t = 1, x = 50. The log-space rule must give the same derivatives as autodiff of the plain
+  # formula where that one is finite (float64, moderate logits).
+  from lossjax.classification.binary import _log_one_minus_pt
+
+  x32 = jnp.array([100.0, -100.0, 75.0, -75.0, 50.0, -50.0], jnp.float32)
+  t32 = jnp.array([0.9, 0.1, 0.8, 0.2, 1.0, 0.0], jnp.float32)
+  f = lambda x: lj.sigmoid_focal_loss(x, t32, alpha=-1.0, gamma=0.5, reduction="sum")  # noqa: E731
+  assert np.all(np.isfinite(jax.hessian(f)(x32)))
+  rng = np.random.default_rng(0)
+  x = jnp.asarray(rng.normal(size=8) * 3)
+  t = jnp.asarray(rng.uniform(size=8))
+  plain = lambda x, t: jnp.log((1 - t) * jax.nn.sigmoid(x) + t * jax.nn.sigmoid(-x))  # noqa: E731
+  for arg in (0, 1):
+    ours = jax.hessian(lambda *a: _log_one_minus_pt(*a).sum(), arg)(x, t)
+    want = jax.hessian(lambda *a: plain(*a).sum(), arg)(x, t)
+    np.testing.assert_allclose(ours, want, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(jax.grad(lambda *a: _log_one_minus_pt(*a).sum(), arg)(x, t),
+                               jax.grad(lambda *a: plain(*a).sum(), arg)(x, t), rtol=1e-12)

@@ -1,0 +1,212 @@
+"""Peers' own loss tests, run with each peer function replaced by its migration row.
+
+The issue behind this: a migration row claims "switch without changing a number". The peers'
+own test files (shipped in their wheels) are the calls their users make, so each is run with
+the peer's loss functions replaced by adapters built from the rows (lossjax/_migration.py):
+
+* a row is an adapter when its peer call is ``NAME(input, ..., option=literal, ...)`` and its
+  lossjax call reads only those inputs: a call binds to the peer's own signature, and the
+  row applies when every argument the call passes is one of the row's inputs or equals the
+  row's literal (or the peer's default, where the row leaves it out);
+* a call no row applies to raises `NotCovered`, and the test is counted as not covered,
+  never as a pass.
+
+`run_suite` runs one test module (absltest/unittest) and returns each test's outcome.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib.util
+import inspect
+import pathlib
+import sys
+import unittest
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import lossjax as lj
+from lossjax import _migration
+
+
+class NotCoveredError(Exception):
+  """A peer call that no migration row covers."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Pattern:
+  row: _migration.Row
+  inputs: tuple[str, ...]  # the peer call's positional inputs, by the row's names
+  literals: dict[str, Any]  # keyword=literal in the peer call
+  keyword_inputs: dict[str, str]  # keyword=input name in the peer call
+
+
+def _pattern(row: _migration.Row) -> _Pattern | None:
+  """The row's peer call as a pattern; None where it is not a plain call of the name."""
+  tree = ast.parse(row.theirs, mode="eval").body
+  if not isinstance(tree, ast.Call) or ast.unparse(tree.func) != row.name:
+    return None  # e.g. `...(...)[0]`, or a Keras object's call
+  if not all(isinstance(a, ast.Name) for a in tree.args):
+    return None
+  literals, keyword_inputs = {}, {}
+  for kw in tree.keywords:
+    if isinstance(kw.value, ast.Name):
+      keyword_inputs[kw.arg] = kw.value.id
+    else:
+      try:
+        literals[kw.arg] = ast.literal_eval(kw.value)
+      except ValueError:
+        return None
+  inputs = tuple(a.id for a in tree.args)
+  ours = {n.id for n in ast.walk(ast.parse(row.ours, mode="eval")) if isinstance(n, ast.Name)}
+  if not ours - {"lj", "jax", "jnp", "np"} <= set(inputs) | set(keyword_inputs.values()):
+    return None  # the lossjax call reads an input the peer call does not pass
+  return _Pattern(row, inputs, literals, keyword_inputs)
+
+
+def _same(a: Any, b: Any) -> bool:
+  try:
+    return bool(np.all(np.asarray(a) == np.asarray(b))) and np.shape(a) == np.shape(b)
+  except Exception:  # noqa: BLE001 - not comparable: not the same
+    return False
+
+
+def adapter(name: str, original: Callable[..., Any], rows: list[_migration.Row]):
+  """``original``'s signature, computed by the first row that applies to a call."""
+  patterns = [p for p in map(_pattern, rows) if p is not None]
+  signature = inspect.signature(original)
+  params = list(signature.parameters)
+
+  def call(*args, **kwargs):
+    bound = signature.bind(*args, **kwargs)
+    given = dict(bound.arguments)
+    for p in patterns:
+      names = dict(zip(params, p.inputs))  # peer parameter -> the row's input name
+      names.update(p.keyword_inputs)
+      if not set(names) <= set(given):
+        continue
+      ok = True
+      for param, value in given.items():
+        if param in names:
+          continue
+        want = p.literals.get(param, signature.parameters[param].default)
+        if want is inspect.Parameter.empty or not _same(value, want):
+          ok = False
+          break
+      for param, want in p.literals.items():  # a row's literal the call leaves at default
+        if param not in given and not _same(signature.parameters[param].default, want):
+          ok = False
+      if ok:
+        namespace = {"lj": lj, "jax": jax, "jnp": jnp, "np": np}
+        namespace.update({names[k]: given[k] for k in names})
+        return eval(p.row.ours, namespace)  # noqa: S307 - our own table
+    shown = {k: (f"array{np.shape(v)}" if hasattr(v, "shape") else v) for k, v in given.items()}
+    raise NotCoveredError(f"{name}({shown}): no migration row covers this call")
+
+  call.__name__ = original.__name__
+  call.__wrapped__ = original
+  return call
+
+
+@dataclasses.dataclass
+class Outcome:
+  test: str
+  kind: str  # "pass", "fail", "not covered", "skip"
+  detail: str = ""
+
+
+class _Result(unittest.TestResult):
+  def __init__(self):
+    super().__init__()
+    self.outcomes: list[Outcome] = []
+
+  def addSuccess(self, test):  # noqa: N802 - unittest's name
+    self.outcomes.append(Outcome(test.id(), "pass"))
+
+  def _bad(self, test, err):
+    exc = err[1]
+    chain = [exc]
+    while chain[-1].__cause__ or chain[-1].__context__:
+      chain.append(chain[-1].__cause__ or chain[-1].__context__)
+    if not any(isinstance(e, NotCoveredError) for e in chain) and "NotCoveredError" in str(exc):
+      # a doctest reports the exception its example raised as text
+      self.outcomes.append(Outcome(test.id(), "not covered", str(exc)[-300:]))
+    elif any(isinstance(e, NotCoveredError) for e in chain):
+      self.outcomes.append(Outcome(test.id(), "not covered", str(
+          next(e for e in chain if isinstance(e, NotCoveredError)))))
+    else:
+      self.outcomes.append(Outcome(test.id(), "fail", f"{type(exc).__name__}: {exc}"[:500]))
+
+  addFailure = addError = _bad  # noqa: N815 - unittest's names
+
+  def addSkip(self, test, reason):  # noqa: N802
+    self.outcomes.append(Outcome(test.id(), "skip", reason))
+
+  def addSubTest(self, test, subtest, err):  # noqa: N802
+    if err is not None:
+      self._bad(subtest, err)
+
+
+def load_module(path, name: str):
+  spec = importlib.util.spec_from_file_location(name, path)
+  module = importlib.util.module_from_spec(spec)
+  sys.modules[name] = module
+  spec.loader.exec_module(module)
+  return module
+
+
+def run_suite(module) -> list[Outcome]:
+  suite = unittest.TestLoader().loadTestsFromModule(module)
+  result = _Result()
+  suite.run(result)
+  return result.outcomes
+
+
+def patch_optax(monkeypatch) -> None:
+  """Every optax loss a row names, replaced by its adapter wherever optax's tests reach it."""
+  import optax
+
+  by_name: dict[str, list[_migration.Row]] = {}
+  for row in _migration.OPTAX:
+    by_name.setdefault(row.name, []).append(row)
+  for name, rows in by_name.items():
+    attr = name.rsplit(".", 1)[1]
+    original = getattr(optax.losses, attr)
+    fake = adapter(name, original, rows)
+    home = sys.modules[original.__module__]
+    for module in {optax.losses, home, optax}:
+      if getattr(module, attr, None) is original:
+        monkeypatch.setattr(module, attr, fake)
+
+
+def optax_test_files() -> list:
+  import optax
+
+  return sorted((pathlib.Path(optax.__file__).parent / "losses").glob("*_test.py"))
+
+
+def main() -> None:
+  """``python -m tests.peer_suites optax``: the outcomes as JSON on stdout.
+
+  Run in a fresh process: the peers' tests expect JAX's defaults (float32, implicit
+  promotion), which the test suite's conftest turns strict.
+  """
+  import json
+
+  import pytest
+
+  patch = pytest.MonkeyPatch()
+  patch_optax(patch)
+  outcomes = []
+  for path in optax_test_files():
+    outcomes += run_suite(load_module(path, f"optax_{path.stem}"))
+  print(json.dumps([dataclasses.asdict(o) for o in outcomes]))
+
+
+if __name__ == "__main__":
+  main()
