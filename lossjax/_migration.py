@@ -10,8 +10,9 @@ list drives three things, so they cannot drift apart:
   checks that it is current);
 * ``python -m lossjax migrate NAME``, which prints the rows for a name.
 
-The code strings use ``optax``, ``keras``, ``lj`` (lossjax), ``jax``, ``jnp``
-and the inputs of the row's input set (`INPUTS`).
+The code strings use ``optax``, ``keras``, ``lj`` (lossjax), ``jax``, ``jnp``, ``np``
+and the inputs of the row's input set (`INPUTS`): arrays, float hyperparameters (passed as
+0-d arrays) and integer axes (passed as Python ints).
 """
 
 from __future__ import annotations
@@ -67,6 +68,12 @@ def _classes(rng):
           "sample_weight": rng.uniform(0.2, 2.0, size=6), "epsilon": 0.7}
 
 
+def _class_axis(rng):
+  # optax's `axis=1`: the classes on the middle axis of [4, 5, 6] logits
+  return {"logits": rng.normal(size=(4, 5, 6)) * 2.0, "labels": rng.integers(0, 5, size=(4, 6)),
+          "soft": np.moveaxis(rng.dirichlet(np.full(5, 2.0), size=(4, 6)), -1, 1), "axis": 1}
+
+
 def _binary(rng):
   logits = rng.normal(size=(6, 4)) * 2.0
   labels = (rng.uniform(size=(6, 4)) < 0.5).astype(np.float64)
@@ -85,7 +92,8 @@ def _regression(rng):
           "small_targets": np.where(rng.uniform(size=(6, 4)) < 0.3, 0.0,
                                     rng.uniform(0.1, 3.0, size=(6, 4))),
           "sample_weight": rng.uniform(0.2, 2.0, size=6),
-          "sample_weight_n1": rng.uniform(0.2, 2.0, size=(6, 1)), "delta": 1.5}
+          "sample_weight_n1": rng.uniform(0.2, 2.0, size=(6, 1)), "delta": 1.5,
+          "axis": 0}
 
 
 def _distributions(rng):
@@ -93,7 +101,8 @@ def _distributions(rng):
   return {"log_preds": log_preds, "preds": np.exp(log_preds),
           "targets": rng.dirichlet(np.full(5, 2.0), size=6),
           "log_targets": np.log(rng.dirichlet(np.full(5, 2.0), size=6)),
-          "positive_targets": rng.uniform(0.1, 2.0, size=(6, 5))}
+          "positive_targets": rng.uniform(0.1, 2.0, size=(6, 5)), "axis": 0,
+          "mask": rng.uniform(size=(6, 5)) < 0.7}
 
 
 def _embeddings(rng):
@@ -145,7 +154,7 @@ INPUTS = {
     "classes": _classes, "binary": _binary, "regression": _regression,
     "distributions": _distributions, "embeddings": _embeddings, "pairs": _pairs,
     "ranking": _ranking,
-    "segmentation": _segmentation, "ctc": _ctc,
+    "segmentation": _segmentation, "ctc": _ctc, "class_axis": _class_axis,
 }
 
 _NONE = 'reduction="none"'
@@ -154,6 +163,12 @@ _OPTAX_NONE = ("optax returns the per-element (or per-vector) loss: lossjax's "
 _CTC_OURS = ("lj.ctc_loss(jax.nn.log_softmax(logits).swapaxes(0, 1), labels, "
              "(1 - logit_paddings).sum(1).astype(int), (1 - label_paddings).sum(1).astype(int), "
              'reduction="none")')
+# optax's `axis` names the class axis, or a tuple of them (flattened, in the order given):
+# move them last and flatten them, then lossjax's classes are on the last axis.
+_CLASSES_LAST = ("jnp.moveaxis({x}, axis, tuple(range(-np.size(axis), 0)) if np.ndim(axis) "
+                 "else -1)")
+_AXIS_NOTE = ("optax's `axis` (an int or a tuple of class axes): move the class axes last "
+              "(flattened, in the order given)")
 _CTC_NOTE = ("optax takes batch-major logits with paddings; lossjax takes torch's time-major "
              "log-probabilities with lengths. optax's `log_epsilon=-1e5` stands for log 0")
 
@@ -184,6 +199,13 @@ OPTAX = [
         "optax.losses.cosine_similarity(preds, targets, epsilon=1e-16)",
         f"1.0 - lj.cosine_similarity_loss(preds, targets, eps=1e-8, {_NONE})",
         "regression", "preds", "a similarity, not a loss: one minus lossjax's cosine distance"),
+    Row("optax", "optax.losses.cosine_similarity", "optax.losses.cosine_similarity(preds, targets)",
+        f"1.0 - lj.cosine_similarity_loss(preds, targets, eps=0.0, {_NONE})",
+        "regression", "preds", "optax's default `epsilon=0` is lossjax's `eps=0`"),
+    Row("optax", "optax.losses.cosine_similarity",
+        "optax.losses.cosine_similarity(preds, targets, axis=axis)",
+        f"1.0 - lj.cosine_similarity_loss(preds, targets, eps=0.0, axis=axis, {_NONE})",
+        "regression", "preds", "the vectors along `axis`, as in optax"),
     Row("optax", "optax.losses.ctc_loss",
         "optax.losses.ctc_loss(logits, logit_paddings, labels, label_paddings)",
         _CTC_OURS, "ctc", "logits", _CTC_NOTE),
@@ -209,6 +231,15 @@ OPTAX = [
         "optax.losses.generalized_kl_divergence(log_preds, positive_targets)",
         f"lj.generalized_kl_div(log_preds, positive_targets, log_input=True, {_NONE}).sum(-1)",
         "distributions", "log_preds", "optax sums over the last axis"),
+    Row("optax", "optax.losses.generalized_kl_divergence",
+        "optax.losses.generalized_kl_divergence(log_preds, positive_targets, axis=axis)",
+        f"lj.generalized_kl_div(log_preds, positive_targets, log_input=True, {_NONE}).sum(axis)",
+        "distributions", "log_preds", "optax sums over `axis`"),
+    Row("optax", "optax.losses.generalized_kl_divergence",
+        "optax.losses.generalized_kl_divergence(log_preds, positive_targets, where=mask)",
+        "lj.generalized_kl_div(log_preds, positive_targets, log_input=True, where=mask, "
+        f"{_NONE}).sum(-1)", "distributions", "log_preds",
+        "masked elements are left out of optax's sum: lossjax's `where` gives them 0"),
     Row("optax", "optax.losses.hinge_loss", "optax.losses.hinge_loss(logits, signs)",
         f"lj.hinge_loss(logits, signs, {_NONE})", "binary", "logits", _OPTAX_NONE, new=True),
     Row("optax", "optax.losses.huber_loss", "optax.losses.huber_loss(preds, targets)",
@@ -219,15 +250,35 @@ OPTAX = [
     Row("optax", "optax.losses.kl_divergence", "optax.losses.kl_divergence(log_preds, targets)",
         f"lj.kl_div(log_preds, targets, {_NONE}).sum(-1)", "distributions", "log_preds",
         "optax sums over the last axis (lossjax's `batchmean` is its mean over rows)"),
+    Row("optax", "optax.losses.kl_divergence",
+        "optax.losses.kl_divergence(log_preds, targets, axis=axis)",
+        f"lj.kl_div(log_preds, targets, {_NONE}).sum(axis)", "distributions", "log_preds",
+        "optax sums over `axis`"),
+    Row("optax", "optax.losses.kl_divergence",
+        "optax.losses.kl_divergence(log_preds, targets, where=mask)",
+        f"lj.kl_div(log_preds, targets, where=mask, {_NONE}).sum(-1)", "distributions",
+        "log_preds", "masked elements are left out of optax's sum: lossjax's `where` gives them 0"),
     Row("optax", "optax.losses.kl_divergence_with_log_targets",
         "optax.losses.kl_divergence_with_log_targets(log_preds, log_targets)",
         f"lj.kl_div(log_preds, log_targets, log_target=True, {_NONE}).sum(-1)",
         "distributions", "log_preds", "optax sums over the last axis"),
+    Row("optax", "optax.losses.kl_divergence_with_log_targets",
+        "optax.losses.kl_divergence_with_log_targets(log_preds, log_targets, axis=axis)",
+        f"lj.kl_div(log_preds, log_targets, log_target=True, {_NONE}).sum(axis)",
+        "distributions", "log_preds", "optax sums over `axis`"),
+    Row("optax", "optax.losses.kl_divergence_with_log_targets",
+        "optax.losses.kl_divergence_with_log_targets(log_preds, log_targets, where=mask)",
+        f"lj.kl_div(log_preds, log_targets, log_target=True, where=mask, {_NONE}).sum(-1)",
+        "distributions", "log_preds",
+        "masked elements are left out of optax's sum: lossjax's `where` gives them 0"),
     Row("optax", "optax.losses.l2_loss", "optax.losses.l2_loss(preds, targets)",
         f"0.5 * lj.mse_loss(preds, targets, {_NONE})", "regression", "preds",
         "optax's l2_loss is half the squared error"),
     Row("optax", "optax.losses.log_cosh", "optax.losses.log_cosh(preds, targets)",
         f"lj.log_cosh_loss(preds, targets, {_NONE})", "regression", "preds", _OPTAX_NONE),
+    Row("optax", "optax.losses.log_cosh", "optax.losses.log_cosh(preds)",
+        f"lj.log_cosh_loss(preds, jnp.zeros_like(preds), {_NONE})", "regression", "preds",
+        "optax's targets default to 0"),
     Row("optax", "optax.losses.make_fenchel_young_loss",
         "optax.losses.make_fenchel_young_loss(jax.nn.logsumexp)(logits, soft)",
         f"lj.fenchel_young_loss(logits, soft, max_fun=jax.nn.logsumexp, {_NONE})",
@@ -267,6 +318,10 @@ OPTAX = [
         "optax.losses.poly_loss_cross_entropy(logits, soft, epsilon=epsilon)",
         f"lj.poly1_cross_entropy(logits, soft, epsilon=epsilon, {_NONE})", "classes", "logits",
         _OPTAX_NONE),
+    Row("optax", "optax.losses.poly_loss_cross_entropy",
+        "optax.losses.poly_loss_cross_entropy(logits, soft, axis=axis)",
+        f"lj.poly1_cross_entropy(logits, soft, epsilon=2.0, axis=axis, {_NONE})", "class_axis",
+        "logits", "optax's `axis` is lossjax's (the class axis)"),
     Row("optax", "optax.losses.ranking_softmax_loss",
         "optax.losses.ranking_softmax_loss(scores, relevance, where=items)",
         "lj.softmax_ranking_loss(scores, relevance, where=items)", "ranking", "scores",
@@ -308,11 +363,19 @@ OPTAX = [
         "optax.losses.softmax_cross_entropy(logits, soft)",
         f"lj.cross_entropy(logits, soft, {_NONE})", "classes", "logits",
         "optax's `where` masks classes, lossjax's masks elements of the loss"),
+    Row("optax", "optax.losses.softmax_cross_entropy",
+        "optax.losses.softmax_cross_entropy(logits, soft, axis=axis)",
+        f"lj.cross_entropy(logits, soft, axis=axis, {_NONE})", "class_axis", "logits",
+        "optax's `axis` is lossjax's (the class axis)"),
     Row("optax", "optax.losses.softmax_cross_entropy_with_integer_labels",
         "optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels)",
         f"lj.cross_entropy(logits, labels, {_NONE})", "classes", "logits",
         "one function for class indices and probabilities; an out-of-range label gives NaN "
         "(optax: a clipped gather)"),
+    Row("optax", "optax.losses.softmax_cross_entropy_with_integer_labels",
+        "optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels, axis=axis)",
+        f"lj.cross_entropy({_CLASSES_LAST.format(x='logits')}.reshape(labels.shape + (-1,)), "
+        f"labels, {_NONE})", "class_axis", "logits", _AXIS_NOTE),
     Row("optax", "optax.losses.sparsemax_loss", "optax.losses.sparsemax_loss(logits, labels)",
         f"lj.sparsemax_loss(logits, labels, {_NONE})", "binary", "logits",
         _OPTAX_NONE + "; labels must be 0 or 1 (optax takes any nonzero as 1)", new=True),

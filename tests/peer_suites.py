@@ -17,6 +17,7 @@ the peer's loss functions replaced by adapters built from the rows (lossjax/_mig
 from __future__ import annotations
 
 import ast
+import builtins
 import dataclasses
 import importlib.util
 import inspect
@@ -64,7 +65,8 @@ def _pattern(row: _migration.Row) -> _Pattern | None:
         return None
   inputs = tuple(a.id for a in tree.args)
   ours = {n.id for n in ast.walk(ast.parse(row.ours, mode="eval")) if isinstance(n, ast.Name)}
-  if not ours - {"lj", "jax", "jnp", "np"} <= set(inputs) | set(keyword_inputs.values()):
+  known = {"lj", "jax", "jnp", "np"} | set(dir(builtins))
+  if not ours - known <= set(inputs) | set(keyword_inputs.values()):
     return None  # the lossjax call reads an input the peer call does not pass
   return _Pattern(row, inputs, literals, keyword_inputs)
 

@@ -60,7 +60,7 @@ def test_row_equals_the_other_library(row, seed, request):
   keras = request.getfixturevalue("keras") if row.library == "keras" else None
   inputs = _migration.INPUTS[row.inputs](np.random.default_rng(seed))
   names = list(inputs)
-  namespace = {"optax": optax, "keras": keras, "lj": lj, "jax": jax, "jnp": jnp}
+  namespace = {"optax": optax, "keras": keras, "lj": lj, "jax": jax, "jnp": jnp, "np": np}
   # optax's and Keras's own code is not written for strict dtype promotion and rank
   # promotion errors (the suite's settings, which lossjax's side keeps): theirs runs under
   # JAX's defaults.
@@ -71,7 +71,9 @@ def test_row_equals_the_other_library(row, seed, request):
       return their_fn(*a)
 
   ours = _compiled(row.ours, names, namespace)
-  args = [jnp.asarray(inputs[n]) for n in names]
+  # An axis stays a Python int (static in both libraries); everything else is an array, float
+  # hyperparameters included (both libraries take them as arrays).
+  args = [v if isinstance(v, int) else jnp.asarray(v) for v in inputs.values()]
   want, got = theirs(*args), ours(*args)
   assert jnp.shape(got) == jnp.shape(want), (row.ours, jnp.shape(got), jnp.shape(want))
   rtol = RTOL[row.library]
