@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
   verify.add_argument("-v", "--verbose", action="store_true", help="print every failed check")
   verify.add_argument(
       "--thorough", action="store_true",
-      help="compile with XLA's default options, as a user's jit does (about 2.7x slower on "
+      help="compile with XLA's default options, as a user's jit does (about 3x slower on "
            "CPU; by default the check's programs skip optimizations they cannot repay)")
   verify.add_argument("--json", action="store_true", help="machine-readable output")
   listing = sub.add_parser("list", help="list the catalogue")

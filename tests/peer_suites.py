@@ -4,11 +4,11 @@ The issue behind this: a migration row claims "switch without changing a number"
 own test files (shipped in their wheels) are the calls their users make, so each is run with
 the peer's loss functions replaced by adapters built from the rows (lossjax/_migration.py):
 
-* a row is an adapter when its peer call is ``NAME(input, ..., option=literal, ...)`` and its
-  lossjax call reads only those inputs: a call binds to the peer's own signature, and the
+* a row is an adapter when its peer call is ``NAME(input, ..., option=literal | input, ...)``
+  and its lossjax call reads only those inputs: a call binds to the peer's own signature, and the
   row applies when every argument the call passes is one of the row's inputs or equals the
   row's literal (or the peer's default, where the row leaves it out);
-* a call no row applies to raises `NotCovered`, and the test is counted as not covered,
+* a call no row applies to raises `NotCoveredError`, and the test is counted as not covered,
   never as a pass.
 
 `run_suite` runs one test module (absltest/unittest) and returns each test's outcome.
@@ -135,12 +135,11 @@ class _Result(unittest.TestResult):
     chain = [exc]
     while chain[-1].__cause__ or chain[-1].__context__:
       chain.append(chain[-1].__cause__ or chain[-1].__context__)
-    if not any(isinstance(e, NotCoveredError) for e in chain) and "NotCoveredError" in str(exc):
-      # a doctest reports the exception its example raised as text
+    uncovered = next((e for e in chain if isinstance(e, NotCoveredError)), None)
+    if uncovered is not None:
+      self.outcomes.append(Outcome(test.id(), "not covered", str(uncovered)))
+    elif "NotCoveredError" in str(exc):  # a doctest reports its example's exception as text
       self.outcomes.append(Outcome(test.id(), "not covered", str(exc)[-300:]))
-    elif any(isinstance(e, NotCoveredError) for e in chain):
-      self.outcomes.append(Outcome(test.id(), "not covered", str(
-          next(e for e in chain if isinstance(e, NotCoveredError)))))
     else:
       self.outcomes.append(Outcome(test.id(), "fail", f"{type(exc).__name__}: {exc}"[:500]))
 
@@ -193,7 +192,7 @@ def optax_test_files() -> list:
 
 
 def main() -> None:
-  """``python -m tests.peer_suites optax``: the outcomes as JSON on stdout.
+  """``python -m tests.peer_suites``: optax's test outcomes as JSON on stdout.
 
   Run in a fresh process: the peers' tests expect JAX's defaults (float32, implicit
   promotion), which the test suite's conftest turns strict.

@@ -255,7 +255,7 @@ def _log_one_minus_pt_jvp(primals, tangents):
   # ratio an exp of a difference of logs, differentiated again by the same rule.
   x, t = primals
   dx, dt = tangents
-  out = _log_one_minus_pt(x, t)
+  out = _log_one_minus_pt(x, t)  # itself, not its formula: the next derivative uses this rule
   log_p, log_q = core.log_sigmoid(x), core.log_sigmoid(-x)
   tangent = ((1.0 - 2.0 * t) * jnp.exp(log_p + log_q - out) * dx
              + (jnp.exp(log_q - out) - jnp.exp(log_p - out)) * dt)
