@@ -112,21 +112,27 @@ def cases(rng):
     vol_y = rng.integers(0, 3, size=(2, 64, 64, 64))
     # (lossjax loss, MONAI class, label suffix, inputs): logits channels-first (axis=1), MONAI
     # with the softmax and the class map turned one-hot.
-    for loss, peer, label, arrays in (
-        ("dice_ce_loss", "DiceCELoss", "[8, 4, 128, 128]", (seg, seg_y)),
-        ("dice_focal_loss", "DiceFocalLoss", "[8, 4, 128, 128]", (seg, seg_y)),
-        ("dice_ce_loss", "DiceCELoss", "[2, 3, 64, 64, 64]", (vol, vol_y)),
-        ("dice_focal_loss", "DiceFocalLoss", "[2, 3, 64, 64, 64]", (vol, vol_y)),
-        ("dice_loss", "DiceLoss", "[8, 4, 128, 128]", (seg, seg_y)),
-        ("generalized_dice_loss", "GeneralizedDiceLoss", "[8, 4, 128, 128]", (seg, seg_y)),
-        ("tversky_loss", "TverskyLoss", "[8, 4, 128, 128]", (seg, seg_y)),
-        ("hausdorff_dt_loss", "HausdorffDTLoss", "[4, 3, 64, 64] (scipy EDT in MONAI)",
-         (small, small_y)),
-    ):
+    # Every overlap and compound loss with a MONAI counterpart, at both shapes (the distance
+    # losses at a smaller one: MONAI computes their distance maps with scipy, per call).
+    rows = [(loss, peer, label, arrays, {})
+            for loss, peer in (("dice_ce_loss", "DiceCELoss"), ("dice_focal_loss", "DiceFocalLoss"),
+                               ("dice_loss", "DiceLoss"),
+                               ("generalized_dice_loss", "GeneralizedDiceLoss"),
+                               ("tversky_loss", "TverskyLoss"))
+            for label, arrays in (("[8, 4, 128, 128]", (seg, seg_y)),
+                                  ("[2, 3, 64, 64, 64]", (vol, vol_y)))]
+    rows += [("jaccard_loss", "DiceLoss", "[8, 4, 128, 128] (MONAI jaccard=True)", (seg, seg_y),
+              {"jaccard": True}),
+             ("hausdorff_dt_loss", "HausdorffDTLoss", "[4, 3, 64, 64] (scipy EDT in MONAI)",
+              (small, small_y), {}),
+             ("boundary_loss", "BoundaryLoss", "[4, 3, 64, 64] (scipy EDT in MONAI)",
+              (small, small_y), {})]
+    for loss, peer, label, arrays, peer_kw in rows:
       fn, cls = getattr(lj, loss), getattr(ml, peer)
       out.append((f"{loss} {label}", arrays,
                   lambda x, y, fn=fn: fn(x, y, axis=1),
-                  lambda x, y, cls=cls: cls(to_onehot_y=True, softmax=True)(x, y[:, None])))
+                  lambda x, y, cls=cls, kw=peer_kw: cls(to_onehot_y=True, softmax=True, **kw)(
+                      x, y[:, None])))
   except ImportError:
     pass
   try:
