@@ -102,11 +102,11 @@ def cases(rng):
                 lambda x, y: losses.MarginLoss()(x, y)))
   except ImportError:
     pass
+  seg = (rng.normal(size=(8, 4, 128, 128)) * 2).astype(np.float32)
+  seg_y = rng.integers(0, 4, size=(8, 128, 128))
   try:
     import monai.losses as ml
 
-    seg = (rng.normal(size=(8, 4, 128, 128)) * 2).astype(np.float32)
-    seg_y = rng.integers(0, 4, size=(8, 128, 128))
     small, small_y = seg[:4, :3, :64, :64], seg_y[:4, :64, :64] % 3
     vol = (rng.normal(size=(2, 3, 64, 64, 64)) * 2).astype(np.float32)
     vol_y = rng.integers(0, 3, size=(2, 64, 64, 64))
@@ -144,6 +144,14 @@ def cases(rng):
   except ImportError:
     pass
   from fixture_cases import detection as tv
+  from fixture_cases import segmentation as sg
+
+  # Berman et al.'s lovasz_losses.py (the fixtures' transcription; SMP's LovaszLoss is the same
+  # code): one sort per class over every pixel of the batch, channels last.
+  last, last_y = np.ascontiguousarray(np.moveaxis(seg, 1, -1)), seg_y
+  out.append(("lovasz_softmax_loss [8, 128, 128, 4] vs Berman et al.'s code", (last, last_y),
+              lambda x, y: lj.lovasz_softmax_loss(x, y),
+              lambda x, y: sg._torch_lovasz_softmax(x, y)))
 
   out.append(("generalized_box_iou_loss [2^18 boxes]", (b1, b2),
               lambda x, y: lj.generalized_box_iou_loss(x, y),
