@@ -168,6 +168,88 @@ def run_suite(module) -> list[Outcome]:
   return result.outcomes
 
 
+@dataclasses.dataclass(frozen=True)
+class _ClassPattern:
+  row: _migration.Row
+  options: dict[str, Any]  # the constructor's keyword=literal
+  inputs: tuple[str, ...]  # the call's positional inputs (y_true, y_pred), by the row's names
+
+
+def _class_pattern(row: _migration.Row) -> _ClassPattern | None:
+  """A Keras row ``NAME(option=literal, ...)(input, input)`` as a pattern, else None."""
+  tree = ast.parse(row.theirs, mode="eval").body
+  if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Call)
+          and ast.unparse(tree.func.func) == row.name):
+    return None
+  if tree.keywords or tree.func.args or not all(isinstance(a, ast.Name) for a in tree.args):
+    return None
+  try:
+    options = {kw.arg: ast.literal_eval(kw.value) for kw in tree.func.keywords}
+  except ValueError:
+    return None
+  inputs = tuple(a.id for a in tree.args)
+  ours = {n.id for n in ast.walk(ast.parse(row.ours, mode="eval")) if isinstance(n, ast.Name)}
+  if not ours - {"lj", "jax", "jnp", "np"} - set(dir(builtins)) <= set(inputs):
+    return None  # the lossjax call reads an input the Keras call does not pass
+  return _ClassPattern(row, options, inputs)
+
+
+def class_adapter(name: str, original: type, rows: list[_migration.Row]) -> type:
+  """A stand-in for a Keras Loss class: constructed with the class's own signature, called as
+  ``loss(y_true, y_pred)``, and computed by the first row whose constructor options (given, or
+  the class's defaults where the row leaves them out) and inputs match. Anything else a test
+  reaches (``sample_weight``, ``get_config``, ``name``, ``reduction``, ``dtype``) is not covered."""
+  patterns = [p for p in map(_class_pattern, rows) if p is not None]
+  init = inspect.signature(original.__init__)
+
+  def default(option):
+    parameter = init.parameters.get(option)
+    return inspect.Parameter.empty if parameter is None else parameter.default
+
+  class Stand_in:  # noqa: N801 - shown in the outcomes as the class it stands for
+    def __init__(self, *args, **kwargs):
+      bound = init.bind(None, *args, **kwargs)
+      self._given = {k: v for k, v in bound.arguments.items() if k != "self"}
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+      if sample_weight is not None:
+        raise NotCoveredError(f"{name}(...)(sample_weight=...): no migration row covers this call")
+      for p in patterns:
+        options = set(self._given) | set(p.options)
+        if all(_same(self._given.get(k, default(k)), p.options.get(k, default(k)))
+               for k in options) and len(p.inputs) == 2:
+          namespace = {"lj": lj, "jax": jax, "jnp": jnp, "np": np}
+          namespace.update(dict(zip(p.inputs, (y_true, y_pred))))
+          return eval(p.row.ours, namespace)  # noqa: S307 - our own table
+      raise NotCoveredError(f"{name}({self._given}): no migration row covers these options")
+
+    def __getattr__(self, attr):
+      raise NotCoveredError(f"{name}.{attr}: the Loss object's API is not a migration row")
+
+  Stand_in.__name__ = Stand_in.__qualname__ = original.__name__
+  return Stand_in
+
+
+def patch_keras(monkeypatch) -> None:
+  """Every Keras Loss class a row names, replaced by its stand-in where Keras's tests reach it."""
+  from keras.src.losses import losses
+
+  by_name: dict[str, list[_migration.Row]] = {}
+  for row in _migration.KERAS:
+    by_name.setdefault(row.name, []).append(row)
+  for name, rows in by_name.items():
+    attr = name.rsplit(".", 1)[1]
+    original = getattr(losses, attr, None)
+    if isinstance(original, type):
+      monkeypatch.setattr(losses, attr, class_adapter(name, original, rows))
+
+
+def keras_test_files() -> list:
+  import keras
+
+  return [pathlib.Path(keras.__file__).parent / "src" / "losses" / "losses_test.py"]
+
+
 def patch_optax(monkeypatch) -> None:
   """Every optax loss a row names, replaced by its adapter wherever optax's tests reach it."""
   import optax
@@ -192,20 +274,28 @@ def optax_test_files() -> list:
 
 
 def main() -> None:
-  """``python -m tests.peer_suites``: optax's test outcomes as JSON on stdout.
+  """``python -m tests.peer_suites [optax|keras]``: the peer's test outcomes as JSON on stdout.
 
   Run in a fresh process: the peers' tests expect JAX's defaults (float32, implicit
-  promotion), which the test suite's conftest turns strict.
+  promotion), which the test suite's conftest turns strict. Keras runs on its JAX backend.
   """
   import json
+  import os
 
   import pytest
 
+  peer = sys.argv[1] if len(sys.argv) > 1 else "optax"
   patch = pytest.MonkeyPatch()
-  patch_optax(patch)
+  if peer == "keras":
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    patch_keras(patch)
+    files = keras_test_files()
+  else:
+    patch_optax(patch)
+    files = optax_test_files()
   outcomes = []
-  for path in optax_test_files():
-    outcomes += run_suite(load_module(path, f"optax_{path.stem}"))
+  for path in files:
+    outcomes += run_suite(load_module(path, f"{peer}_{path.stem}"))
   print(json.dumps([dataclasses.asdict(o) for o in outcomes]))
 
 
