@@ -65,7 +65,8 @@ def _classes(rng):
   return {"logits": logits, "labels": labels, "labels_n1": labels[:, None],
           "onehot": np.eye(5)[labels],
           "soft": rng.dirichlet(np.full(5, 2.0), size=6), "probs": _softmax(logits),
-          "sample_weight": rng.uniform(0.2, 2.0, size=6), "epsilon": 0.7}
+          "sample_weight": rng.uniform(0.2, 2.0, size=6), "epsilon": 0.7,
+          "int_onehot": np.eye(5, dtype=np.int64)[labels]}
 
 
 def _class_axis(rng):
@@ -93,7 +94,8 @@ def _regression(rng):
                                     rng.uniform(0.1, 3.0, size=(6, 4))),
           "sample_weight": rng.uniform(0.2, 2.0, size=6),
           "sample_weight_n1": rng.uniform(0.2, 2.0, size=(6, 1)), "delta": 1.5,
-          "axis": 0}
+          "axis": 0, "int_preds": rng.integers(-5, 6, size=(6, 4)),
+          "int_targets": rng.integers(-5, 6, size=(6, 4))}
 
 
 def _distributions(rng):
@@ -134,9 +136,11 @@ def _segmentation(rng):
   labels = rng.integers(0, 3, size=(2, 5, 5))
   masks = (rng.uniform(size=(2, 5, 5, 3)) < 0.4).astype(np.float64)
   binary_logits = rng.normal(size=(2, 5, 5)) * 2.0
+  int_preds = rng.integers(0, 2, size=(2, 5, 5, 3))  # thresholded predictions, as integers
   return {"logits": logits, "labels": labels, "onehot": np.eye(3)[labels],
           "probs": _sigmoid(logits), "masks": masks, "binary_logits": binary_logits,
-          "binary_masks": masks[..., 0]}
+          "binary_masks": masks[..., 0], "int_masks": masks.astype(np.int64),
+          "int_preds": int_preds}
 
 
 def _ctc(rng):
@@ -394,6 +398,9 @@ _MEAN = ("Keras's default reduction, `sum_over_batch_size`, is the mean over sam
          "mean over the last axis: lossjax's `mean` over elements")
 _ORDER = "Keras takes `(y_true, y_pred)`, lossjax `(input, target)`"
 
+_INT = ("Keras casts integer inputs to its float dtype, and lossjax takes floating "
+        "predictions only: cast them")
+
 KERAS = [
     Row("keras", "keras.losses.BinaryCrossentropy",
         "keras.losses.BinaryCrossentropy()(labels, probs)",
@@ -430,6 +437,11 @@ KERAS = [
         "lj.cross_entropy(jnp.log(probs), soft)", "classes", "probs",
         "Keras takes probabilities by default (`from_logits=False`): pass their log; Keras "
         "renormalises and clips them to [1e-7, 1 - 1e-7]"),
+    Row("keras", "keras.losses.CategoricalCrossentropy",
+        "keras.losses.CategoricalCrossentropy()(int_onehot, probs)",
+        "lj.cross_entropy(jnp.log(probs), int_onehot.astype(probs.dtype))", "classes", "probs",
+        "an integer one-hot target is a probability target to Keras, but class indices to "
+        "lossjax (an integer target): cast it to the probabilities' dtype"),
     Row("keras", "keras.losses.CategoricalCrossentropy",
         "keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)"
         "(onehot, logits)", "lj.cross_entropy(logits, labels, label_smoothing=0.1)", "classes",
@@ -472,6 +484,10 @@ KERAS = [
         "from_logits=False, smooth_nr=0.0, smooth_dr=1e-7)", "segmentation", "probs",
         "Keras's default `axis=None` pools every element of the batch into one dice, with 1e-7 "
         "in the denominator only: one binary image in lossjax"),
+    Row("keras", "keras.losses.Dice", "keras.losses.Dice()(int_masks, int_preds)",
+        "lj.dice_loss(int_preds.reshape(1, -1).astype(float), int_masks.reshape(1, -1), "
+        "mode=\"binary\", from_logits=False, smooth_nr=0.0, smooth_dr=1e-7)", "segmentation",
+        "int_preds", _INT),
     Row("keras", "keras.losses.Dice", "keras.losses.Dice(axis=(1, 2))(masks, probs)",
         "lj.dice_loss(probs, masks, mode=\"multilabel\", from_logits=False, smooth_nr=0.0, "
         "smooth_dr=1e-7)", "segmentation", "probs",
@@ -492,6 +508,14 @@ KERAS = [
     Row("keras", "keras.losses.MeanAbsoluteError",
         "keras.losses.MeanAbsoluteError()(targets, preds)", "lj.l1_loss(preds, targets)",
         "regression", "preds", _MEAN),
+    Row("keras", "keras.losses.MeanAbsoluteError",
+        "keras.losses.MeanAbsoluteError()(int_targets, int_preds)",
+        "lj.l1_loss(int_preds.astype(float), int_targets.astype(float))", "regression",
+        "int_preds", _INT),
+    Row("keras", "keras.losses.MeanAbsolutePercentageError",
+        "keras.losses.MeanAbsolutePercentageError()(int_targets, int_preds)",
+        "100.0 * lj.mape_loss(int_preds.astype(float), int_targets.astype(float), eps=1e-7)",
+        "regression", "int_preds", _INT),
     Row("keras", "keras.losses.MeanAbsolutePercentageError",
         "keras.losses.MeanAbsolutePercentageError()(targets, preds)",
         "100.0 * lj.mape_loss(preds, targets, eps=1e-7)", "regression", "preds",
@@ -499,6 +523,10 @@ KERAS = [
     Row("keras", "keras.losses.MeanSquaredError",
         "keras.losses.MeanSquaredError()(targets, preds)", "lj.mse_loss(preds, targets)",
         "regression", "preds", _MEAN),
+    Row("keras", "keras.losses.MeanSquaredError",
+        "keras.losses.MeanSquaredError()(int_targets, int_preds)",
+        "lj.mse_loss(int_preds.astype(float), int_targets.astype(float))", "regression",
+        "int_preds", _INT),
     Row("keras", "keras.losses.MeanSquaredError",
         "keras.losses.MeanSquaredError()(targets, preds, sample_weight=sample_weight)",
         'jnp.mean(lj.mse_loss(preds, targets, reduction="none").mean(-1) * sample_weight)',

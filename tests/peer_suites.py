@@ -173,32 +173,44 @@ class _ClassPattern:
   row: _migration.Row
   options: dict[str, Any]  # the constructor's keyword=literal
   inputs: tuple[str, ...]  # the call's positional inputs (y_true, y_pred), by the row's names
+  keyword_inputs: dict[str, str]  # the call's keyword=input (sample_weight=...)
 
 
 def _class_pattern(row: _migration.Row) -> _ClassPattern | None:
-  """A Keras row ``NAME(option=literal, ...)(input, input)`` as a pattern, else None."""
+  """A Keras row ``NAME(option=literal, ...)(input, input, keyword=input)`` as a pattern."""
   tree = ast.parse(row.theirs, mode="eval").body
   if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Call)
           and ast.unparse(tree.func.func) == row.name):
     return None
-  if tree.keywords or tree.func.args or not all(isinstance(a, ast.Name) for a in tree.args):
+  if tree.func.args or not all(isinstance(a, ast.Name) for a in tree.args):
+    return None
+  if not all(isinstance(kw.value, ast.Name) for kw in tree.keywords):
     return None
   try:
     options = {kw.arg: ast.literal_eval(kw.value) for kw in tree.func.keywords}
   except ValueError:
     return None
   inputs = tuple(a.id for a in tree.args)
+  keyword_inputs = {kw.arg: kw.value.id for kw in tree.keywords}
   ours = {n.id for n in ast.walk(ast.parse(row.ours, mode="eval")) if isinstance(n, ast.Name)}
-  if not ours - {"lj", "jax", "jnp", "np"} - set(dir(builtins)) <= set(inputs):
+  known = {"lj", "jax", "jnp", "np"} | set(dir(builtins))
+  if not ours - known <= set(inputs) | set(keyword_inputs.values()):
     return None  # the lossjax call reads an input the Keras call does not pass
-  return _ClassPattern(row, options, inputs)
+  return _ClassPattern(row, options, inputs, keyword_inputs)
+
+
+def _example_ranks(inputs: str) -> dict[str, int]:
+  return {k: np.ndim(v) for k, v in _migration.INPUTS[inputs](np.random.default_rng(0)).items()}
 
 
 def class_adapter(name: str, original: type, rows: list[_migration.Row]) -> type:
   """A stand-in for a Keras Loss class: constructed with the class's own signature, called as
-  ``loss(y_true, y_pred)``, and computed by the first row whose constructor options (given, or
-  the class's defaults where the row leaves them out) and inputs match. Anything else a test
-  reaches (``sample_weight``, ``get_config``, ``name``, ``reduction``, ``dtype``) is not covered."""
+  ``loss(y_true, y_pred[, sample_weight])``, and computed by the first row whose constructor
+  options (given, or the class's defaults where the row leaves them out) and call arguments
+  match (a keyword argument such as ``sample_weight`` also in rank, that of the row's example
+  input) and whose lossjax call accepts them (a
+  row rejecting its inputs, as its note says it will, passes the call on to the next). Anything
+  else a test reaches (``get_config``, ``name``, ``dtype`` as an attribute) is not covered."""
   patterns = [p for p in map(_class_pattern, rows) if p is not None]
   init = inspect.signature(original.__init__)
 
@@ -212,16 +224,30 @@ def class_adapter(name: str, original: type, rows: list[_migration.Row]) -> type
       self._given = {k: v for k, v in bound.arguments.items() if k != "self"}
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+      given = {"y_true": y_true, "y_pred": y_pred}
       if sample_weight is not None:
-        raise NotCoveredError(f"{name}(...)(sample_weight=...): no migration row covers this call")
+        given["sample_weight"] = sample_weight
+      error = None
       for p in patterns:
+        names = dict(zip(("y_true", "y_pred"), p.inputs)) | p.keyword_inputs
         options = set(self._given) | set(p.options)
-        if all(_same(self._given.get(k, default(k)), p.options.get(k, default(k)))
-               for k in options) and len(p.inputs) == 2:
-          namespace = {"lj": lj, "jax": jax, "jnp": jnp, "np": np}
-          namespace.update(dict(zip(p.inputs, (y_true, y_pred))))
+        if set(names) != set(given) or not all(
+            _same(self._given.get(k, default(k)), p.options.get(k, default(k))) for k in options):
+          continue
+        ranks = _example_ranks(p.row.inputs)
+        if any(np.ndim(given[k]) != ranks.get(n, np.ndim(given[k]))
+               for k, n in p.keyword_inputs.items()):
+          continue  # a (batch, 1) sample_weight is another row's input than a (batch,) one
+        namespace = {"lj": lj, "jax": jax, "jnp": jnp, "np": np}
+        namespace.update({n: given[k] for k, n in names.items()})
+        try:
           return eval(p.row.ours, namespace)  # noqa: S307 - our own table
-      raise NotCoveredError(f"{name}({self._given}): no migration row covers these options")
+        except ValueError as e:  # the row's precondition (its note): the next row may apply
+          error = e
+      if error is not None:
+        raise error
+      shown = {k: (f"array{np.shape(v)}" if hasattr(v, "shape") else v) for k, v in given.items()}
+      raise NotCoveredError(f"{name}({self._given})({shown}): no migration row covers this call")
 
     def __getattr__(self, attr):
       raise NotCoveredError(f"{name}.{attr}: the Loss object's API is not a migration row")

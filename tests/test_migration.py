@@ -79,8 +79,11 @@ def test_row_equals_the_other_library(row, seed, request):
   rtol = RTOL[row.library]
   np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=rtol, atol=rtol * 1e-3,
                              err_msg=row.ours)
-  # Gradients with respect to the prediction, under a random cotangent.
+  # Gradients with respect to the prediction, under a random cotangent (integer predictions,
+  # a row about Keras's casting of them, have none).
   i = names.index(row.grad)
+  if jnp.issubdtype(args[i].dtype, jnp.integer):
+    return
   cot = jnp.asarray(np.random.default_rng(seed + 7).normal(size=jnp.shape(want)))
 
   def pulled(f):
