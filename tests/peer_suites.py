@@ -256,15 +256,19 @@ def class_adapter(name: str, original: type, rows: list[_migration.Row]) -> type
   return Stand_in
 
 
+def _rows_by_name(rows: list[_migration.Row]):
+  """(peer name, its attribute, its rows) for each peer loss the rows name, in table order."""
+  by_name: dict[str, list[_migration.Row]] = {}
+  for row in rows:
+    by_name.setdefault(row.name, []).append(row)
+  return [(name, name.rsplit(".", 1)[1], group) for name, group in by_name.items()]
+
+
 def patch_keras(monkeypatch) -> None:
   """Every Keras Loss class a row names, replaced by its stand-in where Keras's tests reach it."""
   from keras.src.losses import losses
 
-  by_name: dict[str, list[_migration.Row]] = {}
-  for row in _migration.KERAS:
-    by_name.setdefault(row.name, []).append(row)
-  for name, rows in by_name.items():
-    attr = name.rsplit(".", 1)[1]
+  for name, attr, rows in _rows_by_name(_migration.KERAS):
     original = getattr(losses, attr, None)
     if isinstance(original, type):
       monkeypatch.setattr(losses, attr, class_adapter(name, original, rows))
@@ -280,11 +284,7 @@ def patch_optax(monkeypatch) -> None:
   """Every optax loss a row names, replaced by its adapter wherever optax's tests reach it."""
   import optax
 
-  by_name: dict[str, list[_migration.Row]] = {}
-  for row in _migration.OPTAX:
-    by_name.setdefault(row.name, []).append(row)
-  for name, rows in by_name.items():
-    attr = name.rsplit(".", 1)[1]
+  for name, attr, rows in _rows_by_name(_migration.OPTAX):
     original = getattr(optax.losses, attr)
     fake = adapter(name, original, rows)
     home = sys.modules[original.__module__]
