@@ -202,9 +202,9 @@ def _case_program(fn: Callable[..., Any], case: dict[str, Any]):
 #: LLVM optimizing and the fusion emitters' code generation, which these tiny inputs never
 #: repay. Measured on a 2-core x86 CPU (jax 0.10.2), the whole check (740 cases, one program
 #: each): 456 CPU-s with XLA's defaults, 147 with these two options (cross_entropy's cases
-#: alone: 13.3 CPU-s, 7.6 with the legacy emitters, 5.0 with LLVM at -O0 too). Both keep IEEE semantics (XLA:CPU does not enable
-#: fast math) and the tolerances are the same; ``thorough=True`` (``--thorough``) compiles
-#: with XLA's defaults, as a user's ``jit`` does.
+#: alone: 13.3 CPU-s, 7.6 with the legacy emitters, 5.0 with LLVM at -O0 too). Both keep IEEE
+#: semantics (XLA:CPU does not enable fast math) and the tolerances are the same;
+#: ``thorough=True`` (``--thorough``) compiles with XLA's defaults, as a user's ``jit`` does.
 FAST_CPU_OPTIONS = {"xla_cpu_use_fusion_emitters": False, "xla_backend_optimization_level": 0}
 
 

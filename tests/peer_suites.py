@@ -64,11 +64,15 @@ def _pattern(row: _migration.Row) -> _Pattern | None:
       except ValueError:
         return None
   inputs = tuple(a.id for a in tree.args)
-  ours = {n.id for n in ast.walk(ast.parse(row.ours, mode="eval")) if isinstance(n, ast.Name)}
-  known = {"lj", "jax", "jnp", "np"} | set(dir(builtins))
-  if not ours - known <= set(inputs) | set(keyword_inputs.values()):
+  if not _reads_only(row, set(inputs) | set(keyword_inputs.values())):
     return None  # the lossjax call reads an input the peer call does not pass
   return _Pattern(row, inputs, literals, keyword_inputs)
+
+
+def _reads_only(row: _migration.Row, inputs: set[str]) -> bool:
+  """Whether the row's lossjax call reads no name but `inputs` (and the modules and builtins)."""
+  ours = {n.id for n in ast.walk(ast.parse(row.ours, mode="eval")) if isinstance(n, ast.Name)}
+  return ours - {"lj", "jax", "jnp", "np"} - set(dir(builtins)) <= inputs
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -174,6 +178,7 @@ class _ClassPattern:
   options: dict[str, Any]  # the constructor's keyword=literal
   inputs: tuple[str, ...]  # the call's positional inputs (y_true, y_pred), by the row's names
   keyword_inputs: dict[str, str]  # the call's keyword=input (sample_weight=...)
+  keyword_ranks: dict[str, int]  # the rank of each keyword input in the row's example
 
 
 def _class_pattern(row: _migration.Row) -> _ClassPattern | None:
@@ -192,15 +197,11 @@ def _class_pattern(row: _migration.Row) -> _ClassPattern | None:
     return None
   inputs = tuple(a.id for a in tree.args)
   keyword_inputs = {kw.arg: kw.value.id for kw in tree.keywords}
-  ours = {n.id for n in ast.walk(ast.parse(row.ours, mode="eval")) if isinstance(n, ast.Name)}
-  known = {"lj", "jax", "jnp", "np"} | set(dir(builtins))
-  if not ours - known <= set(inputs) | set(keyword_inputs.values()):
+  if not _reads_only(row, set(inputs) | set(keyword_inputs.values())):
     return None  # the lossjax call reads an input the Keras call does not pass
-  return _ClassPattern(row, options, inputs, keyword_inputs)
-
-
-def _example_ranks(inputs: str) -> dict[str, int]:
-  return {k: np.ndim(v) for k, v in _migration.INPUTS[inputs](np.random.default_rng(0)).items()}
+  example = _migration.INPUTS[row.inputs](np.random.default_rng(0))
+  ranks = {k: np.ndim(example[n]) for k, n in keyword_inputs.items()}
+  return _ClassPattern(row, options, inputs, keyword_inputs, ranks)
 
 
 def class_adapter(name: str, original: type, rows: list[_migration.Row]) -> type:
@@ -208,9 +209,9 @@ def class_adapter(name: str, original: type, rows: list[_migration.Row]) -> type
   ``loss(y_true, y_pred[, sample_weight])``, and computed by the first row whose constructor
   options (given, or the class's defaults where the row leaves them out) and call arguments
   match (a keyword argument such as ``sample_weight`` also in rank, that of the row's example
-  input) and whose lossjax call accepts them (a
-  row rejecting its inputs, as its note says it will, passes the call on to the next). Anything
-  else a test reaches (``get_config``, ``name``, ``dtype`` as an attribute) is not covered."""
+  input) and whose lossjax call accepts them (a row rejecting its inputs, as its note says it
+  will, passes the call on to the next). Anything else a test reaches (``get_config``,
+  ``name``, ``dtype`` as an attribute) is not covered."""
   patterns = [p for p in map(_class_pattern, rows) if p is not None]
   init = inspect.signature(original.__init__)
 
@@ -234,9 +235,7 @@ def class_adapter(name: str, original: type, rows: list[_migration.Row]) -> type
         if set(names) != set(given) or not all(
             _same(self._given.get(k, default(k)), p.options.get(k, default(k))) for k in options):
           continue
-        ranks = _example_ranks(p.row.inputs)
-        if any(np.ndim(given[k]) != ranks.get(n, np.ndim(given[k]))
-               for k, n in p.keyword_inputs.items()):
+        if any(np.ndim(given[k]) != rank for k, rank in p.keyword_ranks.items()):
           continue  # a (batch, 1) sample_weight is another row's input than a (batch,) one
         namespace = {"lj": lj, "jax": jax, "jnp": jnp, "np": np}
         namespace.update({n: given[k] for k, n in names.items()})
