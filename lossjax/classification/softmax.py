@@ -261,7 +261,7 @@ def nll_loss(
 
 
 @declare(renamed={"logits": "input", "labels": "target"},
-         input=FLOAT, target=INDEX.class_indices_of("input"), alpha=ArrayOption("float", scalar=True),
+         input=FLOAT, target=TARGET.class_indices_of("input"), alpha=ArrayOption("float", scalar=True),
          gamma=Float(lo=0.0), weight=WEIGHT, ignore_index=IGNORE_INDEX, axis=AXIS)
 def softmax_focal_loss(
     input: ArrayLike,
@@ -284,9 +284,15 @@ def softmax_focal_loss(
   ``alpha`` is exactly [`cross_entropy`][lossjax.cross_entropy]. $1 - p_y$ is computed as
   ``-expm1(log p_y)``, accurate as $p_y \to 1$.
 
+  With class probabilities ``t`` (a float target of the input's shape, e.g.
+  one-hot or smoothed labels) the loss is Keras's ``categorical_focal_crossentropy``:
+  $\ell = -\sum_c \alpha_c\,w_c\,t_c\,(1 - p_c)^{\gamma} \log p_c$, equal to the
+  index form for a one-hot ``t``; "mean" divides by the number of elements.
+
   Args:
     input: ``[..., C]`` (``axis=-1``) or ``[N, C, ...]`` (``axis=1``).
-    target: integer class indices, the logits' shape without the class axis.
+    target: integer class indices, the logits' shape without the class axis, or
+      float class probabilities of the input's shape.
     alpha: ``[C]`` weights, a float, or None.
     gamma: focusing parameter, >= 0.
     weight: optional ``[C]`` class weights (the normaliser, as in cross_entropy).
@@ -314,6 +320,8 @@ def softmax_focal_loss(
   keep = core.as_mask(name, where, scores.shape[:-1])
   dtype = core.compute_dtype(scores, w, alpha)
   z = core.masked_fill(keep, core.to_float(scores, dtype))
+  if jnp.issubdtype(target.dtype, jnp.floating):
+    return _soft_focal(name, z, target, alpha, gamma, w, reduction, keep, axis, dtype)
   safe, valid, out_of_range = core.class_indices(name, "target", target, c,
                                                  ignore_index=ignore_index, where=keep)
   m, log_s = log_normalizer(z)
@@ -331,6 +339,26 @@ def softmax_focal_loss(
     values = values * w_target
   return core.reduce_loss(name, values, reduction, keep,
                           valid=None if ignore_index is None else valid, norm_weight=w_target)
+
+
+def _soft_focal(name, z, target, alpha, gamma, w, reduction, keep, axis, dtype):
+  """softmax_focal_loss with class probabilities: -Σ_c α_c w_c t_c (1 - p_c)^γ log p_c."""
+  # Probability targets multiply every log p_c: clip ±inf logits so a zero probability times an
+  # impossible class is 0, not NaN (as cross_entropy's probability targets)
+  z = core.finite_logits(z)
+  m, log_s = log_normalizer(z)
+  log_p = (z - m[..., None]) - log_s[..., None]
+  t = core.masked_fill(keep, core.class_axis_last(name, core.to_float(target, dtype), axis))
+  terms = -t * log_p
+  if not core.static_equals(gamma, 0):
+    terms = terms * core.power0(-jnp.expm1(log_p), gamma)
+  if isinstance(alpha, jax.Array):
+    terms = terms * jnp.broadcast_to(core.to_float(alpha, dtype), terms.shape)
+  elif alpha is not None:
+    terms = terms * alpha
+  if w is not None:
+    terms = terms * jnp.broadcast_to(core.to_float(w, dtype), terms.shape)
+  return core.reduce_loss(name, jnp.sum(terms, axis=-1), reduction, keep)
 
 
 @declare(renamed={"logits": "input", "labels": "target"},

@@ -52,6 +52,30 @@ def test_softmax_focal_with_gamma_0_is_cross_entropy():
                              lj.cross_entropy(X, y, weight=w), rtol=1e-13)
 
 
+@pytest.mark.parametrize("alpha", [None, 0.3, "per class"])
+def test_softmax_focal_with_probability_targets(alpha):
+  """A one-hot target equals its class index (value and gradient); the general form is Keras's
+  categorical_focal_crossentropy, -Σ_c α_c t_c (1 - p_c)^γ log p_c (tests/test_keras.py runs
+  Keras itself); a -inf logit of a zero-probability class stays finite; masks hold."""
+  a = jnp.asarray(RNG.uniform(0.2, 1.0, size=4)) if alpha == "per class" else alpha
+  onehot = jax.nn.one_hot(LABELS, 4, dtype=X.dtype)
+  for fn in (lambda x, t: lj.softmax_focal_loss(x, t, alpha=a, gamma=1.5, reduction="sum"),
+             jax.grad(lambda x, t: lj.softmax_focal_loss(x, t, alpha=a, gamma=1.5))):
+    np.testing.assert_allclose(fn(X, onehot), fn(X, LABELS), rtol=1e-13)
+  soft = jax.nn.softmax(jnp.asarray(RNG.normal(size=(7, 4))))
+  p = jax.nn.softmax(X)
+  a_c = jnp.broadcast_to(1.0 if a is None else a, p.shape)
+  want = -jnp.sum(a_c * soft * (1 - p) ** 1.5 * jnp.log(p), axis=-1)
+  got = lj.softmax_focal_loss(X, soft, alpha=a, gamma=1.5, reduction="none")
+  np.testing.assert_allclose(got, want, rtol=1e-12)
+  x = X.at[0, 1].set(-jnp.inf)
+  t = soft.at[0].set(jnp.array([0.5, 0.0, 0.25, 0.25]))
+  assert jnp.isfinite(lj.softmax_focal_loss(x, t))
+  keep = jnp.arange(7) != 3
+  g = jax.grad(lambda x: lj.softmax_focal_loss(x, soft, where=keep))(X.at[3].set(jnp.nan))
+  assert jnp.all(jnp.isfinite(g)) and jnp.all(g[3] == 0)
+
+
 def test_z_loss_is_the_squared_log_normaliser():
   np.testing.assert_allclose(lj.z_loss(X, reduction="none"),
                              jax.nn.logsumexp(X, axis=-1) ** 2, rtol=1e-13)
