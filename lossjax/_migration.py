@@ -621,6 +621,34 @@ def _table(rows: list[Row]) -> list[str]:
   return out
 
 
+_KERAS_OBJECTS = [
+    "To keep Keras's Loss objects (`model.compile(loss=...)`, `sample_weight`, the reduction "
+    "names, `dtype`, `get_config` and saving), import `lossjax.keras`: each class of "
+    "`keras.losses` by its name, with Keras's constructor and defaults, a `keras.losses.Loss` "
+    "whose per-sample values are lossjax's (Keras's conventions around them: targets first, "
+    "Keras's clips, label smoothing and hinge labels). It needs Keras 3 on its JAX backend.",
+    "",
+    "```python",
+    "import lossjax.keras",
+    "model.compile(optimizer=\"adam\", loss=lossjax.keras.CategoricalFocalCrossentropy("
+    "from_logits=True, label_smoothing=0.1))",
+    "```",
+    "",
+    "Keras 3.15.1's own `losses_test.py` runs against these classes in the slow tests "
+    "(`python -m tests.peer_suites keras`): 160 of its 167 tests pass. The other 7, and why "
+    "none is a wrong value: two check Keras's error texts; two check that `get_config` of "
+    "`Huber` and `CosineSimilarity` leaves out `delta` and `axis` (lossjax.keras keeps them, so a "
+    "saved loss reloads with its options); two expect Keras's JAX backend to reject "
+    "`SparseCategoricalCrossentropy(axis=0)`, which lossjax.keras computes (Keras's torch "
+    "backend gives the same 0.0); one calls Keras's own function, which fails on its JAX backend. "
+    "The module's docstring lists where the classes differ from Keras's on purpose (gradients at "
+    "probabilities Keras clips, for the focal classes, are one).",
+    "",
+    "The rows below are for moving to lossjax's functions.",
+    "",
+]
+
+
 def markdown() -> str:
   """The text of docs/migration.md."""
   lines = [
@@ -658,9 +686,11 @@ def markdown() -> str:
       "that pick a formula) are static and say so when traced.",
       "",
   ]
-  for _library, rows, title in (("optax", OPTAX, "optax.losses"),
-                               ("keras", KERAS, "keras.losses (Keras 3)")):
+  for library, rows, title in (("optax", OPTAX, "optax.losses"),
+                              ("keras", KERAS, "keras.losses (Keras 3)")):
     lines += [f"## {title}", ""]
+    if library == "keras":
+      lines += _KERAS_OBJECTS
     lines += _table(rows)
     lines.append("")
   return "\n".join(lines)

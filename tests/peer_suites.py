@@ -11,6 +11,9 @@ the peer's loss functions replaced by adapters built from the rows (lossjax/_mig
 * a call no row applies to raises `NotCoveredError`, and the test is counted as not covered,
   never as a pass.
 
+Keras's tests exercise its Loss objects (sample_weight, reduction names, dtype, get_config), so
+each Keras Loss class is replaced by lossjax.keras's class of its name instead.
+
 `run_suite` runs one test module (absltest/unittest) and returns each test's outcome.
 """
 
@@ -172,89 +175,6 @@ def run_suite(module) -> list[Outcome]:
   return result.outcomes
 
 
-@dataclasses.dataclass(frozen=True)
-class _ClassPattern:
-  row: _migration.Row
-  options: dict[str, Any]  # the constructor's keyword=literal
-  inputs: tuple[str, ...]  # the call's positional inputs (y_true, y_pred), by the row's names
-  keyword_inputs: dict[str, str]  # the call's keyword=input (sample_weight=...)
-  keyword_ranks: dict[str, int]  # the rank of each keyword input in the row's example
-
-
-def _class_pattern(row: _migration.Row) -> _ClassPattern | None:
-  """A Keras row ``NAME(option=literal, ...)(input, input, keyword=input)`` as a pattern."""
-  tree = ast.parse(row.theirs, mode="eval").body
-  if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Call)
-          and ast.unparse(tree.func.func) == row.name):
-    return None
-  if tree.func.args or not all(isinstance(a, ast.Name) for a in tree.args):
-    return None
-  if not all(isinstance(kw.value, ast.Name) for kw in tree.keywords):
-    return None
-  try:
-    options = {kw.arg: ast.literal_eval(kw.value) for kw in tree.func.keywords}
-  except ValueError:
-    return None
-  inputs = tuple(a.id for a in tree.args)
-  keyword_inputs = {kw.arg: kw.value.id for kw in tree.keywords}
-  if not _reads_only(row, set(inputs) | set(keyword_inputs.values())):
-    return None  # the lossjax call reads an input the Keras call does not pass
-  example = _migration.INPUTS[row.inputs](np.random.default_rng(0))
-  ranks = {k: np.ndim(example[n]) for k, n in keyword_inputs.items()}
-  return _ClassPattern(row, options, inputs, keyword_inputs, ranks)
-
-
-def class_adapter(name: str, original: type, rows: list[_migration.Row]) -> type:
-  """A stand-in for a Keras Loss class: constructed with the class's own signature, called as
-  ``loss(y_true, y_pred[, sample_weight])``, and computed by the first row whose constructor
-  options (given, or the class's defaults where the row leaves them out) and call arguments
-  match (a keyword argument such as ``sample_weight`` also in rank, that of the row's example
-  input) and whose lossjax call accepts them (a row rejecting its inputs, as its note says it
-  will, passes the call on to the next). Anything else a test reaches (``get_config``,
-  ``name``, ``dtype`` as an attribute) is not covered."""
-  patterns = [p for p in map(_class_pattern, rows) if p is not None]
-  init = inspect.signature(original.__init__)
-
-  def default(option):
-    parameter = init.parameters.get(option)
-    return inspect.Parameter.empty if parameter is None else parameter.default
-
-  class Stand_in:  # noqa: N801 - shown in the outcomes as the class it stands for
-    def __init__(self, *args, **kwargs):
-      bound = init.bind(None, *args, **kwargs)
-      self._given = {k: v for k, v in bound.arguments.items() if k != "self"}
-
-    def __call__(self, y_true, y_pred, sample_weight=None):
-      given = {"y_true": y_true, "y_pred": y_pred}
-      if sample_weight is not None:
-        given["sample_weight"] = sample_weight
-      error = None
-      for p in patterns:
-        names = dict(zip(("y_true", "y_pred"), p.inputs)) | p.keyword_inputs
-        options = set(self._given) | set(p.options)
-        if set(names) != set(given) or not all(
-            _same(self._given.get(k, default(k)), p.options.get(k, default(k))) for k in options):
-          continue
-        if any(np.ndim(given[k]) != rank for k, rank in p.keyword_ranks.items()):
-          continue  # a (batch, 1) sample_weight is another row's input than a (batch,) one
-        namespace = {"lj": lj, "jax": jax, "jnp": jnp, "np": np}
-        namespace.update({n: given[k] for k, n in names.items()})
-        try:
-          return eval(p.row.ours, namespace)  # noqa: S307 - our own table
-        except ValueError as e:  # the row's precondition (its note): the next row may apply
-          error = e
-      if error is not None:
-        raise error
-      shown = {k: (f"array{np.shape(v)}" if hasattr(v, "shape") else v) for k, v in given.items()}
-      raise NotCoveredError(f"{name}({self._given})({shown}): no migration row covers this call")
-
-    def __getattr__(self, attr):
-      raise NotCoveredError(f"{name}.{attr}: the Loss object's API is not a migration row")
-
-  Stand_in.__name__ = Stand_in.__qualname__ = original.__name__
-  return Stand_in
-
-
 def _rows_by_name(rows: list[_migration.Row]):
   """(peer name, its attribute, its rows) for each peer loss the rows name, in table order."""
   by_name: dict[str, list[_migration.Row]] = {}
@@ -264,13 +184,27 @@ def _rows_by_name(rows: list[_migration.Row]):
 
 
 def patch_keras(monkeypatch) -> None:
-  """Every Keras Loss class a row names, replaced by its stand-in where Keras's tests reach it."""
+  """Every Keras Loss class, replaced where Keras's tests reach it by lossjax.keras's class of
+  its name: Keras's own Loss base (sample_weight, reductions, dtype, config) around lossjax's
+  values. A class lossjax.keras lacks is left as Keras's and its tests counted as not covered."""
+  import keras
   from keras.src.losses import losses
 
-  for name, attr, rows in _rows_by_name(_migration.KERAS):
-    original = getattr(losses, attr, None)
-    if isinstance(original, type):
-      monkeypatch.setattr(losses, attr, class_adapter(name, original, rows))
+  import lossjax.keras as ljk
+
+  for attr, original in vars(losses).items():
+    if (isinstance(original, type) and issubclass(original, keras.losses.Loss)
+        and attr not in ("Loss", "LossFunctionWrapper")):
+      ours = getattr(ljk, attr, None)
+      monkeypatch.setattr(losses, attr, ours or _not_covered_class(attr))
+
+
+def _not_covered_class(attr: str) -> type:
+  class Missing:
+    def __init__(self, *args, **kwargs):
+      raise NotCoveredError(f"keras.losses.{attr}: lossjax.keras has no class of this name")
+
+  return Missing
 
 
 def keras_test_files() -> list:
