@@ -66,7 +66,15 @@ def _classes(rng):
           "onehot": np.eye(5)[labels],
           "soft": rng.dirichlet(np.full(5, 2.0), size=6), "probs": _softmax(logits),
           "sample_weight": rng.uniform(0.2, 2.0, size=6), "epsilon": 0.7,
-          "int_onehot": np.eye(5, dtype=np.int64)[labels]}
+          "int_onehot": np.eye(5, dtype=np.int64)[labels],
+          "class_mask": _class_mask(rng, labels), "rows": np.arange(6) != 2}
+
+
+def _class_mask(rng, labels):
+  # optax's `where` of the logits' shape masks classes: each label's class kept, row 4 all masked
+  mask = (rng.uniform(size=(6, 5)) < 0.6) | (np.arange(5) == labels[:, None])
+  mask[4] = False
+  return mask
 
 
 def _class_axis(rng):
@@ -94,6 +102,7 @@ def _regression(rng):
                                     rng.uniform(0.1, 3.0, size=(6, 4))),
           "sample_weight": rng.uniform(0.2, 2.0, size=6),
           "sample_weight_n1": rng.uniform(0.2, 2.0, size=(6, 1)), "delta": 1.5,
+          "elem_mask": rng.uniform(size=(6, 4)) < 0.7,
           "axis": 0, "int_preds": rng.integers(-5, 6, size=(6, 4)),
           "int_targets": rng.integers(-5, 6, size=(6, 4))}
 
@@ -128,7 +137,7 @@ def _ranking(rng):
   items = rng.uniform(size=(3, 6)) < 0.8
   items[:, 0] = True
   return {"scores": rng.normal(size=(3, 6)), "relevance": rng.integers(0, 4, size=(3, 6)) * 1.0,
-          "items": items}
+          "items": items, "item_weights": rng.uniform(0.5, 2.0, size=(3, 6))}
 
 
 def _segmentation(rng):
@@ -176,6 +185,10 @@ _AXIS_NOTE = ("optax's `axis` (an int or a tuple of class axes): move the class 
 _CTC_NOTE = ("optax takes batch-major logits with paddings; lossjax takes torch's time-major "
              "log-probabilities with lengths. optax's `log_epsilon=-1e5` stands for log 0")
 
+_CLASS_MASK = ("optax's `where` of the logits' shape masks classes: out of the softmax and the "
+               "sum. Give masked classes a -inf logit and a zero target, and mask the rows with "
+               "no class left (optax gives them 0)")
+
 OPTAX = [
     Row("optax", "optax.losses.binary_dice_loss",
         "optax.losses.binary_dice_loss(binary_logits, binary_masks)",
@@ -203,6 +216,16 @@ OPTAX = [
         "optax.losses.cosine_similarity(preds, targets, epsilon=1e-16)",
         f"1.0 - lj.cosine_similarity_loss(preds, targets, eps=1e-8, {_NONE})",
         "regression", "preds", "a similarity, not a loss: one minus lossjax's cosine distance"),
+    Row("optax", "optax.losses.cosine_distance",
+        "optax.losses.cosine_distance(preds, targets, where=elem_mask)",
+        "lj.cosine_similarity_loss(jnp.where(elem_mask, preds, 0.0), "
+        f"jnp.where(elem_mask, targets, 0.0), eps=0.0, {_NONE})", "regression", "preds",
+        "optax's `where` leaves elements out of the norms and the dot product: zero them"),
+    Row("optax", "optax.losses.cosine_similarity",
+        "optax.losses.cosine_similarity(preds, targets, where=elem_mask)",
+        "1.0 - lj.cosine_similarity_loss(jnp.where(elem_mask, preds, 0.0), "
+        f"jnp.where(elem_mask, targets, 0.0), eps=0.0, {_NONE})", "regression", "preds",
+        "optax's `where` leaves elements out of the norms and the dot product: zero them"),
     Row("optax", "optax.losses.cosine_similarity", "optax.losses.cosine_similarity(preds, targets)",
         f"1.0 - lj.cosine_similarity_loss(preds, targets, eps=0.0, {_NONE})",
         "regression", "preds", "optax's default `epsilon=0` is lossjax's `eps=0`"),
@@ -323,9 +346,31 @@ OPTAX = [
         f"lj.poly1_cross_entropy(logits, soft, epsilon=epsilon, {_NONE})", "classes", "logits",
         _OPTAX_NONE),
     Row("optax", "optax.losses.poly_loss_cross_entropy",
+        "optax.losses.poly_loss_cross_entropy(logits, soft, where=class_mask)",
+        "lj.poly1_cross_entropy(jnp.where(class_mask, logits, -jnp.inf), "
+        "jnp.where(class_mask, soft, 0.0), epsilon=2.0, where=class_mask.any(-1), "
+        f"{_NONE})", "classes", "logits", _CLASS_MASK),
+    Row("optax", "optax.losses.poly_loss_cross_entropy",
         "optax.losses.poly_loss_cross_entropy(logits, soft, axis=axis)",
         f"lj.poly1_cross_entropy(logits, soft, epsilon=2.0, axis=axis, {_NONE})", "class_axis",
         "logits", "optax's `axis` is lossjax's (the class axis)"),
+    Row("optax", "optax.losses.ranking_softmax_loss",
+        "optax.losses.ranking_softmax_loss(scores, relevance)",
+        "lj.softmax_ranking_loss(scores, relevance)", "ranking", "scores",
+        "optax's default `reduce_fn=jnp.mean` is lossjax's default `mean` over lists"),
+    Row("optax", "optax.losses.ranking_softmax_loss",
+        "optax.losses.ranking_softmax_loss(scores, relevance, reduce_fn=jnp.sum)",
+        'lj.softmax_ranking_loss(scores, relevance, reduction="sum")', "ranking", "scores",
+        "`reduce_fn=jnp.sum` is `reduction=\"sum\"`"),
+    Row("optax", "optax.losses.ranking_softmax_loss",
+        "optax.losses.ranking_softmax_loss(scores, relevance, reduce_fn=None)",
+        f"lj.softmax_ranking_loss(scores, relevance, {_NONE})", "ranking", "scores",
+        "`reduce_fn=None` is `reduction=\"none\"`: one loss per list"),
+    Row("optax", "optax.losses.ranking_softmax_loss",
+        "optax.losses.ranking_softmax_loss(scores, relevance, weights=item_weights, "
+        "reduce_fn=jnp.sum)",
+        'lj.softmax_ranking_loss(scores, relevance * item_weights, reduction="sum")', "ranking",
+        "scores", "optax's `weights` multiply the labels: pass the product"),
     Row("optax", "optax.losses.ranking_softmax_loss",
         "optax.losses.ranking_softmax_loss(scores, relevance, where=items)",
         "lj.softmax_ranking_loss(scores, relevance, where=items)", "ranking", "scores",
@@ -368,6 +413,15 @@ OPTAX = [
         f"lj.cross_entropy(logits, soft, {_NONE})", "classes", "logits",
         "optax's `where` masks classes, lossjax's masks elements of the loss"),
     Row("optax", "optax.losses.softmax_cross_entropy",
+        "optax.losses.softmax_cross_entropy(logits, soft, where=rows)",
+        f"lj.cross_entropy(logits, soft, where=rows, {_NONE})", "classes", "logits",
+        "a `where` with one value per example masks examples, as lossjax's (a masked one is 0)"),
+    Row("optax", "optax.losses.softmax_cross_entropy",
+        "optax.losses.softmax_cross_entropy(logits, soft, where=class_mask)",
+        "lj.cross_entropy(jnp.where(class_mask, logits, -jnp.inf), "
+        f"jnp.where(class_mask, soft, 0.0), where=class_mask.any(-1), {_NONE})", "classes",
+        "logits", _CLASS_MASK),
+    Row("optax", "optax.losses.softmax_cross_entropy",
         "optax.losses.softmax_cross_entropy(logits, soft, axis=axis)",
         f"lj.cross_entropy(logits, soft, axis=axis, {_NONE})", "class_axis", "logits",
         "optax's `axis` is lossjax's (the class axis)"),
@@ -376,6 +430,17 @@ OPTAX = [
         f"lj.cross_entropy(logits, labels, {_NONE})", "classes", "logits",
         "one function for class indices and probabilities; an out-of-range label gives NaN "
         "(optax: a clipped gather)"),
+    Row("optax", "optax.losses.softmax_cross_entropy_with_integer_labels",
+        "optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels, where=rows)",
+        f"lj.cross_entropy(logits, labels, where=rows, {_NONE})", "classes", "logits",
+        "a `where` with one value per example masks examples, as lossjax's (a masked one is 0)"),
+    Row("optax", "optax.losses.softmax_cross_entropy_with_integer_labels",
+        "optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels, "
+        "where=class_mask)",
+        "lj.cross_entropy(jnp.where(class_mask, logits, -jnp.inf), labels, "
+        f"where=class_mask.any(-1), {_NONE})", "classes", "logits",
+        _CLASS_MASK + ". A label on a masked class: optax takes its logit anyway (a finite "
+        "loss), lossjax gives inf"),
     Row("optax", "optax.losses.softmax_cross_entropy_with_integer_labels",
         "optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels, axis=axis)",
         f"lj.cross_entropy({_CLASSES_LAST.format(x='logits')}.reshape(labels.shape + (-1,)), "

@@ -48,6 +48,9 @@ class _Pattern:
   inputs: tuple[str, ...]  # the peer call's positional inputs, by the row's names
   literals: dict[str, Any]  # keyword=literal in the peer call
   keyword_inputs: dict[str, str]  # keyword=input name in the peer call
+  # each array keyword input's rank minus the first input's, in the row's example: optax's
+  # `where` of the logits' rank masks classes, one rank less masks examples (two rows)
+  keyword_ranks: dict[str, int]
 
 
 def _pattern(row: _migration.Row) -> _Pattern | None:
@@ -59,8 +62,10 @@ def _pattern(row: _migration.Row) -> _Pattern | None:
     return None
   literals, keyword_inputs = {}, {}
   for kw in tree.keywords:
-    if isinstance(kw.value, ast.Name):
+    if isinstance(kw.value, ast.Name) and kw.value.id != "None":
       keyword_inputs[kw.arg] = kw.value.id
+    elif isinstance(kw.value, ast.Attribute):  # a function as an option: reduce_fn=jnp.sum
+      literals[kw.arg] = eval(ast.unparse(kw.value), _namespace())  # noqa: S307 - our table
     else:
       try:
         literals[kw.arg] = ast.literal_eval(kw.value)
@@ -69,13 +74,23 @@ def _pattern(row: _migration.Row) -> _Pattern | None:
   inputs = tuple(a.id for a in tree.args)
   if not _reads_only(row, set(inputs) | set(keyword_inputs.values())):
     return None  # the lossjax call reads an input the peer call does not pass
-  return _Pattern(row, inputs, literals, keyword_inputs)
+  example = _migration.INPUTS[row.inputs](np.random.default_rng(0))
+  ranks = {k: np.ndim(example[n]) - np.ndim(example[inputs[0]])
+           for k, n in keyword_inputs.items() if np.ndim(example[n])}  # arrays, not options
+  return _Pattern(row, inputs, literals, keyword_inputs, ranks)
+
+
+def _namespace() -> dict[str, Any]:
+  return {"lj": lj, "jax": jax, "jnp": jnp, "np": np}
 
 
 def _reads_only(row: _migration.Row, inputs: set[str]) -> bool:
   """Whether the row's lossjax call reads no name but `inputs` (and the modules and builtins)."""
-  ours = {n.id for n in ast.walk(ast.parse(row.ours, mode="eval")) if isinstance(n, ast.Name)}
-  return ours - {"lj", "jax", "jnp", "np"} - set(dir(builtins)) <= inputs
+  tree = ast.parse(row.ours, mode="eval")
+  ours = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+  bound = {a.arg for n in ast.walk(tree) if isinstance(n, ast.Lambda) for a in n.args.args}
+  bound |= {n.target.id for n in ast.walk(tree) if isinstance(n, ast.NamedExpr)}
+  return ours - bound - set(_namespace()) - set(dir(builtins)) <= inputs
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -110,8 +125,11 @@ def adapter(name: str, original: Callable[..., Any], rows: list[_migration.Row])
       for param, want in p.literals.items():  # a row's literal the call leaves at default
         if param not in given and not _same(signature.parameters[param].default, want):
           ok = False
+      first = given[params[0]]
+      if any(np.ndim(given[k]) - np.ndim(first) != r for k, r in p.keyword_ranks.items()):
+        ok = False
       if ok:
-        namespace = {"lj": lj, "jax": jax, "jnp": jnp, "np": np}
+        namespace = _namespace()
         namespace.update({names[k]: given[k] for k in names})
         return eval(p.row.ours, namespace)  # noqa: S307 - our own table
     shown = {k: (f"array{np.shape(v)}" if hasattr(v, "shape") else v) for k, v in given.items()}
