@@ -149,7 +149,9 @@ def _segmentation(rng):
   return {"logits": logits, "labels": labels, "onehot": np.eye(3)[labels],
           "probs": _sigmoid(logits), "masks": masks, "binary_logits": binary_logits,
           "binary_masks": masks[..., 0], "int_masks": masks.astype(np.int64),
-          "int_preds": int_preds}
+          "int_preds": int_preds, "softmax_probs": _softmax(logits),
+          "class_weights": rng.uniform(0.5, 2.0, size=3), "smooth": 0.7, "alpha": 0.3,
+          "beta": 0.6, "logits1": logits[..., :1], "binary_masks1": masks[..., :1]}
 
 
 def _ctc(rng):
@@ -182,6 +184,19 @@ _CLASSES_LAST = ("jnp.moveaxis({x}, axis, tuple(range(-np.size(axis), 0)) if np.
                  "else -1)")
 _AXIS_NOTE = ("optax's `axis` (an int or a tuple of class axes): move the class axes last "
               "(flattened, in the order given)")
+# optax's dice on masks of the logits' shape: a sigmoid for one channel, a softmax for several,
+# then a dice per image and channel (lossjax's multilabel mode on those probabilities).
+_OPTAX_PROBS = ("(jax.nn.softmax(logits) if logits.shape[-1] > 1 "
+                "else jax.nn.sigmoid(logits))")
+_OPTAX_DICE = 'mode="multilabel", from_logits=False, smooth_nr=2.0, smooth_dr=2.0'
+_OPTAX_DICE_NOTE = ("with masks of the logits' shape (one-hot, soft or several labels per "
+                    "pixel), optax applies a sigmoid to one channel and a softmax to several, "
+                    "then one dice per image and channel: lossjax's multilabel dice on those "
+                    "probabilities, averaged over the channels; optax's `smooth` s (default 1) "
+                    "is `smooth_nr = smooth_dr = 2 s`")
+_IGNORE_BACKGROUND = ("`ignore_background` is `include_background=False`: channel 0 left out, "
+                      "after the softmax over every channel; optax ignores it for a single "
+                      "channel, where lossjax refuses it, hence the condition")
 _CTC_NOTE = ("optax takes batch-major logits with paddings; lossjax takes torch's time-major "
              "log-probabilities with lengths. optax's `log_epsilon=-1e5` stands for log 0")
 
@@ -254,6 +269,60 @@ OPTAX = [
         f"include_background=False, {_NONE}).mean(-1)", "segmentation", "logits",
         "optax's `alpha`/`beta` make it a Tversky loss: lossjax's `tversky_loss` (the "
         "same convention: alpha weighs false positives)"),
+    Row("optax", "optax.losses.dice_loss", "optax.losses.dice_loss(logits, masks)",
+        f"lj.dice_loss({_OPTAX_PROBS}, masks, {_OPTAX_DICE}, {_NONE}).mean(-1)",
+        "segmentation", "logits", _OPTAX_DICE_NOTE),
+    Row("optax", "optax.losses.dice_loss", "optax.losses.dice_loss(logits, masks, smooth=smooth)",
+        f"lj.dice_loss({_OPTAX_PROBS}, masks, mode=\"multilabel\", from_logits=False, "
+        f"smooth_nr=2 * smooth, smooth_dr=2 * smooth, {_NONE}).mean(-1)", "segmentation",
+        "logits", "`smooth` s is `smooth_nr = smooth_dr = 2 s`"),
+    Row("optax", "optax.losses.dice_loss",
+        'optax.losses.dice_loss(logits, masks, reduction="sum")',
+        f"lj.dice_loss({_OPTAX_PROBS}, masks, {_OPTAX_DICE}, {_NONE}).sum(-1)",
+        "segmentation", "logits", "optax's `reduction` is over the classes of each image"),
+    Row("optax", "optax.losses.dice_loss",
+        'optax.losses.dice_loss(logits, masks, reduction="none")',
+        f"lj.dice_loss({_OPTAX_PROBS}, masks, {_OPTAX_DICE}, {_NONE})",
+        "segmentation", "logits", "optax's `none`: one loss per image and class, as lossjax's"),
+    Row("optax", "optax.losses.dice_loss",
+        "optax.losses.dice_loss(logits, masks, class_weights=class_weights)",
+        f"(lj.dice_loss({_OPTAX_PROBS}, masks, {_OPTAX_DICE}, {_NONE}) * class_weights[None])"
+        ".mean(-1)", "segmentation", "logits",
+        "optax multiplies each class's loss by its weight, then averages over the classes"),
+    Row("optax", "optax.losses.dice_loss",
+        'optax.losses.dice_loss(logits, masks, reduction="none", ignore_background=True)',
+        f"lj.dice_loss({_OPTAX_PROBS}, masks, {_OPTAX_DICE}, "
+        f"include_background=logits.shape[-1] == 1, {_NONE})", "segmentation", "logits",
+        _IGNORE_BACKGROUND),
+    Row("optax", "optax.losses.dice_loss",
+        "optax.losses.dice_loss(logits, masks, ignore_background=True)",
+        f"lj.dice_loss({_OPTAX_PROBS}, masks, {_OPTAX_DICE}, "
+        f"include_background=logits.shape[-1] == 1, {_NONE}).mean(-1)", "segmentation", "logits",
+        _IGNORE_BACKGROUND + "; the mean over the other channels"),
+    Row("optax", "optax.losses.dice_loss",
+        "optax.losses.dice_loss(binary_logits, binary_masks1)",
+        f"lj.dice_loss(jax.nn.sigmoid(binary_logits)[..., None], binary_masks1, {_OPTAX_DICE}, "
+        f"{_NONE}).mean(-1)", "segmentation", "binary_logits",
+        "optax gives predictions without the channel axis one (a sigmoid channel): add it"),
+    Row("optax", "optax.losses.dice_loss",
+        "optax.losses.dice_loss(logits1, binary_masks)",
+        f"lj.dice_loss(jax.nn.sigmoid(logits1), binary_masks[..., None], {_OPTAX_DICE}, "
+        f"{_NONE}).mean(-1)", "segmentation", "logits1",
+        "optax gives masks without the channel axis one: add it"),
+    Row("optax", "optax.losses.dice_loss",
+        "optax.losses.dice_loss(softmax_probs, masks, apply_softmax=False)",
+        f"lj.dice_loss(softmax_probs, masks, {_OPTAX_DICE}, {_NONE}).mean(-1)",
+        "segmentation", "softmax_probs",
+        "probabilities as given: lossjax's `from_logits=False` (optax also checks that they sum "
+        "to 1)"),
+    Row("optax", "optax.losses.dice_loss",
+        "optax.losses.dice_loss(softmax_probs, masks, smooth=smooth, alpha=alpha, beta=beta, "
+        "apply_softmax=False)",
+        "lj.tversky_loss(softmax_probs, masks, alpha=alpha, beta=beta, mode=\"multilabel\", "
+        f"from_logits=False, smooth_nr=smooth, smooth_dr=smooth, {_NONE}).mean(-1)",
+        "segmentation", "softmax_probs",
+        "`alpha` and `beta` make it lossjax's `tversky_loss` (alpha weighs false positives in "
+        "both), with `smooth_nr = smooth_dr = smooth`"),
     Row("optax", "optax.losses.generalized_kl_divergence",
         "optax.losses.generalized_kl_divergence(log_preds, positive_targets)",
         f"lj.generalized_kl_div(log_preds, positive_targets, log_input=True, {_NONE}).sum(-1)",
@@ -319,6 +388,20 @@ OPTAX = [
         "optax weighs each class's dice loss by 1 / (volume² + 1e-7) over the whole batch, "
         "normalised to mean 1; lossjax's `generalized_dice_loss` is MONAI's (weights per "
         "image, inside one ratio): pass optax's weights as `class_weights`"),
+    Row("optax", "optax.losses.multiclass_generalized_dice_loss",
+        "optax.losses.multiclass_generalized_dice_loss(logits, masks)",
+        f"(lj.dice_loss({_OPTAX_PROBS}, masks, {_OPTAX_DICE}, {_NONE}) "
+        "* (w := 1.0 / (masks.sum(tuple(range(masks.ndim - 1))) ** 2 + 1e-7))[None] / w.mean())"
+        ".mean()",
+        "segmentation", "logits",
+        "with (soft or multi-label) masks of the logits' shape: the dice loss of each image and "
+        "class, weighted by optax's class weights (from the whole batch's masks)"),
+    Row("optax", "optax.losses.multiclass_generalized_dice_loss",
+        "optax.losses.multiclass_generalized_dice_loss(logits, masks, ignore_background=True)",
+        f"(lj.dice_loss({_OPTAX_PROBS}, masks, {_OPTAX_DICE}, {_NONE}) "
+        "* (w := 1.0 / (masks.sum(tuple(range(masks.ndim - 1))) ** 2 + 1e-7))[None] / w.mean())"
+        "[..., 1:].mean()", "segmentation", "logits",
+        "`ignore_background`: the weights from every class, then channel 0 left out"),
     Row("optax", "optax.losses.multiclass_hinge_loss",
         "optax.losses.multiclass_hinge_loss(logits, labels)",
         f"lj.multiclass_hinge_loss(logits, labels, {_NONE})", "classes", "logits", _OPTAX_NONE,

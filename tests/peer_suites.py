@@ -9,7 +9,9 @@ the peer's loss functions replaced by adapters built from the rows (lossjax/_mig
   row applies when every argument the call passes is one of the row's inputs or equals the
   row's literal (or the peer's default, where the row leaves it out);
 * a call no row applies to raises `NotCoveredError`, and the test is counted as not covered,
-  never as a pass.
+  never as a pass; a row whose lossjax call rejects the inputs (a ValueError: shapes of another
+  row) passes the call to the next row that applies, and the first error is raised if none
+  computes it.
 
 Keras's tests exercise its Loss objects (sample_weight, reduction names, dtype, get_config), so
 each Keras Loss class is replaced by lossjax.keras's class of its name instead.
@@ -109,6 +111,7 @@ def adapter(name: str, original: Callable[..., Any], rows: list[_migration.Row])
   def call(*args, **kwargs):
     bound = signature.bind(*args, **kwargs)
     given = dict(bound.arguments)
+    error = None
     for p in patterns:
       names = dict(zip(params, p.inputs))  # peer parameter -> the row's input name
       names.update(p.keyword_inputs)
@@ -131,7 +134,12 @@ def adapter(name: str, original: Callable[..., Any], rows: list[_migration.Row])
       if ok:
         namespace = _namespace()
         namespace.update({names[k]: given[k] for k in names})
-        return eval(p.row.ours, namespace)  # noqa: S307 - our own table
+        try:
+          return eval(p.row.ours, namespace)  # noqa: S307 - our own table
+        except ValueError as e:  # the inputs' shapes are another row's (optax's dice adds a
+          error = error or e     # missing channel axis to either side): try the next
+    if error is not None:
+      raise error
     shown = {k: (f"array{np.shape(v)}" if hasattr(v, "shape") else v) for k, v in given.items()}
     raise NotCoveredError(f"{name}({shown}): no migration row covers this call")
 
