@@ -120,7 +120,7 @@ def _embeddings(rng):
   group = np.array([0, 0, 0, 1, 1, 2, 2, 2, 3, 3])
   return {"anchors": rng.normal(size=(6, 8)), "positives": rng.normal(size=(6, 8)),
           "negatives": rng.normal(size=(6, 8)), "embeddings": rng.normal(size=(10, 4)),
-          "group": group}
+          "group": group, "margin": 0.8}
 
 
 def _unit(x):
@@ -212,11 +212,25 @@ OPTAX = [
         "segmentation", "binary_logits",
         "optax's `smooth` s is added as (I + s) / (mean of sums + s): lossjax's "
         "`smooth_nr = smooth_dr = 2 s`"),
+    Row("optax", "optax.losses.binary_dice_loss",
+        "optax.losses.binary_dice_loss(binary_logits, binary_masks, smooth=smooth)",
+        'lj.dice_loss(binary_logits, binary_masks, mode="binary", smooth_nr=2 * smooth, '
+        f'smooth_dr=2 * smooth, {_NONE}).mean(-1)', "segmentation", "binary_logits",
+        "`smooth` s is `smooth_nr = smooth_dr = 2 s`"),
     Row("optax", "optax.losses.convex_kl_divergence",
         "optax.losses.convex_kl_divergence(log_preds, positive_targets)",
         f"lj.generalized_kl_div(log_preds, positive_targets, log_input=True, {_NONE}).sum(-1)",
         "distributions", "log_preds",
         "optax sums over the last axis; lossjax's `none` is per element: sum it"),
+    Row("optax", "optax.losses.convex_kl_divergence",
+        "optax.losses.convex_kl_divergence(log_preds, positive_targets, axis=axis)",
+        f"lj.generalized_kl_div(log_preds, positive_targets, log_input=True, {_NONE}).sum(axis)",
+        "distributions", "log_preds", "optax's deprecated name for generalized_kl_divergence"),
+    Row("optax", "optax.losses.convex_kl_divergence",
+        "optax.losses.convex_kl_divergence(log_preds, positive_targets, where=mask)",
+        "lj.generalized_kl_div(log_preds, positive_targets, log_input=True, where=mask, "
+        f"{_NONE}).sum(-1)", "distributions", "log_preds",
+        "masked elements are left out of optax's sum: lossjax's `where` gives them 0"),
     Row("optax", "optax.losses.cosine_distance",
         "optax.losses.cosine_distance(preds, targets, epsilon=1e-16)",
         f"lj.cosine_similarity_loss(preds, targets, eps=1e-8, {_NONE})", "regression", "preds",
@@ -227,6 +241,10 @@ OPTAX = [
         f"lj.cosine_similarity_loss(preds, targets, eps=0.0, {_NONE})", "regression", "preds",
         "optax's default `epsilon=0` is lossjax's `eps=0` (a zero vector then gives NaN in "
         "both)"),
+    Row("optax", "optax.losses.cosine_distance",
+        "optax.losses.cosine_distance(preds, targets, axis=axis)",
+        f"lj.cosine_similarity_loss(preds, targets, eps=0.0, axis=axis, {_NONE})",
+        "regression", "preds", "the vectors along `axis`, as in optax"),
     Row("optax", "optax.losses.cosine_similarity",
         "optax.losses.cosine_similarity(preds, targets, epsilon=1e-16)",
         f"1.0 - lj.cosine_similarity_loss(preds, targets, eps=1e-8, {_NONE})",
@@ -343,6 +361,9 @@ OPTAX = [
     Row("optax", "optax.losses.huber_loss", "optax.losses.huber_loss(preds, targets, delta=delta)",
         f"lj.huber_loss(preds, targets, delta=delta, {_NONE})", "regression", "preds",
         _OPTAX_NONE),
+    Row("optax", "optax.losses.huber_loss", "optax.losses.huber_loss(preds)",
+        f"lj.huber_loss(preds, jnp.zeros_like(preds), {_NONE})", "regression", "preds",
+        "optax's targets default to 0"),
     Row("optax", "optax.losses.kl_divergence", "optax.losses.kl_divergence(log_preds, targets)",
         f"lj.kl_div(log_preds, targets, {_NONE}).sum(-1)", "distributions", "log_preds",
         "optax sums over the last axis (lossjax's `batchmean` is its mean over rows)"),
@@ -370,6 +391,9 @@ OPTAX = [
     Row("optax", "optax.losses.l2_loss", "optax.losses.l2_loss(preds, targets)",
         f"0.5 * lj.mse_loss(preds, targets, {_NONE})", "regression", "preds",
         "optax's l2_loss is half the squared error"),
+    Row("optax", "optax.losses.l2_loss", "optax.losses.l2_loss(preds)",
+        f"0.5 * lj.mse_loss(preds, jnp.zeros_like(preds), {_NONE})", "regression", "preds",
+        "optax's targets default to 0"),
     Row("optax", "optax.losses.log_cosh", "optax.losses.log_cosh(preds, targets)",
         f"lj.log_cosh_loss(preds, targets, {_NONE})", "regression", "preds", _OPTAX_NONE),
     Row("optax", "optax.losses.log_cosh", "optax.losses.log_cosh(preds)",
@@ -402,6 +426,17 @@ OPTAX = [
         "* (w := 1.0 / (masks.sum(tuple(range(masks.ndim - 1))) ** 2 + 1e-7))[None] / w.mean())"
         "[..., 1:].mean()", "segmentation", "logits",
         "`ignore_background`: the weights from every class, then channel 0 left out"),
+    Row("optax", "optax.losses.multiclass_generalized_dice_loss",
+        "optax.losses.multiclass_generalized_dice_loss(logits, masks, smooth=smooth)",
+        f"(lj.dice_loss({_OPTAX_PROBS}, masks, mode=\"multilabel\", from_logits=False, "
+        f"smooth_nr=2 * smooth, smooth_dr=2 * smooth, {_NONE}) "
+        "* (w := 1.0 / (masks.sum(tuple(range(masks.ndim - 1))) ** 2 + 1e-7))[None] / w.mean())"
+        ".mean()", "segmentation", "logits", "`smooth` s is `smooth_nr = smooth_dr = 2 s`"),
+    Row("optax", "optax.losses.multiclass_generalized_dice_loss",
+        "optax.losses.multiclass_generalized_dice_loss(softmax_probs, masks, apply_softmax=False)",
+        f"(lj.dice_loss(softmax_probs, masks, {_OPTAX_DICE}, {_NONE}) "
+        "* (w := 1.0 / (masks.sum(tuple(range(masks.ndim - 1))) ** 2 + 1e-7))[None] / w.mean())"
+        ".mean()", "segmentation", "softmax_probs", "probabilities as given: `from_logits=False`"),
     Row("optax", "optax.losses.multiclass_hinge_loss",
         "optax.losses.multiclass_hinge_loss(logits, labels)",
         f"lj.multiclass_hinge_loss(logits, labels, {_NONE})", "classes", "logits", _OPTAX_NONE,
@@ -531,6 +566,9 @@ OPTAX = [
     Row("optax", "optax.losses.sparsemax_loss", "optax.losses.sparsemax_loss(logits, labels)",
         f"lj.sparsemax_loss(logits, labels, {_NONE})", "binary", "logits",
         _OPTAX_NONE + "; labels must be 0 or 1 (optax takes any nonzero as 1)", new=True),
+    Row("optax", "optax.losses.squared_error", "optax.losses.squared_error(preds)",
+        f"lj.mse_loss(preds, jnp.zeros_like(preds), {_NONE})", "regression", "preds",
+        "optax's targets default to 0"),
     Row("optax", "optax.losses.squared_error", "optax.losses.squared_error(preds, targets)",
         f"lj.mse_loss(preds, targets, {_NONE})", "regression", "preds", _OPTAX_NONE),
     Row("optax", "optax.losses.triplet_margin_loss",
@@ -540,6 +578,13 @@ OPTAX = [
         "embeddings", "anchors",
         "optax adds `eps` to the sum of powers, torch (and lossjax's triplet_margin_loss) to "
         "the difference: the same distance needs triplet_margin_with_distance_loss"),
+    Row("optax", "optax.losses.triplet_margin_loss",
+        "optax.losses.triplet_margin_loss(anchors, positives, negatives, margin=margin)",
+        "lj.triplet_margin_with_distance_loss(anchors, positives, negatives, distance_function="
+        f"lambda x, y: jnp.sqrt(jnp.sum((x - y) ** 2, -1) + 1e-6), margin=margin, {_NONE})",
+        "embeddings", "anchors",
+        "`margin` as in optax. optax's `norm_degree` raises the differences to a power without "
+        "their absolute value (odd degrees give no norm): lossjax's rows keep the default 2"),
 ]
 
 _MEAN = ("Keras's default reduction, `sum_over_batch_size`, is the mean over samples of the "
