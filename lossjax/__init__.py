@@ -17,6 +17,7 @@ from lossjax import (
     distillation,
     embedding,
     fenchel_young,
+    generative,
     image_quality,
     large_vocabulary,
     margin,
@@ -40,6 +41,9 @@ from lossjax.detection import *  # noqa: F403
 from lossjax.distillation import *  # noqa: F403
 from lossjax.embedding import *  # noqa: F403
 from lossjax.fenchel_young import *  # noqa: F403
+from lossjax.generative import *  # noqa: F403
+from lossjax.generative.diffusion import diffusion_snr
+from lossjax.generative.flow_matching import flow_matching_sample
 from lossjax.image_quality import *  # noqa: F403
 from lossjax.large_vocabulary import *  # noqa: F403
 from lossjax.large_vocabulary import TokenStats, linear_token_stats
@@ -63,6 +67,8 @@ __all__ = [
     "OptionTypeError",
     "TokenStats",
     "checked",
+    "diffusion_snr",
+    "flow_matching_sample",
     "linear_token_stats",
     "nn",
 ]
@@ -71,6 +77,7 @@ __all__ += detection.__all__
 __all__ += distillation.__all__
 __all__ += embedding.__all__
 __all__ += fenchel_young.__all__
+__all__ += generative.__all__
 __all__ += image_quality.__all__
 __all__ += large_vocabulary.__all__
 __all__ += margin.__all__

@@ -541,7 +541,8 @@ class Declaration:
   renamed: Mapping[str, str] = dataclasses.field(default_factory=dict)  # old keyword -> name
   #: Why the loss depends on the whole batch (no ``reduction="parts"``), or None.
   whole_batch: str | None = None
-  #: A bool option that makes the loss depend on the whole batch when True (dice's `batch`).
+  #: A bool option that makes the loss depend on the whole batch when True (dice's `batch`), or
+  #: a static number that does when nonzero (the VAE losses' `free_bits`).
   whole_batch_if: str | None = None
 
   def whole_batch_reason(self, given: Mapping[str, Any]) -> str | None:
@@ -549,7 +550,7 @@ class Declaration:
     if self.whole_batch is not None:
       return self.whole_batch
     if self.whole_batch_if is not None and given.get(self.whole_batch_if):
-      return f"`{self.whole_batch_if}=True` pools statistics over the batch"
+      return f"`{self.whole_batch_if}={given[self.whole_batch_if]!r}` pools statistics over the batch"
     return None
 
   def args_of(self, *kinds: str) -> tuple[str, ...]:
@@ -610,8 +611,11 @@ def declare(*, reductions: tuple[str, ...] | None = (), renamed: Mapping[str, st
     for old, new in renamed.items():
       if new not in params or old in params:
         raise TypeError(f"{name}: renamed {old} -> {new}, which is not a parameter")
-    if whole_batch_if is not None and not isinstance(options.get(whole_batch_if), Bool):
-      raise TypeError(f"{name}: whole_batch_if={whole_batch_if!r} is not a bool option")
+    gate = options.get(whole_batch_if)
+    if whole_batch_if is not None and not (
+        isinstance(gate, Bool) or (isinstance(gate, Float) and not gate.traced)):
+      raise TypeError(f"{name}: whole_batch_if={whole_batch_if!r} is not a bool option or a "
+                      "static number (nonzero: pooled)")
     declaration = Declaration(
         roles, options, () if reductions is None else core.REDUCTIONS + tuple(reductions),
         renamed, whole_batch, whole_batch_if)

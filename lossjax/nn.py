@@ -699,6 +699,103 @@ class MulticlassPerceptronLoss(Loss):
     return self._call(input, target, where=where)
 
 
+class DiffusionLoss(Loss):
+  """[`diffusion_loss`][lossjax.diffusion_loss] with bound options.
+
+  Args:
+    prediction_type: "epsilon" (default), "v_prediction" or "sample".
+    weighting: "none" (default), "min_snr" or "p2".
+    snr_gamma: min-SNR's γ > 0 (5, the paper's and diffusers' recommendation).
+    p2_gamma: P2's γ ≥ 0 (1; 0.5 in some of the paper's runs; 0 is no weighting).
+    p2_k: P2's k ≥ 0 (1).
+    reduction: "mean" (default, over examples), "sum" or "none" (``[N]``).
+  """
+
+  _loss = "diffusion_loss"
+
+  def __init__(self, *, prediction_type: str = 'epsilon', weighting: str = 'none', snr_gamma: float = 5.0, p2_gamma: float = 1.0, p2_k: float = 1.0, reduction: str = 'mean') -> None:
+    super().__init__(prediction_type=prediction_type, weighting=weighting, snr_gamma=snr_gamma, p2_gamma=p2_gamma, p2_k=p2_k, reduction=reduction)
+
+  def __call__(self, model_output: ArrayLike, clean: ArrayLike, noise: ArrayLike, alphas_cumprod: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(model_output, clean, noise, alphas_cumprod, where=where)
+
+
+class EdmLoss(Loss):
+  """[`edm_loss`][lossjax.edm_loss] with bound options.
+
+  Args:
+    sigma_data: the data's standard deviation (0.5, EDM's; k-diffusion's default is 1).
+    weighting: "edm" (default), "soft_min_snr" or "snr".
+    reduction: "mean" (default, over examples), "sum" or "none" (``[N]``).
+  """
+
+  _loss = "edm_loss"
+
+  def __init__(self, *, sigma_data: float = 0.5, weighting: str = 'edm', reduction: str = 'mean') -> None:
+    super().__init__(sigma_data=sigma_data, weighting=weighting, reduction=reduction)
+
+  def __call__(self, denoised: ArrayLike, clean: ArrayLike, sigma: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(denoised, clean, sigma, where=where)
+
+
+class FlowMatchingLoss(Loss):
+  """[`flow_matching_loss`][lossjax.flow_matching_loss] with bound options.
+
+  Args:
+    path: "linear" (default), "target", "variance_preserving" or "schrodinger_bridge".
+    sigma: the path's σ ≥ 0 (0).
+    weighting: "none" (default) or "logit_normal".
+    logit_mean: the logit-normal's m (0).
+    logit_std: the logit-normal's s > 0 (1).
+    reduction: "mean" (default, over examples), "sum" or "none" (``[N]``).
+  """
+
+  _loss = "flow_matching_loss"
+
+  def __init__(self, *, path: str = 'linear', sigma: float = 0.0, weighting: str = 'none', logit_mean: float = 0.0, logit_std: float = 1.0, reduction: str = 'mean') -> None:
+    super().__init__(path=path, sigma=sigma, weighting=weighting, logit_mean=logit_mean, logit_std=logit_std, reduction=reduction)
+
+  def __call__(self, velocity: ArrayLike, x0: ArrayLike, x1: ArrayLike, t: ArrayLike, noise: ArrayLike | None = None, *, where: ArrayLike | None = None) -> Array:
+    return self._call(velocity, x0, x1, t, noise, where=where)
+
+
+class GaussianKlLoss(Loss):
+  """[`gaussian_kl_loss`][lossjax.gaussian_kl_loss] with bound options.
+
+  Args:
+    free_bits: λ ≥ 0 in nats per latent dimension (0: none).
+    reduction: "mean" (default, over examples), "sum" or "none" (``[...]``).
+  """
+
+  _loss = "gaussian_kl_loss"
+
+  def __init__(self, *, free_bits: float = 0.0, reduction: str = 'mean') -> None:
+    super().__init__(free_bits=free_bits, reduction=reduction)
+
+  def __call__(self, mean: ArrayLike, log_var: ArrayLike, prior_mean: ArrayLike | None = None, prior_log_var: ArrayLike | None = None, *, where: ArrayLike | None = None) -> Array:
+    return self._call(mean, log_var, prior_mean, prior_log_var, where=where)
+
+
+class ElboLoss(Loss):
+  """[`elbo_loss`][lossjax.elbo_loss] with bound options.
+
+  Args:
+    likelihood: "bernoulli" (default) or "gaussian".
+    beta: the KL's weight β ≥ 0 (1).
+    obs_scale: the Gaussian likelihood's σ > 0 (1).
+    free_bits: λ ≥ 0 nats per latent dimension (0), as in `gaussian_kl_loss`.
+    reduction: "mean" (default, over examples), "sum" or "none" (``[N]``).
+  """
+
+  _loss = "elbo_loss"
+
+  def __init__(self, *, likelihood: str = 'bernoulli', beta: float = 1.0, obs_scale: float = 1.0, free_bits: float = 0.0, reduction: str = 'mean') -> None:
+    super().__init__(likelihood=likelihood, beta=beta, obs_scale=obs_scale, free_bits=free_bits, reduction=reduction)
+
+  def __call__(self, reconstruction: ArrayLike, data: ArrayLike, mean: ArrayLike, log_var: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(reconstruction, data, mean, log_var, where=where)
+
+
 class SsimLoss(Loss):
   """[`ssim_loss`][lossjax.ssim_loss] with bound options.
 
@@ -2024,4 +2121,4 @@ class RnntLoss(Loss):
     return self._call(logits, targets, logit_lengths, target_lengths, where=where)
 
 
-__all__ = ["Loss", "class_name", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "CrossEntropyLoss", "NLLLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "VicregLoss", "BarlowTwinsLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "SsimLoss", "MsSsimLoss", "PsnrLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "NPairsLoss", "GeneralizedLiftedStructureLoss", "LiftedStructureLoss", "MarginLoss", "ProxyNcaLoss", "ProxyAnchorLoss", "LoadBalancingLoss", "PolicyGradientLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "DiceCeLoss", "DiceFocalLoss", "HausdorffDtLoss", "BoundaryLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "CTCLoss", "RnntLoss"]
+__all__ = ["Loss", "class_name", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "CrossEntropyLoss", "NLLLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "VicregLoss", "BarlowTwinsLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "DiffusionLoss", "EdmLoss", "FlowMatchingLoss", "GaussianKlLoss", "ElboLoss", "SsimLoss", "MsSsimLoss", "PsnrLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "NPairsLoss", "GeneralizedLiftedStructureLoss", "LiftedStructureLoss", "MarginLoss", "ProxyNcaLoss", "ProxyAnchorLoss", "LoadBalancingLoss", "PolicyGradientLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "DiceCeLoss", "DiceFocalLoss", "HausdorffDtLoss", "BoundaryLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "CTCLoss", "RnntLoss"]

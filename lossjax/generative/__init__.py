@@ -1,0 +1,11 @@
+"""Generative models: diffusion and flow-matching objectives, VAE objectives."""
+
+from lossjax.generative import diffusion, flow_matching, vae
+from lossjax.generative.diffusion import *  # noqa: F403
+from lossjax.generative.flow_matching import *  # noqa: F403
+from lossjax.generative.vae import *  # noqa: F403
+
+__all__: list[str] = []
+__all__ += diffusion.__all__
+__all__ += flow_matching.__all__
+__all__ += vae.__all__
