@@ -759,6 +759,87 @@ class FlowMatchingLoss(Loss):
     return self._call(velocity, x0, x1, t, noise, where=where)
 
 
+class GanGeneratorLoss(Loss):
+  """[`gan_generator_loss`][lossjax.gan_generator_loss] with bound options.
+
+  Args:
+    formulation: "non_saturating" (default), "minimax", "wasserstein", "hinge" or
+      "least_squares".
+    label_smoothing: ε in [0, 1] for "non_saturating" (0).
+    real_label: the target of "least_squares" (1).
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "gan_generator_loss"
+
+  def __init__(self, *, formulation: str = 'non_saturating', label_smoothing: float = 0.0, real_label: float = 1.0, reduction: str = 'mean') -> None:
+    super().__init__(formulation=formulation, label_smoothing=label_smoothing, real_label=real_label, reduction=reduction)
+
+  def __call__(self, fake_logits: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(fake_logits, where=where)
+
+
+class GanDiscriminatorLoss(Loss):
+  """[`gan_discriminator_loss`][lossjax.gan_discriminator_loss] with bound options.
+
+  Args:
+    formulation: "non_saturating" (default), "minimax", "wasserstein", "hinge" or
+      "least_squares".
+    label_smoothing: ε in [0, 1] for the cross-entropy forms (0).
+    real_label: "least_squares"'s target for real samples (1).
+    fake_label: "least_squares"'s target for generated samples (0).
+    reduction: "mean" (default), "sum" or "none".
+  """
+
+  _loss = "gan_discriminator_loss"
+
+  def __init__(self, *, formulation: str = 'non_saturating', label_smoothing: float = 0.0, real_label: float = 1.0, fake_label: float = 0.0, reduction: str = 'mean') -> None:
+    super().__init__(formulation=formulation, label_smoothing=label_smoothing, real_label=real_label, fake_label=fake_label, reduction=reduction)
+
+  def __call__(self, real_logits: ArrayLike, fake_logits: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(real_logits, fake_logits, where=where)
+
+
+class GradientPenalty(Loss):
+  """[`gradient_penalty`][lossjax.gradient_penalty] with bound options.
+
+  Args:
+    critic: ``D``, mapping ``[N, ...]`` samples to ``[N]`` (or ``[N, 1]``) logits, each from
+      its own sample (no batch statistics).
+    target: the gradient norm aimed at, > 0 (1).
+    one_sided: penalise only norms above the target (False).
+    epsilon: added to the squared norm before the square root, ≥ 0 (1e-10).
+    reduction: "mean" (default, over examples), "sum" or "none" (``[N]``).
+  """
+
+  _loss = "gradient_penalty"
+
+  def __init__(self, *, critic: Callable[[Array], Array] | None = None, target: float = 1.0, one_sided: bool = False, epsilon: float = 1e-10, reduction: str = 'mean') -> None:
+    super().__init__(critic=critic, target=target, one_sided=one_sided, epsilon=epsilon, reduction=reduction)
+
+  def __call__(self, real: ArrayLike, fake: ArrayLike, alpha: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(real, fake, alpha, where=where)
+
+
+class R1Penalty(Loss):
+  """[`r1_penalty`][lossjax.r1_penalty] with bound options.
+
+  Args:
+    critic: ``D``, mapping ``[N, ...]`` samples to ``[N]`` (or ``[N, 1]``) logits, each from
+      its own sample.
+    gamma: γ ≥ 0 (10; StyleGAN2-ADA sets it per dataset).
+    reduction: "mean" (default, over examples), "sum" or "none" (``[N]``).
+  """
+
+  _loss = "r1_penalty"
+
+  def __init__(self, *, critic: Callable[[Array], Array] | None = None, gamma: float = 10.0, reduction: str = 'mean') -> None:
+    super().__init__(critic=critic, gamma=gamma, reduction=reduction)
+
+  def __call__(self, samples: ArrayLike, *, where: ArrayLike | None = None) -> Array:
+    return self._call(samples, where=where)
+
+
 class GaussianKlLoss(Loss):
   """[`gaussian_kl_loss`][lossjax.gaussian_kl_loss] with bound options.
 
@@ -2121,4 +2202,4 @@ class RnntLoss(Loss):
     return self._call(logits, targets, logit_lengths, target_lengths, where=where)
 
 
-__all__ = ["Loss", "class_name", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "CrossEntropyLoss", "NLLLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "VicregLoss", "BarlowTwinsLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "DiffusionLoss", "EdmLoss", "FlowMatchingLoss", "GaussianKlLoss", "ElboLoss", "SsimLoss", "MsSsimLoss", "PsnrLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "NPairsLoss", "GeneralizedLiftedStructureLoss", "LiftedStructureLoss", "MarginLoss", "ProxyNcaLoss", "ProxyAnchorLoss", "LoadBalancingLoss", "PolicyGradientLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "DiceCeLoss", "DiceFocalLoss", "HausdorffDtLoss", "BoundaryLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "CTCLoss", "RnntLoss"]
+__all__ = ["Loss", "class_name", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "CrossEntropyLoss", "NLLLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "VicregLoss", "BarlowTwinsLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "DiffusionLoss", "EdmLoss", "FlowMatchingLoss", "GanGeneratorLoss", "GanDiscriminatorLoss", "GradientPenalty", "R1Penalty", "GaussianKlLoss", "ElboLoss", "SsimLoss", "MsSsimLoss", "PsnrLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "NPairsLoss", "GeneralizedLiftedStructureLoss", "LiftedStructureLoss", "MarginLoss", "ProxyNcaLoss", "ProxyAnchorLoss", "LoadBalancingLoss", "PolicyGradientLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "DiceCeLoss", "DiceFocalLoss", "HausdorffDtLoss", "BoundaryLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "CTCLoss", "RnntLoss"]
