@@ -214,7 +214,9 @@ def gan(formulation, steps=2000, seed=0):
     k1, k2 = jax.random.split(key)
     real = ring(k1, 256)
     fake = mlp(g_params, jax.random.normal(k2, (256, 4)))
-    critic = lambda x: mlp(d_params, x)[:, 0]
+    def critic(x):
+      return mlp(d_params, x)[:, 0]
+
     return (lj.gan_discriminator_loss(critic(real), critic(fake), formulation=formulation)
             + lj.r1_penalty(real, critic=critic, gamma=0.1))
 
