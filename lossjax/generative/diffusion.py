@@ -32,6 +32,13 @@ def diffusion_snr(alphas_cumprod: ArrayLike, timesteps: ArrayLike | None = None)
   $\bar\alpha_t$ alone. (diffusers computes it in float32 whatever its inputs; this keeps
   the inputs' precision, float32 at least.)
 
+  Args:
+    alphas_cumprod: the schedule's $\bar\alpha$, ``[T]`` (or any shape without ``timesteps``).
+    timesteps: optional integer timesteps, any shape, indexing ``alphas_cumprod``.
+
+  Returns:
+    The SNR at each timestep (``timesteps``' shape), or of each $\bar\alpha$.
+
   Examples:
     >>> import jax.numpy as jnp, lossjax as lj
     >>> print(lj.diffusion_snr(jnp.array([0.8, 0.5, 0.2])).round(4))

@@ -121,9 +121,9 @@ def flow_matching_loss(
     Gaussian noise: $x_t = t x_1 + (1 - (1-\sigma) t) x_0$, $u_t = x_1 - (1-\sigma) x_0$
     (torchcfm computes it as $(x_1 - (1-\sigma) x_t)/(1 - (1-\sigma) t)$, which is 0/0, NaN,
     at t = 1 with σ = 0; this is its limit there).
-  - ``"variance_preserving"``: $x_t = \cos(\tfrac{\pi t}{2}) x_0 + \sin(\tfrac{\pi t}{2}) x_1
-    + \sigma\varepsilon$, $u_t = \tfrac{\pi}{2}(\cos(\tfrac{\pi t}{2}) x_1 -
-    \sin(\tfrac{\pi t}{2}) x_0)$.
+  - ``"variance_preserving"``: $x_t = \cos(\tfrac{\pi t}{2}) x_0 +
+    \sin(\tfrac{\pi t}{2}) x_1 + \sigma\varepsilon$, and
+    $u_t = \tfrac{\pi}{2}(\cos(\tfrac{\pi t}{2}) x_1 - \sin(\tfrac{\pi t}{2}) x_0)$.
   - ``"schrodinger_bridge"`` (the matcher's flow, without its optimal-transport sampler):
     $\sigma_t = \sigma\sqrt{t(1-t)}$, $u_t = \frac{1-2t}{2t(1-t) + 10^{-8}}\,\sigma_t
     \varepsilon + x_1 - x_0$ (torchcfm's $10^{-8}$; needs ``noise`` when σ > 0).
