@@ -743,9 +743,10 @@ class FlowMatchingLoss(Loss):
 
   Args:
     path: "linear" (default), "target", "variance_preserving" or "schrodinger_bridge".
-    sigma: the path's σ ≥ 0 (0).
+    sigma: the path's σ ≥ 0 (0). The flow itself depends on it only for "target" and
+      "schrodinger_bridge"; the other paths' σ enters x_t alone (`flow_matching_sample`).
     weighting: "none" (default) or "logit_normal".
-    logit_mean: the logit-normal's m (0).
+    logit_mean: the logit-normal's m, in the paper's convention (0).
     logit_std: the logit-normal's s > 0 (1).
     reduction: "mean" (default, over examples), "sum" or "none" (``[N]``).
   """

@@ -109,14 +109,17 @@ def diffusion_loss(
   ``--snr_gamma``): $w = \min(\mathrm{SNR}, \gamma)/\mathrm{SNR}$ for ε,
   $\min(\mathrm{SNR}, \gamma)/(\mathrm{SNR} + 1)$ for v and $\min(\mathrm{SNR}, \gamma)$
   for $x_0$ (the paper's loss on $x_0$ rewritten for each target: the three agree as
-  losses on $x_0$), or P2 (``"p2"``, Choi et al. 2022): $w = (k + \mathrm{SNR})^{-\gamma}$.
+  losses on $x_0$), or P2 (``"p2"``, Choi et al. 2022): $w = (k + \mathrm{SNR})^{-\gamma}$
+  on the squared error of whichever target is predicted (P2's code predicts ε; unlike
+  min-SNR, it is not rewritten per target).
 
   Args:
     model_output: the model's prediction, ``[N, ...]``.
     clean: the clean samples $x_0$, the output's shape.
     noise: the noise $\varepsilon$ added to them, the output's shape.
-    alphas_cumprod: ``[N]``, each example's $\bar\alpha_t$ in (0, 1] (the scheduler's
-      ``alphas_cumprod[timesteps]``).
+    alphas_cumprod: ``[N]``, each example's $\bar\alpha_t$ in [0, 1] (the scheduler's
+      ``alphas_cumprod[timesteps]``; 0 at a zero-terminal-SNR schedule's last step, where
+      min-SNR's ε weight is its limit, 1, and diffusers' script gives NaN).
     prediction_type: "epsilon" (default), "v_prediction" or "sample".
     weighting: "none" (default), "min_snr" or "p2".
     snr_gamma: min-SNR's γ > 0 (5, the paper's and diffusers' recommendation).
@@ -142,10 +145,10 @@ def diffusion_loss(
   keep, (f, x0, eps), (abar,) = _per_example(
       name, where, [("model_output", model_output), ("clean", clean), ("noise", noise)],
       [("alphas_cumprod", alphas_cumprod, 0.5)])
-  core.check_values(name, "alphas_cumprod", alphas_cumprod, lambda a: (a <= 0) | (a > 1),
-                    "values in (0, 1]", where=where)
+  core.check_values(name, "alphas_cumprod", alphas_cumprod, lambda a: (a < 0) | (a > 1),
+                    "values in [0, 1]", where=where)
   # Unchecked under jit, an impossible ᾱ must not give a plausible number: NaN
-  abar = core.poison(abar, (abar <= 0) | (abar > 1))
+  abar = core.poison(abar, (abar < 0) | (abar > 1))
   if prediction_type == "epsilon":
     target = eps
   elif prediction_type == "v_prediction":
@@ -155,11 +158,16 @@ def diffusion_loss(
     target = x0
   values = _mean_per_example((f - target) ** 2)
   if weighting != "none":
-    snr = abar / (1.0 - abar)  # ᾱ = 1 (no noise): inf, and every weight below is then finite
+    # ᾱ = 1 (no noise) is SNR = inf, ᾱ = 0 (a zero-terminal-SNR schedule's last step) SNR = 0:
+    # every weight below is finite at both
+    snr = abar / (1.0 - abar)
     if weighting == "min_snr":
       clipped = jnp.minimum(snr, snr_gamma)
       if prediction_type == "epsilon":
-        w = clipped / snr
+        # min(SNR, γ) / SNR written without 0/0 at SNR = 0, where its limit is 1 (NaN in
+        # diffusers' script)
+        w = jnp.where(snr < snr_gamma, jnp.ones_like(snr),
+                      snr_gamma / jnp.maximum(snr, snr_gamma))
       elif prediction_type == "v_prediction":
         w = clipped / (snr + 1.0)
       else:

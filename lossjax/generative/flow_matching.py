@@ -72,6 +72,9 @@ def flow_matching_sample(x0: ArrayLike, x1: ArrayLike, t: ArrayLike, noise: Arra
     >>> print(xt, ut)
     [[0.25 0.25]] [[1. 1.]]
   """
+  if noise is None and path != "target" and not core.static_equals(sigma, 0):
+    raise ValueError(f"flow_matching_sample: argument `noise`: got None, expected the noise ε "
+                     f"of the path (path={path!r} with sigma > 0 adds σ ε to x_t)")
   dtype = core.compute_dtype(x0, x1)
   x0, x1 = core.to_float(jnp.asarray(x0), dtype), core.to_float(jnp.asarray(x1), dtype)
   tt = _rows(core.to_float(jnp.asarray(t), dtype), x0.ndim)
@@ -81,11 +84,12 @@ def flow_matching_sample(x0: ArrayLike, x1: ArrayLike, t: ArrayLike, noise: Arra
 
 
 def _logit_normal(t: Array, m, s) -> Array:
-  """The logit-normal density π(t; m, s) (Esser et al. 2024, eq. 19): 0 at t = 0 and 1, its
-  limit (the formula there is 0/0: computed on a t kept inside (0, 1))."""
-  inside = (t > 0) & (t < 1)
+  """The logit-normal density π(1 - t; m, s) (Esser et al. 2024, eq. 19, whose t = 1 is the
+  noise where torchcfm's, and this module's, is the data): 0 at t = 0 and 1, its limit (the
+  formula there is 0/0: computed on a t kept inside (0, 1)). A NaN t stays NaN."""
+  inside = ~((t <= 0) | (t >= 1))  # NaN takes the computing branch
   tc = jnp.where(inside, t, 0.5)
-  z = (jnp.log(tc) - jnp.log1p(-tc) - m) / s
+  z = (jnp.log1p(-tc) - jnp.log(tc) - m) / s  # logit(1 - t)
   density = jnp.exp(-0.5 * z * z) / (s * math.sqrt(2.0 * math.pi) * tc * (1.0 - tc))
   return jnp.where(inside, density, jnp.zeros_like(density))
 
@@ -128,10 +132,13 @@ def flow_matching_loss(
     $\sigma_t = \sigma\sqrt{t(1-t)}$, $u_t = \frac{1-2t}{2t(1-t) + 10^{-8}}\,\sigma_t
     \varepsilon + x_1 - x_0$ (torchcfm's $10^{-8}$; needs ``noise`` when σ > 0).
 
-  ``weighting="logit_normal"`` weighs each example by the logit-normal density
-  $\pi(t; m, s) = \frac{1}{s\sqrt{2\pi}}\frac{1}{t(1-t)}
-  \exp\!\big(-\frac{(\mathrm{logit}\,t - m)^2}{2s^2}\big)$ of rectified-flow transformers
-  (Esser et al. 2024): the loss of uniformly drawn times weighted as if drawn from it.
+  ``weighting="logit_normal"`` weighs each example by the logit-normal density of
+  rectified-flow transformers (Esser et al. 2024, eq. 19), $\pi(\tau; m, s) =
+  \frac{1}{s\sqrt{2\pi}}\frac{1}{\tau(1-\tau)}
+  \exp\!\big(-\frac{(\mathrm{logit}\,\tau - m)^2}{2s^2}\big)$ at the paper's time
+  $\tau = 1 - t$ (its τ = 1 is the noise, where t = 1 here is the data): the loss of
+  uniformly drawn times weighted as if drawn from it, and $m > 0$ favours the noisier times,
+  as in the paper.
   Optimal-transport pairing (torchcfm's ``ExactOptimalTransportConditionalFlowMatcher``) is a
   sampler, not a loss: pair ``x0`` and ``x1`` before calling.
 
@@ -142,9 +149,10 @@ def flow_matching_loss(
     t: ``[N]`` times in [0, 1].
     noise: optional ε of the velocity's shape: only the Schrödinger-bridge flow reads it.
     path: "linear" (default), "target", "variance_preserving" or "schrodinger_bridge".
-    sigma: the path's σ ≥ 0 (0).
+    sigma: the path's σ ≥ 0 (0). The flow itself depends on it only for "target" and
+      "schrodinger_bridge"; the other paths' σ enters x_t alone (`flow_matching_sample`).
     weighting: "none" (default) or "logit_normal".
-    logit_mean: the logit-normal's m (0).
+    logit_mean: the logit-normal's m, in the paper's convention (0).
     logit_std: the logit-normal's s > 0 (1).
     reduction: "mean" (default, over examples), "sum" or "none" (``[N]``).
     where: ``[N]`` boolean mask of examples.

@@ -226,6 +226,8 @@ def gradient_penalty(
   name = core.loss_name()
   keep = core.as_mask(name, where, jnp.shape(real)[:1])
   dtype = core.compute_dtype(real, fake, alpha)
+  core.check_values(name, "alpha", alpha, lambda v: (v < 0) | (v > 1), "weights in [0, 1]",
+                    where=where)
   x, xf, a = (core.masked_fill(keep, core.to_float(v, dtype)) for v in (real, fake, alpha))
   a = a.reshape(a.shape + (1,) * (x.ndim - 1))
   g = _critic_gradients(name, critic, x + a * (xf - x))

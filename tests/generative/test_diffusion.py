@@ -172,6 +172,33 @@ def test_edm_loss_equals_k_diffusion_denoiser(weighting, theirs, sigma_data):
   np.testing.assert_allclose(got, want, rtol=1e-11)
 
 
+@pytest.mark.parametrize("prediction_type", ["epsilon", "v_prediction", "sample"])
+def test_zero_terminal_snr(prediction_type):
+  """A zero-terminal-SNR schedule (diffusers' rescale_betas_zero_snr=True) ends at ᾱ = 0
+  exactly: v-prediction and x0-prediction are diffusers' numbers there; ε with min-SNR is
+  0/0 in diffusers' script (NaN), and lossjax gives its limit, the weight 1."""
+  torch = _torch()
+  pytest.importorskip("diffusers")
+  from diffusers import DDPMScheduler
+
+  scheduler = DDPMScheduler(num_train_timesteps=1000, prediction_type=prediction_type,
+                            rescale_betas_zero_snr=True)
+  timesteps = torch.tensor([999, 998, 500, 3, 999, 0])
+  assert scheduler.alphas_cumprod[999] == 0.0
+  latents, noise, pred = (torch.from_numpy(RNG.normal(size=SHAPE)) for _ in range(3))
+  want = _diffusers_loss(scheduler, pred, latents, noise, timesteps, 5.0).numpy()
+  abar = scheduler.alphas_cumprod[timesteps].double().numpy()
+  got = lj.diffusion_loss(pred.numpy(), latents.numpy(), noise.numpy(), abar,
+                          prediction_type=prediction_type, weighting="min_snr",
+                          reduction="none")
+  if prediction_type == "epsilon":
+    assert np.isnan(want[0]) and np.isnan(want[4])
+    plain = lj.diffusion_loss(pred.numpy(), latents.numpy(), noise.numpy(), abar,
+                              reduction="none")
+    want[[0, 4]] = np.asarray(plain)[[0, 4]]  # the weight's limit, 1
+  np.testing.assert_allclose(got, want, rtol=2e-6)
+
+
 def test_v_target_identity_and_masks():
   """No reference needed: the v-target is what the ε- and x0-predictions imply (v = √ᾱ ε -
   √(1-ᾱ) x0), masked examples get no value and no gradient, a NaN in one stays there."""
@@ -193,7 +220,7 @@ def test_v_target_identity_and_masks():
 def test_out_of_range_noise_levels_name_the_argument():
   x = np.zeros((2, 3))
   with pytest.raises(ValueError, match=r"diffusion_loss: argument `alphas_cumprod` holds 1.5, "
-                                       r"expected values in \(0, 1\]"):
+                                       r"expected values in \[0, 1\]"):
     lj.diffusion_loss(x, x, x, np.array([0.5, 1.5]))
   with pytest.raises(ValueError, match=r"edm_loss: argument `sigma` holds 0.0"):
     lj.edm_loss(x, x, np.array([0.0, 1.0]))

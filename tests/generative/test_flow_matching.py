@@ -57,14 +57,29 @@ def test_logit_normal_weighting_is_the_papers_density(m, s):
   x0, x1, v = (RNG.normal(size=SHAPE) for _ in range(3))
   t = RNG.uniform(size=SHAPE[0])
   t[0], t[1] = 0.0, 1.0  # the density's limit there is 0
-  logit = np.log(t[2:]) - np.log1p(-t[2:])
-  density = np.concatenate([[0.0, 0.0], stats.norm.pdf(logit, m, s) / (t[2:] * (1 - t[2:]))])
+  # the paper's time is 1 - t (its noise end is τ = 1): the density of logit(1 - t)
+  tau = 1 - t[2:]
+  logit = np.log(tau) - np.log1p(-tau)
+  density = np.concatenate([[0.0, 0.0], stats.norm.pdf(logit, m, s) / (tau * (1 - tau))])
   want = np.mean((v - (x1 - x0)) ** 2, axis=(1, 2)) * density
   got = lj.flow_matching_loss(v, x0, x1, t, weighting="logit_normal", logit_mean=m, logit_std=s,
                               reduction="none")
   np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
   g = jax.grad(lambda v: lj.flow_matching_loss(v, x0, x1, t, weighting="logit_normal"))(v)
   assert np.all(np.isfinite(g)) and not np.any(g[:2])
+  # m > 0 favours the noisy end (t near 0 here), as in the paper
+  if m > 0:
+    w = lj.flow_matching_loss(np.ones((2, 1)), np.zeros((2, 1)), np.ones((2, 1)) * 2,
+                              np.array([0.2, 0.8]), weighting="logit_normal", logit_mean=m,
+                              logit_std=s, reduction="none")
+    assert w[0] > w[1]
+  # a NaN time is NaN, also under jit for an impossible one
+  bad = np.array([0.5, np.nan] + [0.5] * (SHAPE[0] - 2))
+  assert np.isnan(lj.flow_matching_loss(v, x0, x1, bad, weighting="logit_normal",
+                                        reduction="none")[1])
+  jitted = jax.jit(lambda t: lj.flow_matching_loss(v, x0, x1, t, weighting="logit_normal",
+                                                   reduction="none"))
+  assert np.isnan(jitted(jnp.asarray(np.where(np.isnan(bad), 2.0, bad)))[1])
 
 
 def test_bridge_needs_its_noise_and_masks_hold():
@@ -72,6 +87,8 @@ def test_bridge_needs_its_noise_and_masks_hold():
   t = np.full(SHAPE[0], 0.5)
   with pytest.raises(ValueError, match=r"flow_matching_loss: argument `noise`: got None"):
     lj.flow_matching_loss(x, x, x, t, path="schrodinger_bridge", sigma=0.5)
+  with pytest.raises(ValueError, match=r"flow_matching_sample: argument `noise`: got None"):
+    lj.flow_matching_sample(x, x, t, sigma=0.5)
   with pytest.raises(ValueError, match=r"flow_matching_loss: argument `t` holds 1.5"):
     lj.flow_matching_loss(x, x, x, np.where(np.arange(SHAPE[0]) == 3, 1.5, 0.5))
   v = jnp.asarray(RNG.normal(size=SHAPE)).at[3].set(jnp.inf)

@@ -142,3 +142,6 @@ def test_a_critic_mixing_examples_or_returning_the_wrong_shape_is_named():
     lj.r1_penalty(np.zeros((3, 2)), critic=lambda x: jnp.sum(x))
   with pytest.raises(ValueError, match=r"gradient_penalty: argument `critic`: got None"):
     lj.gradient_penalty(np.zeros((3, 2)), np.zeros((3, 2)), np.zeros(3))
+  with pytest.raises(ValueError, match=r"gradient_penalty: argument `alpha` holds 1.5"):
+    lj.gradient_penalty(np.zeros((3, 2)), np.zeros((3, 2)), np.array([0.0, 1.5, 1.0]),
+                        critic=_critic_jax)
