@@ -13,25 +13,35 @@ clips, {0, 1} hinge labels mapped to ±1, label smoothing as Keras smooths.
 
 Keras 3.15.1's own tests of these classes run against them (``python -m tests.peer_suites
 keras``): 160 of 167 pass, and the 7 others test Keras's error texts, Keras's `get_config`
-leaving out ``axis`` and ``delta``, or its JAX backend rejecting a class axis other than the
-last. tests/test_keras.py compares every class with Keras's over its options, every reduction
+leaving out ``axis`` and ``delta``, its JAX backend rejecting a class axis other than the
+last, or a Keras function that fails on that backend. tests/test_keras.py compares every class with Keras's over its options, every reduction
 name and each shape of ``sample_weight``, values and gradients, in float64.
 
 Where they differ from Keras's classes, on purpose:
 
-* ``get_config`` keeps every option (Keras's `Huber` and `CosineSimilarity` drop ``delta`` and
-  ``axis``, so a saved one reloads with the default).
+* ``get_config`` keeps every option (Keras's `Huber`, `CosineSimilarity` and
+  `SparseCategoricalCrossentropy` drop ``delta`` and ``axis``, so a saved one reloads with the
+  default).
 * ``SparseCategoricalCrossentropy(axis=...)`` computes along any class axis (Keras's JAX
   backend raises unless it is the last).
-* Hinge labels must be ±1, or all 0 or 1 (mapped to ±1); Keras passes any other label through
-  its formula, lossjax's `hinge_loss` rejects it.
+* Labels lossjax checks (hinge labels ±1 or all in {0, 1}, class indices in range, unless
+  ``ignore_class``) raise in an eager call; inside ``jit`` (``model.fit``) such an example's
+  loss is NaN, never a plausible number (Keras passes other hinge labels through its formula
+  and gives an out-of-range class index a loss of 0).
+* ``CTC``: an alignment the frames cannot hold costs inf (torch's); Keras's costs about 1e5
+  (its log 0 is -1e5).
 * The focal classes given probabilities: at a probability Keras clips (below 1e-7 or above
-  1 - 1e-7) the value is Keras's, but the gradient with respect to that probability is 0 here,
-  where Keras's focal factor still differentiates the unclipped one.
+  1 - 1e-7) the value is Keras's, but the gradients with respect to the clipped probabilities
+  differ (Keras's focal factor and its renormalisation still differentiate them, lossjax's
+  clip does not), and with ``from_logits=True`` at logits whose sigmoid Keras clips (|x| above
+  about 16).
 * ``CategoricalGeneralizedCrossEntropy`` takes probabilities that sum to one (a softmax's):
-  lossjax's loss takes logits, so they are renormalised; the gradient through the softmax that
-  made them is Keras's.
-* Errors are lossjax's, naming the loss and the argument, not Keras's texts.
+  lossjax's loss takes logits, so they are renormalised (a probability of exactly 0 is floored
+  at the dtype's smallest normal number); the gradient through the softmax that made them is
+  Keras's.
+* ``CosineSimilarity`` takes one axis (Keras also a tuple); y_true and y_pred are arrays (Keras
+  also maps nested structures); errors are lossjax's, naming the loss and the argument, not
+  Keras's texts.
 
 Importing this module imports Keras with the JAX backend (``KERAS_BACKEND=jax`` unless it is
 set); Keras is not a dependency of lossjax: install it to use this module.
@@ -47,6 +57,8 @@ Examples:
 
 from __future__ import annotations
 
+import inspect
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -63,6 +75,7 @@ except ImportError as e:  # pragma: no cover - depends on the environment
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 import lossjax as lj
 
@@ -132,11 +145,11 @@ def _pooled(fn, y_true, y_pred, axis):
   """Keras's Dice and Tversky sum over `axis` (None: every axis) into one overlap per
   remaining index: lossjax's binary overlap loss, one image per remaining index."""
   axes = tuple(range(y_pred.ndim)) if axis is None else tuple(
-      a % y_pred.ndim for a in ((axis,) if isinstance(axis, int) else axis))
+      int(a) % y_pred.ndim for a in np.atleast_1d(axis))
   kept = tuple(a for a in range(y_pred.ndim) if a not in axes)
   order = kept + axes
   shape = tuple(y_pred.shape[a] for a in kept)
-  flat = (-1 if kept else 1, max(1, int(jnp.prod(jnp.array([y_pred.shape[a] for a in axes])))))
+  flat = (-1 if kept else 1, max(1, math.prod(y_pred.shape[a] for a in axes)))
   pred = jnp.transpose(y_pred, order).reshape(flat)
   true = jnp.transpose(y_true, order).reshape(flat)
   return fn(pred, true)[:, 0].reshape(shape)
@@ -164,7 +177,9 @@ def _mean_squared_logarithmic_error(y_true, y_pred):
 
 def _cosine_similarity(y_true, y_pred, *, axis):
   # Keras's loss is the negative similarity; lossjax's is one minus it
-  return lj.cosine_similarity_loss(y_pred, y_true, axis=axis, reduction="none") - 1.0
+  # Keras floors each norm at its epsilon (1e-7), lossjax's default at 1e-8
+  return lj.cosine_similarity_loss(y_pred, y_true, axis=axis, eps=EPSILON,
+                                   reduction="none") - 1.0
 
 
 def _huber(y_true, y_pred, *, delta):
@@ -253,9 +268,12 @@ def _categorical_focal_crossentropy(y_true, y_pred, *, alpha, gamma, from_logits
 
 
 def _categorical_generalized_cross_entropy(y_true, y_pred, *, q):
-  # Keras takes the softmax's probabilities; lossjax the logits: their log
-  return lj.generalized_cross_entropy(jnp.log(y_pred), y_true.astype(jnp.int32), q=q,
-                                      reduction="none")
+  # Keras takes the softmax's probabilities; lossjax the logits: their log, floored at the
+  # dtype's smallest normal number so that a probability of exactly 0 (an underflowed softmax)
+  # gets a zero gradient, not NaN
+  tiny = jnp.finfo(y_pred.dtype).tiny
+  return lj.generalized_cross_entropy(jnp.log(jnp.maximum(y_pred, tiny)),
+                                      y_true.astype(jnp.int32), q=q, reduction="none")
 
 
 def _ctc(y_true, y_pred):
@@ -283,6 +301,8 @@ def _tversky(y_true, y_pred, *, alpha, beta, axis):
 
 
 def _circle(y_true, y_pred, *, gamma, margin, remove_diagonal):
+  if y_true.ndim == 2 and y_true.shape[1] == 1:  # Keras also takes (N, 1) labels
+    y_true = y_true[:, 0]
   values = lj.circle_loss(y_pred, y_true.astype(jnp.int32), gamma=gamma, margin=margin,
                           remove_diagonal=remove_diagonal, reduction="none")
   _set_mask(values, values > 0)  # Keras averages over the anchors whose loss is not 0
@@ -293,78 +313,116 @@ class _Loss(keras.losses.Loss):
   """A Keras Loss whose per-sample values are `_fn`'s, with `_options` as its options."""
 
   _fn: Callable[..., Any]
-  _options: dict[str, Any] = {}
-  _default_name: str
+  _options: tuple[str, ...] = ()
+  _signature: inspect.Signature
   _same_rank: bool = True
+  _broadcast: bool = False
 
-  def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None, **options):
-    unknown = set(options) - set(self._options)
-    if unknown:
-      raise TypeError(f"lossjax.keras.{type(self).__name__}: unexpected option(s) "
-                      f"{sorted(unknown)}; it takes {sorted(self._options)} and reduction, "
-                      f"name, dtype (as keras.losses.{type(self).__name__})")
-    super().__init__(name=name or self._default_name, reduction=reduction, dtype=dtype)
-    for option, default in self._options.items():
-      setattr(self, option, options.get(option, default))
+  def __init__(self, *args, **kwargs):
+    try:
+      bound = self._signature.bind(*args, **kwargs)
+    except TypeError as e:
+      raise TypeError(f"lossjax.keras.{type(self).__name__}: {e}; it takes "
+                      f"{self._signature} (as keras.losses.{type(self).__name__})") from None
+    bound.apply_defaults()
+    given = dict(bound.arguments)
+    super().__init__(name=given.pop("name"), reduction=given.pop("reduction"),
+                     dtype=given.pop("dtype"))
+    for option, value in given.items():
+      setattr(self, option, value)
+    self._check()
+
+  def _check(self):
+    """Keras's own checks of the options, made where Keras makes them (the constructor)."""
 
   def call(self, y_true, y_pred):
+    y_true, y_pred = jnp.asarray(y_true), jnp.asarray(y_pred)
     if self._same_rank:
-      y_true, y_pred = _same_rank(jnp.asarray(y_true), jnp.asarray(y_pred))
+      y_true, y_pred = _same_rank(y_true, y_pred)
+    if self._broadcast:  # Keras's elementwise losses broadcast; lossjax's targets never do
+      y_true, y_pred = jnp.broadcast_arrays(y_true, y_pred)
     return type(self)._fn(y_true, y_pred, **{k: getattr(self, k) for k in self._options})
 
   def get_config(self):
     return {**super().get_config(), **{k: getattr(self, k) for k in self._options}}
 
 
-def _define(name: str, fn, default_name: str, same_rank: bool = True, **options) -> type:
-  """The class `name`: Keras's constructor for its `options` (with Keras's defaults)."""
-  doc = (f"`keras.losses.{name}` computed by lossjax: the same constructor and call "
-         f"(options {', '.join(f'{k}={v!r}' for k, v in options.items()) or 'none'}; "
-         f"reduction, name, dtype). See the module's docstring.")
-  cls = type(name, (_Loss,), {"_fn": staticmethod(fn), "_options": options,
-                              "_default_name": default_name, "_same_rank": same_rank,
-                              "__doc__": doc, "__module__": __name__})
+_R = ("reduction", "sum_over_batch_size")
+_D = ("dtype", None)
+
+
+def _define(name: str, fn, *params: tuple[str, Any], same_rank: bool = True,
+            broadcast: bool = False, check: Callable[[Any], None] | None = None) -> type:
+  """The class `name` with Keras's constructor: `params` are its (parameter, default) pairs in
+  Keras's order (keras/src/losses/losses.py), positional or keyword as there."""
+  signature = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                   default=d) for p, d in params])
+  options = tuple(p for p, _ in params if p not in ("reduction", "name", "dtype"))
+  doc = (f"`keras.losses.{name}{signature}` computed by lossjax: the same constructor and call. "
+         "See the module's docstring.")
+  body = {"_fn": staticmethod(fn), "_options": options, "_signature": signature,
+          "_same_rank": same_rank, "_broadcast": broadcast, "__doc__": doc,
+          "__module__": __name__}
+  if check is not None:
+    body["_check"] = check
+  cls = type(name, (_Loss,), body)
   return keras.saving.register_keras_serializable(package="lossjax")(cls)
 
 
-# The classes, with the options and defaults of Keras 3's (keras/src/losses/losses.py).
-MeanSquaredError = _define("MeanSquaredError", _mean_squared_error, "mean_squared_error")
-MeanAbsoluteError = _define("MeanAbsoluteError", _mean_absolute_error, "mean_absolute_error")
+def _check_q(self):
+  if not 0 < self.q < 1:  # Keras's CategoricalGeneralizedCrossEntropy.__init__
+    raise ValueError(f"lossjax.keras.CategoricalGeneralizedCrossEntropy: argument `q`: got "
+                     f"{self.q!r}, expected a number in (0, 1) (as Keras)")
+
+
+# The classes, with the constructors of Keras 3's (keras/src/losses/losses.py): the parameters
+# in Keras's order, with Keras's defaults. `broadcast`: Keras's ops broadcast y_true against
+# y_pred there (its binary cross-entropies check equal shapes instead, as lossjax does).
+MeanSquaredError = _define("MeanSquaredError", _mean_squared_error, _R,
+                           ("name", "mean_squared_error"), _D, broadcast=True)
+MeanAbsoluteError = _define("MeanAbsoluteError", _mean_absolute_error, _R,
+                            ("name", "mean_absolute_error"), _D, broadcast=True)
 MeanAbsolutePercentageError = _define(
-    "MeanAbsolutePercentageError", _mean_absolute_percentage_error,
-    "mean_absolute_percentage_error")
+    "MeanAbsolutePercentageError", _mean_absolute_percentage_error, _R,
+    ("name", "mean_absolute_percentage_error"), _D, broadcast=True)
 MeanSquaredLogarithmicError = _define(
-    "MeanSquaredLogarithmicError", _mean_squared_logarithmic_error,
-    "mean_squared_logarithmic_error")
-CosineSimilarity = _define("CosineSimilarity", _cosine_similarity, "cosine_similarity", axis=-1)
-Huber = _define("Huber", _huber, "huber_loss", delta=1.0)
-LogCosh = _define("LogCosh", _log_cosh, "log_cosh")
-Hinge = _define("Hinge", _hinge, "hinge")
-SquaredHinge = _define("SquaredHinge", _squared_hinge, "squared_hinge")
-CategoricalHinge = _define("CategoricalHinge", _categorical_hinge, "categorical_hinge")
-KLDivergence = _define("KLDivergence", _kl_divergence, "kl_divergence")
-Poisson = _define("Poisson", _poisson, "poisson")
+    "MeanSquaredLogarithmicError", _mean_squared_logarithmic_error, _R,
+    ("name", "mean_squared_logarithmic_error"), _D, broadcast=True)
+CosineSimilarity = _define("CosineSimilarity", _cosine_similarity, ("axis", -1), _R,
+                           ("name", "cosine_similarity"), _D, broadcast=True)
+Huber = _define("Huber", _huber, ("delta", 1.0), _R, ("name", "huber_loss"), _D, broadcast=True)
+LogCosh = _define("LogCosh", _log_cosh, _R, ("name", "log_cosh"), _D, broadcast=True)
+Hinge = _define("Hinge", _hinge, _R, ("name", "hinge"), _D, broadcast=True)
+SquaredHinge = _define("SquaredHinge", _squared_hinge, _R, ("name", "squared_hinge"), _D,
+                       broadcast=True)
+CategoricalHinge = _define("CategoricalHinge", _categorical_hinge, _R,
+                           ("name", "categorical_hinge"), _D)
+KLDivergence = _define("KLDivergence", _kl_divergence, _R, ("name", "kl_divergence"), _D,
+                       broadcast=True)
+Poisson = _define("Poisson", _poisson, _R, ("name", "poisson"), _D, broadcast=True)
 BinaryCrossentropy = _define(
-    "BinaryCrossentropy", _binary_crossentropy, "binary_crossentropy", from_logits=False,
-    label_smoothing=0.0, axis=-1)
+    "BinaryCrossentropy", _binary_crossentropy, ("from_logits", False), ("label_smoothing", 0.0),
+    ("axis", -1), _R, ("name", "binary_crossentropy"), _D)
 BinaryFocalCrossentropy = _define(
-    "BinaryFocalCrossentropy", _binary_focal_crossentropy, "binary_focal_crossentropy",
-    apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
-    axis=-1)
+    "BinaryFocalCrossentropy", _binary_focal_crossentropy, ("apply_class_balancing", False),
+    ("alpha", 0.25), ("gamma", 2.0), ("from_logits", False), ("label_smoothing", 0.0),
+    ("axis", -1), _R, ("name", "binary_focal_crossentropy"), _D)
 CategoricalCrossentropy = _define(
-    "CategoricalCrossentropy", _categorical_crossentropy, "categorical_crossentropy",
-    from_logits=False, label_smoothing=0.0, axis=-1)
+    "CategoricalCrossentropy", _categorical_crossentropy, ("from_logits", False),
+    ("label_smoothing", 0.0), ("axis", -1), _R, ("name", "categorical_crossentropy"), _D)
 CategoricalFocalCrossentropy = _define(
-    "CategoricalFocalCrossentropy", _categorical_focal_crossentropy,
-    "categorical_focal_crossentropy", alpha=0.25, gamma=2.0, from_logits=False,
-    label_smoothing=0.0, axis=-1)
+    "CategoricalFocalCrossentropy", _categorical_focal_crossentropy, ("alpha", 0.25),
+    ("gamma", 2.0), ("from_logits", False), ("label_smoothing", 0.0), ("axis", -1), _R,
+    ("name", "categorical_focal_crossentropy"), _D)
 SparseCategoricalCrossentropy = _define(
-    "SparseCategoricalCrossentropy", _sparse_categorical_crossentropy,
-    "sparse_categorical_crossentropy", from_logits=False, ignore_class=None, axis=-1)
+    "SparseCategoricalCrossentropy", _sparse_categorical_crossentropy, ("from_logits", False),
+    ("ignore_class", None), _R, ("axis", -1), ("name", "sparse_categorical_crossentropy"), _D)
 CategoricalGeneralizedCrossEntropy = _define(
-    "CategoricalGeneralizedCrossEntropy", _categorical_generalized_cross_entropy,
-    "categorical_generalized_cross_entropy", q=0.5)
-CTC = _define("CTC", _ctc, "ctc", same_rank=False)
-Dice = _define("Dice", _dice, "dice", axis=None)
-Tversky = _define("Tversky", _tversky, "tversky", alpha=0.5, beta=0.5, axis=None)
-Circle = _define("Circle", _circle, "circle", gamma=80.0, margin=0.4, remove_diagonal=True)
+    "CategoricalGeneralizedCrossEntropy", _categorical_generalized_cross_entropy, ("q", 0.5), _R,
+    ("name", "categorical_generalized_cross_entropy"), _D, check=_check_q)
+CTC = _define("CTC", _ctc, _R, ("name", "ctc"), _D, same_rank=False)
+Dice = _define("Dice", _dice, _R, ("name", "dice"), ("axis", None), _D)
+Tversky = _define("Tversky", _tversky, ("alpha", 0.5), ("beta", 0.5), _R, ("name", "tversky"),
+                  ("axis", None), _D)
+Circle = _define("Circle", _circle, ("gamma", 80.0), ("margin", 0.4), ("remove_diagonal", True),
+                 _R, ("name", "circle"), _D)

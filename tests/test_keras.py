@@ -209,6 +209,48 @@ def test_config_round_trip_keeps_every_option():
   assert revived.delta == 2.0
 
 
-def test_unknown_option_names_the_class():
-  with pytest.raises(TypeError, match=r"lossjax.keras.Huber: unexpected option\(s\) \['alpha'\]"):
+def test_constructors_are_keras_s():
+  """Positional options in Keras's order, Keras's name for name=None, Keras's check of q."""
+  with pytest.raises(TypeError, match=r"lossjax.keras.Huber: .*'alpha'"):
     ljk.Huber(alpha=1.0)
+  for name, args in [("SparseCategoricalCrossentropy", (True, None, "sum", 0)),
+                     ("BinaryCrossentropy", (True, 0.1, -1, None)), ("Huber", (2.0,)),
+                     ("Dice", ("sum", "d", (1, 2))), ("Tversky", (0.3, 0.7, "sum", "t", 1))]:
+    theirs, ours = getattr(keras.losses, name)(*args), getattr(ljk, name)(*args)
+    assert ours.get_config().items() >= theirs.get_config().items(), name
+  # Keras's auto_name (a counter per name: "huber", then "huber_1", ...), not "huber_loss"
+  assert ljk.Huber(name=None).name.startswith("huber") and "loss" not in ljk.Huber(name=None).name
+  with pytest.raises(ValueError, match=r"argument `q`: got 1.5"):
+    ljk.CategoricalGeneralizedCrossEntropy(q=1.5)
+
+
+def test_what_keras_accepts_beyond_the_cases():
+  """Broadcast targets, (N, 1) circle labels, numpy axes, an underflowed softmax: as Keras."""
+  rng = np.random.default_rng(2)
+  t, p = rng.normal(size=(4, 1)), rng.normal(size=(4, 3))
+  for name in ("MeanSquaredError", "Huber", "LogCosh", "MeanAbsoluteError"):
+    for a, b in ((t, p), (p, t)):
+      np.testing.assert_allclose(getattr(ljk, name)()(a, b), getattr(keras.losses, name)()(a, b),
+                                 rtol=RTOL, err_msg=name)
+  g = jax.grad(lambda p: ljk.MeanSquaredError()(t, p))(p[:, :1])
+  np.testing.assert_allclose(g, jax.grad(lambda p: keras.losses.MeanSquaredError()(t, p))(p[:, :1]),
+                             rtol=RTOL)
+  labels, emb = _inputs("embeddings", rng)
+  np.testing.assert_allclose(ljk.Circle()(labels[:, None], emb), keras.losses.Circle()(labels, emb),
+                             rtol=RTOL)
+  masks, probs = _inputs("masks", rng)
+  np.testing.assert_allclose(ljk.Dice(axis=np.int64(1))(masks, probs),
+                             keras.losses.Dice(axis=1)(masks, probs), rtol=RTOL)
+  x = np.array([[-2000.0, 0.0, 1.0], [0.5, 0.1, -0.3]])
+  y = np.array([1.0, 2.0])
+
+  def gce(cls):
+    return lambda x: cls()(y, jax.nn.softmax(x))
+  g_ours = jax.grad(gce(ljk.CategoricalGeneralizedCrossEntropy))(x)
+  assert np.all(np.isfinite(g_ours))
+  np.testing.assert_allclose(g_ours, jax.grad(gce(keras.losses.CategoricalGeneralizedCrossEntropy))(x),
+                             rtol=RTOL, atol=1e-12)
+  zero = np.array([[5e-8, 0.0]])
+  np.testing.assert_allclose(ljk.CosineSimilarity()(np.array([[1.0, 0.0]]), zero),
+                             keras.losses.CosineSimilarity()(np.array([[1.0, 0.0]]), zero),
+                             rtol=RTOL)
