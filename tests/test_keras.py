@@ -12,21 +12,14 @@ import jax
 import numpy as np
 import pytest
 
+from lossjax._migration import _sigmoid, _softmax
+
 os.environ.setdefault("KERAS_BACKEND", "jax")
 keras = pytest.importorskip("keras")
 if keras.backend.backend() != "jax":
   pytest.skip("Keras runs on another backend here", allow_module_level=True)
 
 ljk = pytest.importorskip("lossjax.keras")
-
-
-def _softmax(x, axis=-1):
-  e = np.exp(x - x.max(axis=axis, keepdims=True))
-  return e / e.sum(axis=axis, keepdims=True)
-
-
-def _sigmoid(x):
-  return 1.0 / (1.0 + np.exp(-x))
 
 
 def _inputs(kind, rng):

@@ -17,6 +17,7 @@ from jax.typing import ArrayLike
 from lossjax import _core as core
 from lossjax._declare import FLOAT, Choice, Float, declare
 from lossjax._spec import LossSpec
+from lossjax.generative import per_example
 
 __all__ = ["diffusion_loss", "edm_loss"]
 
@@ -49,28 +50,6 @@ def diffusion_snr(alphas_cumprod: ArrayLike, timesteps: ArrayLike | None = None)
   if timesteps is not None:
     a = jnp.take(a, jnp.asarray(timesteps), axis=0)
   return a / (1.0 - a)
-
-
-def _per_example(name: str, where: ArrayLike | None, pairs, per_row):
-  """The `[N, ...]` arrays and the `[N]` ones, in the compute dtype, masked by the `[N]` mask
-  (masked rows filled with safe values before any math: 0 for data, 0.5 for ᾱ or σ)."""
-  first = pairs[0][1]
-  keep = core.as_mask(name, where, first.shape[:1])
-  dtype = core.compute_dtype(*(a for _, a in pairs), *(a for _, a, _ in per_row))
-  arrays = [core.masked_fill(keep, core.to_float(a, dtype)) for _, a in pairs]
-  rows = [core.masked_fill(keep, core.to_float(a, dtype), fill) for _, a, fill in per_row]
-  return keep, arrays, rows
-
-
-def _rows(v: Array, ndim: int) -> Array:
-  """A per-example ``[N]`` array aligned with ``[N, ...]`` data (torchcfm's ``pad_t_like_x``,
-  diffusers' ``unsqueeze`` loop)."""
-  return v.reshape(v.shape + (1,) * (ndim - 1))
-
-
-def _mean_per_example(x: Array) -> Array:
-  """The mean over the non-batch axes (diffusers' and torchcfm's, k-diffusion's ``mean(1)``)."""
-  return jnp.mean(x, axis=tuple(range(1, x.ndim))) if x.ndim > 1 else x
 
 
 @declare(model_output=FLOAT.at_least(1, "[N, ...]"), clean=FLOAT.same_as("model_output"),
@@ -142,9 +121,8 @@ def diffusion_loss(
   Training of Diffusion Models" (2022).
   """
   name = core.loss_name()
-  keep, (f, x0, eps), (abar,) = _per_example(
-      name, where, [("model_output", model_output), ("clean", clean), ("noise", noise)],
-      [("alphas_cumprod", alphas_cumprod, 0.5)])
+  keep, (f, x0, eps), (abar,) = per_example.inputs(
+      name, where, (model_output, clean, noise), [(alphas_cumprod, 0.5)])
   core.check_values(name, "alphas_cumprod", alphas_cumprod, lambda a: (a < 0) | (a > 1),
                     "values in [0, 1]", where=where)
   # Unchecked under jit, an impossible ᾱ must not give a plausible number: NaN
@@ -152,11 +130,11 @@ def diffusion_loss(
   if prediction_type == "epsilon":
     target = eps
   elif prediction_type == "v_prediction":
-    a = _rows(abar, f.ndim)
+    a = per_example.align(abar, f.ndim)
     target = jnp.sqrt(a) * eps - jnp.sqrt(1.0 - a) * x0
   else:
     target = x0
-  values = _mean_per_example((f - target) ** 2)
+  values = per_example.mean((f - target) ** 2)
   if weighting != "none":
     # ᾱ = 1 (no noise) is SNR = inf, ᾱ = 0 (a zero-terminal-SNR schedule's last step) SNR = 0:
     # every weight below is finite at both
@@ -225,8 +203,7 @@ def edm_loss(
   Models" (2022); k-diffusion ``k_diffusion/layers.py`` ``Denoiser``.
   """
   name = core.loss_name()
-  keep, (d, x0), (s,) = _per_example(name, where, [("denoised", denoised), ("clean", clean)],
-                                     [("sigma", sigma, 1.0)])
+  keep, (d, x0), (s,) = per_example.inputs(name, where, (denoised, clean), [(sigma, 1.0)])
   core.check_values(name, "sigma", sigma, lambda a: a <= 0, "noise levels > 0", where=where)
   s = core.poison(s, s <= 0)
   sd2 = sigma_data * sigma_data
@@ -236,7 +213,7 @@ def edm_loss(
     lam = 1.0 / (s * s + sd2)
   else:
     lam = 1.0 / (s * s)
-  values = _mean_per_example((d - x0) ** 2) * lam
+  values = per_example.mean((d - x0) ** 2) * lam
   return core.reduce_loss(name, values, reduction, keep)
 
 

@@ -19,7 +19,7 @@ from jax.typing import ArrayLike
 from lossjax import _core as core
 from lossjax._declare import FLOAT, Choice, Float, declare
 from lossjax._spec import LossSpec
-from lossjax.generative.diffusion import _mean_per_example, _per_example, _rows
+from lossjax.generative import per_example
 
 __all__ = ["flow_matching_loss"]
 
@@ -77,7 +77,7 @@ def flow_matching_sample(x0: ArrayLike, x1: ArrayLike, t: ArrayLike, noise: Arra
                      f"of the path (path={path!r} with sigma > 0 adds σ ε to x_t)")
   dtype = core.compute_dtype(x0, x1)
   x0, x1 = core.to_float(jnp.asarray(x0), dtype), core.to_float(jnp.asarray(x1), dtype)
-  tt = _rows(core.to_float(jnp.asarray(t), dtype), x0.ndim)
+  tt = per_example.align(core.to_float(jnp.asarray(t), dtype), x0.ndim)
   mu, spread, ut = _path(path, x0, x1, tt, sigma, None if noise is None else
                          core.to_float(jnp.asarray(noise), dtype))
   return mu + spread, ut
@@ -171,10 +171,8 @@ def flow_matching_loss(
   Transformers for High-Resolution Image Synthesis" (2024).
   """
   name = core.loss_name()
-  pairs = [("velocity", velocity), ("x0", x0), ("x1", x1)]
-  if noise is not None:
-    pairs.append(("noise", noise))
-  keep, arrays, (tt,) = _per_example(name, where, pairs, [("t", t, 0.5)])
+  data = [velocity, x0, x1] + ([] if noise is None else [noise])
+  keep, arrays, (tt,) = per_example.inputs(name, where, data, [(t, 0.5)])
   v, a0, a1 = arrays[:3]
   eps = arrays[3] if noise is not None else None
   def outside(a):
@@ -184,8 +182,8 @@ def flow_matching_loss(
     raise ValueError(f"{name}: argument `noise`: got None, expected the noise ε of the path "
                      f"(path='schrodinger_bridge' with sigma > 0 reads it)")
   tt = core.poison(tt, outside(tt))
-  _, _, ut = _path(path, a0, a1, _rows(tt, v.ndim), sigma, eps)
-  values = _mean_per_example((v - ut) ** 2)
+  _, _, ut = _path(path, a0, a1, per_example.align(tt, v.ndim), sigma, eps)
+  values = per_example.mean((v - ut) ** 2)
   if weighting == "logit_normal":
     values = values * _logit_normal(tt, logit_mean, logit_std)
   return core.reduce_loss(name, values, reduction, keep)

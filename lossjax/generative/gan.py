@@ -14,6 +14,7 @@ from jax.typing import ArrayLike
 from lossjax import _core as core
 from lossjax._declare import FLOAT, Bool, Choice, Float, Function, declare
 from lossjax._spec import LossSpec
+from lossjax.generative import per_example
 
 __all__ = ["gan_generator_loss", "gan_discriminator_loss", "gradient_penalty", "r1_penalty"]
 
@@ -168,10 +169,6 @@ def _critic_gradients(name: str, critic: Callable[[Array], Array] | None, x: Arr
   return jax.grad(total)(x)
 
 
-def _per_example_sum(x: Array) -> Array:
-  return jnp.sum(x, axis=tuple(range(1, x.ndim)))
-
-
 @declare(real=FLOAT.at_least(1, "[N, ...]"), fake=FLOAT.same_as("real"),
          alpha=FLOAT.one_per_row_of("real"), critic=Function(optional=False),
          target=Float(lo=0.0, lo_open=True), one_sided=Bool(), epsilon=Float(lo=0.0))
@@ -224,14 +221,11 @@ def gradient_penalty(
   ``wasserstein_gradient_penalty`` (``tensorflow_gan/python/losses/losses_impl.py``).
   """
   name = core.loss_name()
-  keep = core.as_mask(name, where, jnp.shape(real)[:1])
-  dtype = core.compute_dtype(real, fake, alpha)
+  keep, (x, xf), (a,) = per_example.inputs(name, where, (real, fake), [(alpha, 0.0)])
   core.check_values(name, "alpha", alpha, lambda v: (v < 0) | (v > 1), "weights in [0, 1]",
                     where=where)
-  x, xf, a = (core.masked_fill(keep, core.to_float(v, dtype)) for v in (real, fake, alpha))
-  a = a.reshape(a.shape + (1,) * (x.ndim - 1))
-  g = _critic_gradients(name, critic, x + a * (xf - x))
-  slopes = jnp.sqrt(_per_example_sum(g * g) + epsilon)
+  g = _critic_gradients(name, critic, x + per_example.align(a, x.ndim) * (xf - x))
+  slopes = jnp.sqrt(per_example.total(g * g) + epsilon)
   penalties = slopes / target - 1.0
   if one_sided:
     penalties = jax.nn.relu(penalties)
@@ -273,10 +267,9 @@ def r1_penalty(
   (2018); Karras et al., StyleGAN2-ADA ``training/loss.py`` (``StyleGAN2Loss``).
   """
   name = core.loss_name()
-  keep = core.as_mask(name, where, jnp.shape(samples)[:1])
-  x = core.masked_fill(keep, core.to_float(samples, core.compute_dtype(samples)))
+  keep, (x,), _ = per_example.inputs(name, where, (samples,))
   g = _critic_gradients(name, critic, x)
-  return core.reduce_loss(name, 0.5 * gamma * _per_example_sum(g * g), reduction, keep)
+  return core.reduce_loss(name, 0.5 * gamma * per_example.total(g * g), reduction, keep)
 
 
 def _critic(x):

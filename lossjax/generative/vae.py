@@ -18,6 +18,7 @@ from jax.typing import ArrayLike
 from lossjax import _core as core
 from lossjax._declare import FLOAT, REAL, Choice, Float, declare
 from lossjax._spec import LossSpec
+from lossjax.generative import per_example
 
 __all__ = ["gaussian_kl_loss", "elbo_loss"]
 
@@ -178,16 +179,14 @@ def elbo_loss(
   n = reconstruction.shape[0]
   core.check_shape(name, "mean", mean, (n, mean.shape[-1]), " (one latent vector per example "
                    "of `reconstruction`)")
-  keep = core.as_mask(name, where, (n,))
-  dtype = core.compute_dtype(reconstruction, data, mean, log_var)
-  rec, x, m, lv = (core.masked_fill(keep, core.to_float(a, dtype))
-                   for a in (reconstruction, data, mean, log_var))
+  keep, (rec, x, m, lv), _ = per_example.inputs(name, where,
+                                                 (reconstruction, data, mean, log_var))
   if likelihood == "bernoulli":
     nll = x * core.softplus(-rec) + (1.0 - x) * core.softplus(rec)
   else:
     z = (x - rec) / obs_scale
     nll = 0.5 * z * z + jnp.log(obs_scale) + 0.5 * math.log(2.0 * math.pi)
-  nll = jnp.sum(nll, axis=tuple(range(1, nll.ndim))) if nll.ndim > 1 else nll
+  nll = per_example.total(nll)
   kl = _free_bits(_diag_gaussian_kl(m, lv, None, None), keep, free_bits)
   return core.reduce_loss(name, nll + beta * kl, reduction, keep)
 
