@@ -224,6 +224,7 @@ def gradient_penalty(
   keep, (x, xf), (a,) = per_example.inputs(name, where, (real, fake), [(alpha, 0.0)])
   core.check_values(name, "alpha", alpha, lambda v: (v < 0) | (v > 1), "weights in [0, 1]",
                     where=where)
+  a = core.poison(a, (a < 0) | (a > 1))  # unchecked under jit: NaN, not a plausible number
   g = _critic_gradients(name, critic, x + per_example.align(a, x.ndim) * (xf - x))
   slopes = jnp.sqrt(per_example.total(g * g) + epsilon)
   penalties = slopes / target - 1.0

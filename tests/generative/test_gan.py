@@ -145,3 +145,7 @@ def test_a_critic_mixing_examples_or_returning_the_wrong_shape_is_named():
   with pytest.raises(ValueError, match=r"gradient_penalty: argument `alpha` holds 1.5"):
     lj.gradient_penalty(np.zeros((3, 2)), np.zeros((3, 2)), np.array([0.0, 1.5, 1.0]),
                         critic=_critic_jax)
+  jitted = jax.jit(lambda a: lj.gradient_penalty(np.zeros((3, 2)), np.ones((3, 2)), a,
+                                                 critic=_critic_jax, reduction="none"))
+  out = jitted(jnp.array([0.0, 1.5, 1.0]))
+  assert np.isnan(out[1]) and np.isfinite(out[0]) and np.isfinite(out[2])
