@@ -436,6 +436,52 @@ class Choice(Option):
 
 
 @dataclasses.dataclass(frozen=True)
+class Choices(Option):
+  """One of a few strings, or several of them at once (a tuple or list, no repeats): the
+  losses a trainer combines (TRL's ``loss_type=["sigmoid", "sft"]``). Validates to a tuple."""
+
+  values: tuple[str, ...]
+
+  def expected(self):
+    return ("one of " + ", ".join(repr(v) for v in self.values)
+            + ", or a non-empty tuple of distinct ones")
+
+  def validate(self, loss, arg, value):
+    names = (value,) if isinstance(value, str) else value
+    if (isinstance(names, (tuple, list)) and names and len(set(map(str, names))) == len(names)
+        and all(isinstance(v, str) and v in self.values for v in names)):
+      return tuple(names)
+    raise core.option_error(loss, arg, f"got {_show(value)}, expected {self.expected()}")
+
+  def bad_values(self):
+    return super().bad_values() + [3, (), (self.values[0], self.values[0]),
+                                   (self.values[0], self.values[0].upper() + "?")]
+
+
+@dataclasses.dataclass(frozen=True)
+class Floats(Option):
+  """A non-empty tuple (or list) of static numbers, each valid for ``each``."""
+
+  each: Float = Float()
+  optional: bool = True
+
+  def expected(self):
+    return f"a non-empty tuple of numbers, each {self.each.expected()}" + (
+        " or None" if self.optional else "")
+
+  def validate(self, loss, arg, value):
+    if value is None and self.optional:
+      return None
+    if not isinstance(value, (tuple, list)) or not value:
+      raise _type_error(loss, arg, value, self.expected())
+    return tuple(self.each.static().validate(loss, arg, v) for v in value)
+
+  def bad_values(self):
+    return ["nonsense", 1.0, (), ("a",)] + [(v,) for v in self.each.bad_values()
+                                             if isinstance(v, float)][:2]
+
+
+@dataclasses.dataclass(frozen=True)
 class Function(Option):
   """A callable (e.g. a distance function)."""
 
@@ -542,13 +588,16 @@ class Declaration:
   #: Why the loss depends on the whole batch (no ``reduction="parts"``), or None.
   whole_batch: str | None = None
   #: A bool option that makes the loss depend on the whole batch when True (dice's `batch`), or
-  #: a static number that does when nonzero (the VAE losses' `free_bits`).
-  whole_batch_if: str | None = None
+  #: a static number that does when nonzero (the VAE losses' `free_bits`), or a function of the
+  #: call's arguments that says why this call does (or None: it does not).
+  whole_batch_if: str | Callable[[Mapping[str, Any]], str | None] | None = None
 
   def whole_batch_reason(self, given: Mapping[str, Any]) -> str | None:
     """Why "parts" is not available for this call, or None where it is."""
     if self.whole_batch is not None:
       return self.whole_batch
+    if callable(self.whole_batch_if):
+      return self.whole_batch_if(given)
     if self.whole_batch_if is not None and given.get(self.whole_batch_if):
       return f"`{self.whole_batch_if}={given[self.whole_batch_if]!r}` pools statistics over the batch"
     return None
@@ -561,7 +610,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def declare(*, reductions: tuple[str, ...] | None = (), renamed: Mapping[str, str] | None = None,
-            whole_batch: str | None = None, whole_batch_if: str | None = None,
+            whole_batch: str | None = None,
+            whole_batch_if: str | Callable[[Mapping[str, Any]], str | None] | None = None,
             **declared: Role | Option) -> Callable[[F], F]:
   """Declares a loss's data arguments (Role) and options (Option); see the module docstring.
 
@@ -611,8 +661,8 @@ def declare(*, reductions: tuple[str, ...] | None = (), renamed: Mapping[str, st
     for old, new in renamed.items():
       if new not in params or old in params:
         raise TypeError(f"{name}: renamed {old} -> {new}, which is not a parameter")
-    gate = options.get(whole_batch_if)
-    if whole_batch_if is not None and not (
+    gate = None if callable(whole_batch_if) else options.get(whole_batch_if)
+    if whole_batch_if is not None and not callable(whole_batch_if) and not (
         isinstance(gate, Bool) or (isinstance(gate, Float) and not gate.traced)):
       raise TypeError(f"{name}: whole_batch_if={whole_batch_if!r} is not a bool option or a "
                       "static number (nonzero: pooled)")

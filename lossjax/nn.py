@@ -1374,21 +1374,31 @@ class PolicyGradientLoss(Loss):
   """[`policy_gradient_loss`][lossjax.policy_gradient_loss] with bound options.
 
   Args:
+    objective: "clip" (default), "cispo", "sapo" or "vespo".
+    importance_sampling: "token" (default) or "sequence" (GSPO).
     epsilon_low: ε_low ≥ 0 (TRL's and PPO's 0.2).
-    epsilon_high: ε_high ≥ 0; None: ``epsilon_low`` (DAPO recommends 0.28).
+    epsilon_high: ε_high ≥ 0; None: ``epsilon_low`` (DAPO recommends 0.28; CISPO's cap).
     delta: optional δ > 1, an upper bound on the unclipped ratio.
     clip_ratio_c: optional c > 1, the dual clip for negative advantages (verl's 3.0).
     beta: the KL coefficient β ≥ 0 (TRL's default 0).
     kl_estimator: "k3" (default), "k2" or "k1".
-    average: "tokens" (default), "sequences" or "constant": what "mean" divides by.
+    bias_correction_kl: multiply the KL estimate by the importance ratio.
+    sapo_temperature_pos: SAPO's τ for positive advantages (TRL's 1.0).
+    sapo_temperature_neg: SAPO's τ otherwise (TRL's 1.05).
+    vespo_k_pos: VESPO's k for A ≥ 0 (TRL's 2.0).
+    vespo_lambda_pos: VESPO's λ for A ≥ 0 (TRL's 3.0).
+    vespo_k_neg: VESPO's k for A < 0 (TRL's 3.0).
+    vespo_lambda_neg: VESPO's λ for A < 0 (TRL's 2.0).
+    average: "tokens" (default), "sequences", "constant" or "sequence_sums": what "mean"
+      divides by.
     max_length: the constant of ``average="constant"``.
     reduction: "mean" (default), "sum" or "none" (per token).
   """
 
   _loss = "policy_gradient_loss"
 
-  def __init__(self, *, epsilon_low: float = 0.2, epsilon_high: float | None = None, delta: float | None = None, clip_ratio_c: float | None = None, beta: float = 0.0, kl_estimator: str = 'k3', average: str = 'tokens', max_length: int | None = None, reduction: str = 'mean') -> None:
-    super().__init__(epsilon_low=epsilon_low, epsilon_high=epsilon_high, delta=delta, clip_ratio_c=clip_ratio_c, beta=beta, kl_estimator=kl_estimator, average=average, max_length=max_length, reduction=reduction)
+  def __init__(self, *, objective: str = 'clip', importance_sampling: str = 'token', epsilon_low: float = 0.2, epsilon_high: float | None = None, delta: float | None = None, clip_ratio_c: float | None = None, beta: float = 0.0, kl_estimator: str = 'k3', bias_correction_kl: bool = False, sapo_temperature_pos: float = 1.0, sapo_temperature_neg: float = 1.05, vespo_k_pos: float = 2.0, vespo_lambda_pos: float = 3.0, vespo_k_neg: float = 3.0, vespo_lambda_neg: float = 2.0, average: str = 'tokens', max_length: int | None = None, reduction: str = 'mean') -> None:
+    super().__init__(objective=objective, importance_sampling=importance_sampling, epsilon_low=epsilon_low, epsilon_high=epsilon_high, delta=delta, clip_ratio_c=clip_ratio_c, beta=beta, kl_estimator=kl_estimator, bias_correction_kl=bias_correction_kl, sapo_temperature_pos=sapo_temperature_pos, sapo_temperature_neg=sapo_temperature_neg, vespo_k_pos=vespo_k_pos, vespo_lambda_pos=vespo_lambda_pos, vespo_k_neg=vespo_k_neg, vespo_lambda_neg=vespo_lambda_neg, average=average, max_length=max_length, reduction=reduction)
 
   def __call__(self, logps: ArrayLike, old_logps: ArrayLike, advantages: ArrayLike, ref_logps: ArrayLike | None = None, *, where: ArrayLike | None = None) -> Array:
     return self._call(logps, old_logps, advantages, ref_logps, where=where)
@@ -1399,20 +1409,70 @@ class DpoLoss(Loss):
 
   Args:
     beta: β > 0 (TRL's default 0.1).
-    loss_type: one of ``DPO_LOSS_TYPES`` (default "sigmoid").
-    label_smoothing: ε in [0, 0.5) for sigmoid, robust, exo_pair and the aot types.
+    loss_type: one of ``DPO_LOSS_TYPES`` or a tuple of them (default "sigmoid").
+    loss_weights: one weight ≥ 0 per type in ``loss_type`` (default all 1).
+    label_smoothing: ε in [0, 0.5) for robust, exo_pair (ε > 0), the aot types and cDPO.
+    conservative: with ``sigmoid``, apply ``label_smoothing`` as cDPO (TRL ≤ 0.2x).
     discopop_tau: τ > 0 of ``discopop`` (TRL's default 0.05).
+    f_divergence_type: "reverse_kl" (default), "forward_kl", "js_divergence" or
+      "alpha_divergence" (f-DPO; for sigmoid, sigmoid_norm, hinge, ipo, exo_pair, robust,
+      discopop and sft only, as TRL).
+    f_alpha_divergence_coef: α of ``alpha_divergence`` (TRL's default 0.5).
     return_rewards: also return ``(chosen_rewards, rejected_rewards)``, ``[N]``.
     reduction: "mean" (default, over pairs), "sum" or "none".
   """
 
   _loss = "dpo_loss"
 
-  def __init__(self, *, beta: float = 0.1, loss_type: str = 'sigmoid', label_smoothing: float = 0.0, discopop_tau: float = 0.05, return_rewards: bool = False, reduction: str = 'mean') -> None:
-    super().__init__(beta=beta, loss_type=loss_type, label_smoothing=label_smoothing, discopop_tau=discopop_tau, return_rewards=return_rewards, reduction=reduction)
+  def __init__(self, *, beta: float = 0.1, loss_type: str | tuple[str, ...] = 'sigmoid', loss_weights: tuple[float, ...] | None = None, label_smoothing: float = 0.0, conservative: bool = False, discopop_tau: float = 0.05, f_divergence_type: str = 'reverse_kl', f_alpha_divergence_coef: float = 0.5, return_rewards: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(beta=beta, loss_type=loss_type, loss_weights=loss_weights, label_smoothing=label_smoothing, conservative=conservative, discopop_tau=discopop_tau, f_divergence_type=f_divergence_type, f_alpha_divergence_coef=f_alpha_divergence_coef, return_rewards=return_rewards, reduction=reduction)
 
-  def __call__(self, chosen_logps: ArrayLike, rejected_logps: ArrayLike, ref_chosen_logps: ArrayLike | None = None, ref_rejected_logps: ArrayLike | None = None, *, where: ArrayLike | None = None) -> Array | tuple[Array, Array, Array]:
-    return self._call(chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps, where=where)
+  def __call__(self, chosen_logps: ArrayLike, rejected_logps: ArrayLike, ref_chosen_logps: ArrayLike | None = None, ref_rejected_logps: ArrayLike | None = None, chosen_lengths: ArrayLike | None = None, rejected_lengths: ArrayLike | None = None, chosen_weights: ArrayLike | None = None, rejected_weights: ArrayLike | None = None, *, where: ArrayLike | None = None) -> Array | tuple[Array, Array, Array]:
+    return self._call(chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps, chosen_lengths, rejected_lengths, chosen_weights, rejected_weights, where=where)
+
+
+class KtoLoss(Loss):
+  """[`kto_loss`][lossjax.kto_loss] with bound options.
+
+  Args:
+    beta: β > 0 (TRL's default 0.1).
+    desirable_weight: λ_D ≥ 0.
+    undesirable_weight: λ_U ≥ 0.
+    loss_type: "kto" (default) or "apo_zero_unpaired".
+    return_rewards: also return the rewards ``[N]``.
+    reduction: "mean" (default, over examples), "sum" or "none".
+  """
+
+  _loss = "kto_loss"
+
+  def __init__(self, *, beta: float = 0.1, desirable_weight: float = 1.0, undesirable_weight: float = 1.0, loss_type: str = 'kto', return_rewards: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(beta=beta, desirable_weight=desirable_weight, undesirable_weight=undesirable_weight, loss_type=loss_type, return_rewards=return_rewards, reduction=reduction)
+
+  def __call__(self, logps: ArrayLike, ref_logps: ArrayLike, desirable: ArrayLike, kl: ArrayLike, *, where: ArrayLike | None = None) -> Array | tuple[Array, Array]:
+    return self._call(logps, ref_logps, desirable, kl, where=where)
+
+
+class CpoLoss(Loss):
+  """[`cpo_loss`][lossjax.cpo_loss] with bound options.
+
+  Args:
+    beta: β > 0 (TRL's default 0.1).
+    loss_type: "sigmoid" (default), "hinge", "ipo" or "simpo".
+    label_smoothing: ε in [0, 0.5) (sigmoid and simpo only).
+    simpo_gamma: SimPO's target margin γ (TRL's default 0.5).
+    alpha: AlphaPO's α (default 0: log-probability rewards).
+    cpo_alpha: the NLL's weight ≥ 0 (TRL's default 1).
+    return_rewards: also return ``(chosen_rewards, rejected_rewards)``.
+    reduction: "mean" (default, over pairs), "sum" or "none".
+  """
+
+  _loss = "cpo_loss"
+
+  def __init__(self, *, beta: float = 0.1, loss_type: str = 'sigmoid', label_smoothing: float = 0.0, simpo_gamma: float = 0.5, alpha: float = 0.0, cpo_alpha: float = 1.0, return_rewards: bool = False, reduction: str = 'mean') -> None:
+    super().__init__(beta=beta, loss_type=loss_type, label_smoothing=label_smoothing, simpo_gamma=simpo_gamma, alpha=alpha, cpo_alpha=cpo_alpha, return_rewards=return_rewards, reduction=reduction)
+
+  def __call__(self, chosen_logps: ArrayLike, rejected_logps: ArrayLike, chosen_lengths: ArrayLike | None = None, *, where: ArrayLike | None = None) -> Array | tuple[Array, Array, Array]:
+    return self._call(chosen_logps, rejected_logps, chosen_lengths, where=where)
 
 
 class SimpoLoss(Loss):
@@ -1451,27 +1511,6 @@ class OrpoLoss(Loss):
 
   def __call__(self, chosen_logps: ArrayLike, rejected_logps: ArrayLike, *, where: ArrayLike | None = None) -> Array | tuple[Array, Array, Array]:
     return self._call(chosen_logps, rejected_logps, where=where)
-
-
-class KtoLoss(Loss):
-  """[`kto_loss`][lossjax.kto_loss] with bound options.
-
-  Args:
-    beta: β > 0 (TRL's default 0.1).
-    desirable_weight: λ_D ≥ 0.
-    undesirable_weight: λ_U ≥ 0.
-    loss_type: "kto" (default) or "apo_zero_unpaired".
-    return_rewards: also return the rewards ``[N]``.
-    reduction: "mean" (default, over examples), "sum" or "none".
-  """
-
-  _loss = "kto_loss"
-
-  def __init__(self, *, beta: float = 0.1, desirable_weight: float = 1.0, undesirable_weight: float = 1.0, loss_type: str = 'kto', return_rewards: bool = False, reduction: str = 'mean') -> None:
-    super().__init__(beta=beta, desirable_weight=desirable_weight, undesirable_weight=undesirable_weight, loss_type=loss_type, return_rewards=return_rewards, reduction=reduction)
-
-  def __call__(self, logps: ArrayLike, ref_logps: ArrayLike, desirable: ArrayLike, kl: ArrayLike, *, where: ArrayLike | None = None) -> Array | tuple[Array, Array]:
-    return self._call(logps, ref_logps, desirable, kl, where=where)
 
 
 class KLDivLoss(Loss):
@@ -2203,4 +2242,4 @@ class RnntLoss(Loss):
     return self._call(logits, targets, logit_lengths, target_lengths, where=where)
 
 
-__all__ = ["Loss", "class_name", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "CrossEntropyLoss", "NLLLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "VicregLoss", "BarlowTwinsLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "DiffusionLoss", "EdmLoss", "FlowMatchingLoss", "GanGeneratorLoss", "GanDiscriminatorLoss", "GradientPenalty", "R1Penalty", "GaussianKlLoss", "ElboLoss", "SsimLoss", "MsSsimLoss", "PsnrLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "NPairsLoss", "GeneralizedLiftedStructureLoss", "LiftedStructureLoss", "MarginLoss", "ProxyNcaLoss", "ProxyAnchorLoss", "LoadBalancingLoss", "PolicyGradientLoss", "DpoLoss", "SimpoLoss", "OrpoLoss", "KtoLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "DiceCeLoss", "DiceFocalLoss", "HausdorffDtLoss", "BoundaryLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "CTCLoss", "RnntLoss"]
+__all__ = ["Loss", "class_name", "BCELoss", "BCEWithLogitsLoss", "SigmoidFocalLoss", "AsymmetricLoss", "AsymmetricSingleLabelLoss", "CrossEntropyLoss", "NLLLoss", "SoftmaxFocalLoss", "Poly1CrossEntropy", "GeneralizedCrossEntropy", "ZLoss", "IouLoss", "GeneralizedBoxIouLoss", "DistanceBoxIouLoss", "CompleteBoxIouLoss", "KdLoss", "GeneralizedJsdLoss", "TvdLoss", "TopkKdLoss", "LinearJsdLoss", "InfoNceLoss", "SupconLoss", "CircleLoss", "ContrastiveLoss", "ClipLoss", "SiglipLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "VicregLoss", "BarlowTwinsLoss", "FenchelYoungLoss", "SparsemaxLoss", "MulticlassSparsemaxLoss", "PerceptronLoss", "MulticlassPerceptronLoss", "DiffusionLoss", "EdmLoss", "FlowMatchingLoss", "GanGeneratorLoss", "GanDiscriminatorLoss", "GradientPenalty", "R1Penalty", "GaussianKlLoss", "ElboLoss", "SsimLoss", "MsSsimLoss", "PsnrLoss", "TotalVariationLoss", "LinearCrossEntropyLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "HingeLoss", "MulticlassHingeLoss", "CategoricalHingeLoss", "ArcfaceLoss", "CosfaceLoss", "SpherefaceLoss", "SubcenterArcfaceLoss", "MultiSimilarityLoss", "NPairsLoss", "GeneralizedLiftedStructureLoss", "LiftedStructureLoss", "MarginLoss", "ProxyNcaLoss", "ProxyAnchorLoss", "LoadBalancingLoss", "PolicyGradientLoss", "DpoLoss", "KtoLoss", "CpoLoss", "SimpoLoss", "OrpoLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "GeneralizedKlDiv", "JsDivergence", "SoftmaxRankingLoss", "PairwiseLogisticLoss", "PairwiseHingeLoss", "ListmleLoss", "QuantileLoss", "TweedieDeviance", "GammaDeviance", "CrpsGaussian", "CrpsEnsemble", "BarronLoss", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "LogCoshLoss", "CharbonnierLoss", "MsleLoss", "MapeLoss", "CosineSimilarityLoss", "DiceCeLoss", "DiceFocalLoss", "HausdorffDtLoss", "BoundaryLoss", "LovaszSoftmaxLoss", "LovaszHingeLoss", "DiceLoss", "JaccardLoss", "TverskyLoss", "FocalTverskyLoss", "GeneralizedDiceLoss", "CTCLoss", "RnntLoss"]

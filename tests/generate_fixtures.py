@@ -1,6 +1,7 @@
 """Writes lossjax's PyTorch reference fixtures by running real PyTorch.
 
     pip install torch==2.13.0     # CPU build; never an unpinned torch
+    pip install trl==1.16.0       # the preference references run its trainers (it keeps torch)
     pip install --no-deps monai==1.6.1 pytorch-metric-learning==2.9.0 kornia==0.9.0 \
         kornia_rs pytorch-msssim==1.0.0   # the peers some references run (never their torch)
     python tests/generate_fixtures.py [loss ...]
@@ -114,7 +115,7 @@ def main(names: list[str]) -> None:
   for loss in names or list(CASES):
     cases = []
     for i, case in enumerate(CASES[loss]):
-      for dtype in ("float64", "float32"):
+      for dtype in case.dtypes:
         cases.append(make_case(loss, case, dtype, seed=1000 + i))
     doc = {"loss": loss, "torch_version": torch.__version__,
            "generator": "tests/generate_fixtures.py", "cases": cases}

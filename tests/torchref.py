@@ -28,6 +28,9 @@ class Case:
   #: the call, gradients taken wrt what is stored: {"log_probs": "log_softmax"}
   #: (torch's CTC gradient is only comparable through log_softmax).
   transforms: dict[str, str] = dataclasses.field(default_factory=dict)
+  #: The dtypes to record (a reference that cannot run one: TRL's alpha-divergence DPO has no
+  #: float64 clamp and raises).
+  dtypes: tuple[str, ...] = ("float64", "float32")
 
 
 def reduce_masked(loss, reduction, where=None):
@@ -79,7 +82,8 @@ def torch_result(loss: str, args, kwargs, reduction, grad_args, cotangent=None, 
     out.backward(ct)
     for (name, _), t in zip(args, t_args):
       if name in grad_args:
-        grads[name] = t.grad.double().numpy()
+        # No grad: the output does not depend on it (TRL's sft ignores the reference).
+        grads[name] = (t.grad if t.grad is not None else torch.zeros_like(t)).double().numpy()
   return out.detach().double().numpy(), grads
 
 

@@ -1,4 +1,4 @@
-"""Preference losses beyond the fixtures (TRL's formulas in torch): rewards, masks, errors."""
+"""Preference losses beyond the fixtures (TRL 1.16's trainers, run): rewards, masks, errors."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_rewards_are_what_trl_logs_and_carry_no_gradient():
   np.testing.assert_allclose(rewards, 0.4 * (C - C0), rtol=1e-14)
 
 
-@pytest.mark.parametrize("loss_type", ["aot", "aot_pair"])
+@pytest.mark.parametrize("loss_type", ["aot", "aot_unpaired"])
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 def test_aot_sorts_only_the_kept_pairs(loss_type, reduction):
   # The optimal-transport types sort over the batch: a masked pair must leave both sorted
@@ -57,3 +57,132 @@ def test_orpo_is_finite_for_log_probabilities_near_zero_and_very_negative():
   c, r = jnp.array([-1e-9, -50.0]), jnp.array([-3.0, -1e-6])
   value, grads = jax.value_and_grad(lj.orpo_loss, argnums=(0, 1))(c, r)
   assert np.isfinite(value) and all(np.all(np.isfinite(g)) for g in grads)
+
+
+N = jnp.asarray(RNG.integers(1, 30, 9).astype(np.float64))
+M = jnp.asarray(RNG.integers(1, 30, 9).astype(np.float64))
+
+
+def test_aot_pair_is_trls_old_name_for_aot_unpaired():
+  for kw in ({}, {"where": jnp.arange(9) % 4 != 2}):
+    np.testing.assert_array_equal(lj.dpo_loss(C, R, C0, R0, loss_type="aot_pair", **kw),
+                                  lj.dpo_loss(C, R, C0, R0, loss_type="aot_unpaired", **kw))
+
+
+def test_options_no_chosen_type_reads_are_errors_not_ignored():
+  # TRL 1.16 ignores label_smoothing for sigmoid (v0.25 applied cDPO): lossjax asks which.
+  with pytest.raises(ValueError, match=r"dpo_loss: argument `label_smoothing`: got 0.1.*"
+                                       r"conservative=True"):
+    lj.dpo_loss(C, R, C0, R0, label_smoothing=0.1)
+  with pytest.raises(ValueError, match=r"dpo_loss: argument `label_smoothing`: exo_pair needs"):
+    lj.dpo_loss(C, R, C0, R0, loss_type="exo_pair")
+  with pytest.raises(ValueError, match=r"dpo_loss: argument `chosen_lengths`: loss_type 'sft'"):
+    lj.dpo_loss(C, R, C0, R0, loss_type=("sigmoid", "sft"))
+  with pytest.raises(ValueError, match=r"dpo_loss: argument `f_divergence_type`"):
+    lj.dpo_loss(C, R, C0, R0, loss_type="bco_pair", f_divergence_type="forward_kl")
+  with pytest.raises(ValueError, match=r"dpo_loss: argument `loss_weights`: got 1 weights for 2"):
+    lj.dpo_loss(C, R, C0, R0, loss_type=("sigmoid", "hinge"), loss_weights=(0.5,))
+  with pytest.raises(ValueError, match=r"dpo_loss: argument `conservative`"):
+    lj.dpo_loss(C, R, C0, R0, loss_type="hinge", conservative=True)
+  with pytest.raises(ValueError, match=r"dpo_loss: argument `where`: .*per-rank"):
+    lj.dpo_loss(C, R, C0, R0, loss_type=("sigmoid", "aot"), where=C > R)
+  with pytest.raises(ValueError, match=r"cpo_loss: argument `chosen_lengths`"):
+    lj.cpo_loss(C, R)
+  with pytest.raises(ValueError, match=r"cpo_loss: argument `label_smoothing`"):
+    lj.cpo_loss(C, R, cpo_alpha=0.0, loss_type="hinge", label_smoothing=0.1)
+  # cDPO stays reachable, as TRL <= 0.2x computed it.
+  z = 0.1 * ((C - R) - (C0 - R0))
+  want = jnp.mean(-0.85 * jax.nn.log_sigmoid(z) - 0.15 * jax.nn.log_sigmoid(-z))
+  np.testing.assert_allclose(lj.dpo_loss(C, R, C0, R0, label_smoothing=0.15, conservative=True),
+                             want, rtol=1e-13)
+
+
+def test_batch_pooling_types_have_no_parts_and_say_why():
+  with pytest.raises(ValueError, match=r"dpo_loss: .*`loss_type='sft'` pools the batch"):
+    lj.dpo_loss(C, R, C0, R0, N, M, loss_type=("sigmoid", "sft"), reduction="parts")
+  with pytest.raises(ValueError, match=r"cpo_loss: .*`cpo_alpha` != 0"):
+    lj.cpo_loss(C, R, N, reduction="parts")
+  assert isinstance(lj.cpo_loss(C, R, N, cpo_alpha=0.0, reduction="parts"), lj.Parts)
+
+
+def test_masked_pairs_leave_the_batch_means_of_sft_and_cpos_nll():
+  keep = jnp.arange(9) % 3 != 1
+  for fn, args, kw in ((lj.dpo_loss, (C, R, C0, R0, N, M), {"loss_type": ("sft", "ipo")}),
+                       (lj.cpo_loss, (C, R, N), {"beta": 0.3})):
+    got = fn(*args, where=keep, **kw)
+    want = fn(*(a[keep] for a in args), **kw)
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    g = jax.grad(lambda c: fn(c, *args[1:], where=keep, **kw))(C)
+    np.testing.assert_array_equal(np.asarray(g)[~np.asarray(keep)], 0.0)
+
+
+# TRL 1.16's own trainers, run as the fixture generator runs them (skipped without TRL).
+def _trl():
+  pytest.importorskip("torch")
+  pytest.importorskip("trl")
+  from tests.fixture_cases import preference as ref
+  return ref
+
+
+def _t(x):
+  import torch
+  return torch.from_numpy(np.asarray(x).copy())
+
+
+@pytest.mark.parametrize("loss_type", ["sigmoid", "ipo", "sigmoid_norm"])
+def test_dpo_rewards_are_the_rewards_trl_logs(loss_type):
+  # One pair per call: TRL logs the mean over pairs, which for one pair is that pair's reward.
+  ref = _trl()
+  from trl.trainer.dpo_trainer import DPOTrainer
+
+  _, chosen, rejected = lj.dpo_loss(C, R, C0, R0, N, M, beta=0.3, loss_type=loss_type,
+                                    return_rewards=True)
+  for i in range(3):
+    tokens, mask, _ = ref._token_layout(_t(jnp.stack([C[i], R[i]])), _t(jnp.stack([N[i], M[i]])))
+    trainer = ref._trainer(DPOTrainer, ref._Model(ref._Outputs(tokens)), ld_alpha=None,
+                           precompute_ref_logps=True, f_divergence_type="reverse_kl",
+                           f_alpha_divergence_coef=0.5, loss_types=[loss_type], loss_weights=[1.0],
+                           beta=0.3, label_smoothing=0.0, use_weighting=False)
+    trainer._compute_loss(trainer.model, {"input_ids": mask * 0, "attention_mask": mask * 0 + 1,
+                                          "completion_mask": mask,
+                                          "ref_chosen_logps": _t(C0[i:i + 1]),
+                                          "ref_rejected_logps": _t(R0[i:i + 1])}, False)
+    logged = trainer._metrics["train"]
+    np.testing.assert_allclose(chosen[i], logged["rewards/chosen"][0], rtol=1e-14)
+    np.testing.assert_allclose(rejected[i], logged["rewards/rejected"][0], rtol=1e-14)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.05])
+def test_cpo_simpo_and_orpo_rewards_are_the_rewards_trl_returns(alpha):
+  ref = _trl()
+  from trl.experimental.cpo.cpo_trainer import CPOTrainer
+  from trl.experimental.orpo.orpo_trainer import ORPOTrainer
+
+  trainer = ref._trainer(CPOTrainer, beta=0.3, label_smoothing=0.0, loss_type="sigmoid",
+                         simpo_gamma=0.5, alpha=alpha)
+  _, want_c, want_r = trainer.cpo_loss(_t(C), _t(R))
+  _, got_c, got_r = lj.cpo_loss(C, R, beta=0.3, alpha=alpha, cpo_alpha=0.0, return_rewards=True)
+  np.testing.assert_allclose(got_c, want_c.numpy(), rtol=1e-13)
+  np.testing.assert_allclose(got_r, want_r.numpy(), rtol=1e-13)
+  _, want_c, want_r, _, _ = ref._trainer(ORPOTrainer, beta=0.3).odds_ratio_loss(_t(C / 10), _t(R / 10))
+  _, got_c, got_r = lj.orpo_loss(C / 10, R / 10, beta=0.3, return_rewards=True)
+  np.testing.assert_allclose(got_c, want_c.numpy(), rtol=1e-6)  # TRL: float32
+  np.testing.assert_allclose(got_r, want_r.numpy(), rtol=1e-6)
+
+
+def test_kto_rewards_are_the_rewards_trl_logs():
+  ref = _trl()
+  from trl.trainer.kto_trainer import KTOTrainer
+
+  good = C > R
+  _, rewards = lj.kto_loss(C, C0, good, 0.2, beta=0.4, return_rewards=True)
+  for i in range(4):
+    tokens, mask, _ = ref._token_layout(_t(C[i:i + 1]), None)
+    trainer = ref._trainer(KTOTrainer, ref._Model(ref._Outputs(tokens)), precompute_ref_logps=True,
+                           calculate_KL=False, beta=0.4, loss_type="kto", desirable_weight=1.0,
+                           undesirable_weight=1.0)
+    trainer._compute_loss(trainer.model, {"input_ids": mask * 0, "attention_mask": mask * 0 + 1,
+                                          "completion_mask": mask, "label": _t(good[i:i + 1]),
+                                          "ref_logps": _t(C0[i:i + 1])}, False)
+    key = "rewards/chosen" if bool(good[i]) else "rewards/rejected"
+    np.testing.assert_allclose(rewards[i], trainer._metrics["train"][key][0], rtol=1e-14)

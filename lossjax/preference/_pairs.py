@@ -1,0 +1,69 @@
+"""What the preference losses share: per-sequence log-probabilities in, TRL's conventions out.
+
+Each loss takes one value per example (a completion's summed or mean token
+log-probability), masks it once, and returns TRL's rewards detached. Token
+counts, where a loss needs them (length normalisation, the chosen
+completions' NLL), are data arguments of the same shape.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from lossjax import _core as core
+from lossjax._declare import Float, Role
+
+Array = jax.Array
+
+BETA = Float(lo=0.0, lo_open=True)
+
+SMOOTHING = Float(0.0, 0.5, hi_open=True)
+
+OPTIONAL_LOGPS = Role("float", optional=True)
+
+#: Token counts of completions, one per example (a count of 0 is read as 1, as TRL clamps it).
+LENGTHS = Role("real", optional=True)
+
+
+def logps(name, where, *pairs, fill=None):
+  """The per-sequence arrays, one shape ``[N]``, masked, in the compute dtype."""
+  core.check_rank(name, pairs[0][0], pairs[0][1], 1, " (one value per example)")
+  return core.elementwise(name, where, *pairs, fill=fill)
+
+
+def lengths(name, arg, x, keep):
+  """Token counts as floats, checked non-negative where kept, floored at 1 (TRL's
+  ``clamp(min=1)``), detached: a count is data."""
+  core.check_values(name, arg, x, lambda a: a < 0, "token counts >= 0", where=keep)
+  return lax.stop_gradient(jnp.maximum(x, 1.0))
+
+
+def smoothed_sigmoid(z: Array, label_smoothing) -> Array:
+  """-(1 - ε) log σ(z) - ε log σ(-z): the conservative (cDPO) binary cross-entropy."""
+  loss = -core.log_sigmoid(z)
+  if not core.static_equals(label_smoothing, 0):
+    loss = loss * (1.0 - label_smoothing) - core.log_sigmoid(-z) * label_smoothing
+  return loss
+
+
+def log1mexp(x: Array) -> Array:
+  """log(1 - e^x) for x < 0, stable at both ends (TRL's `log1mexp`; Mächler 2012)."""
+  return jnp.where(x < -math.log(2.0), jnp.log1p(-jnp.exp(x)), jnp.log(-jnp.expm1(x)))
+
+
+def kept_mean(x: Array, keep) -> Array:
+  """The mean of ``x`` over the kept examples (0 when none is kept)."""
+  if keep is None:
+    return jnp.mean(x)
+  return jnp.sum(jnp.where(keep, x, 0)) / jnp.maximum(jnp.sum(keep), 1).astype(x.dtype)
+
+
+def with_rewards(loss: Array, rewards, keep):
+  """``loss`` alone, or with the rewards TRL logs: per example, masked to 0, no gradient."""
+  if rewards is None:
+    return loss
+  return (loss, *(lax.stop_gradient(core.masked_fill(keep, r)) for r in rewards))
