@@ -129,7 +129,7 @@ def _verify(args) -> int:
   fixtures = set(fx.available())
   without = [s for s in REGISTRY.values() if s.name not in fixtures]
   tolerances = {d: {"rtol": r, "atol": a} for d, (r, a) in fx.TOLERANCES.items()}
-  looser = {f"{loss} {d}": {"rtol": r, "atol": a} for (loss, d), (r, a) in fx.LOOSER.items()}
+  looser = {" ".join(key): {"rtol": r, "atol": a} for key, (r, a) in fx.LOOSER.items()}
   say(f"lossjax {__version__} at {where}")
   say(f"jax {jax.__version__}, device: {device.platform} ({device.device_kind}), "
       f"fixtures: {dtype}")

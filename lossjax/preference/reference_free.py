@@ -87,7 +87,7 @@ def cpo_loss(
     >>> import jax.numpy as jnp, lossjax as lj
     >>> c, r = jnp.array([-10.0, -14.0]), jnp.array([-12.0, -13.0])
     >>> print(f"{lj.cpo_loss(c, r, jnp.array([8.0, 9.0]), beta=0.5):.4f}")
-    1.6878
+    2.0554
 
   References: Xu et al., "Contrastive Preference Optimization" (2024); Meng
   et al., "SimPO" (2024); Gupta et al., "AlphaPO" (2025); TRL ``CPOTrainer``
