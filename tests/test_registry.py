@@ -22,7 +22,7 @@ SPECS = list(lj.REGISTRY.values())
 IDS = [s.name for s in SPECS]
 # Public names that are not losses.
 NOT_LOSSES = {"REGISTRY", "CheckError", "OptionTypeError", "Parts", "checked", "nn", "linear_token_stats",
-              "TokenStats", "diffusion_snr", "flow_matching_sample"}
+              "TokenStats", "diffusion_snr", "flow_matching_sample", "length_desensitized_logps"}
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -23,7 +23,7 @@ from lossjax._declare import FLOAT, Bool, Choice, Choices, Float, Floats, declar
 from lossjax._spec import LossSpec
 from lossjax.preference import _pairs
 
-__all__ = ["dpo_loss"]
+__all__ = ["dpo_loss", "length_desensitized_logps"]
 
 
 Array = jax.Array
@@ -323,6 +323,72 @@ def _loss_of_type(kind, b, eps, conservative, tau, delta, d_c, d_r, s_c, s_r, c,
 def _masked_sort(x: Array, keep: Array | None) -> Array:
   """Sorts the kept values ascending; masked ones go last (as +inf)."""
   return jnp.sort(x if keep is None else jnp.where(keep, x, jnp.inf))
+
+
+def length_desensitized_logps(
+    chosen_token_logps: ArrayLike,
+    rejected_token_logps: ArrayLike,
+    chosen_where: ArrayLike | None = None,
+    rejected_where: ArrayLike | None = None,
+    *,
+    ld_alpha: float,
+) -> tuple[Array, Array]:
+  r"""LD-DPO's per-sequence log-probabilities: the shared length in full, the rest times α.
+
+  For each pair, with $\ell = \min(n_c, n_r)$ the shorter completion's token count,
+  each completion's log-probability is the sum over its first $\ell$ completion tokens plus
+  ``ld_alpha`` times the sum over the others (Liu et al. 2024), as TRL 1.16's
+  ``DPOTrainer`` computes it with ``ld_alpha`` set (for the policy and the reference alike:
+  call this for both). Pass the results to `dpo_loss`; ``ld_alpha=1`` gives the plain sums.
+
+  Args:
+    chosen_token_logps: ``[N, T]`` per-token log-probabilities of the chosen completions.
+    rejected_token_logps: ``[N, T']`` the same for the rejected completions.
+    chosen_where: optional ``[N, T]`` completion mask (default: every token).
+    rejected_where: optional ``[N, T']`` completion mask.
+    ld_alpha: α in [0, 1], the weight of the tokens past the shared length.
+
+  Returns:
+    ``(chosen_logps, rejected_logps)``, each ``[N]``.
+
+  Examples:
+    >>> import jax.numpy as jnp, lossjax as lj
+    >>> c = jnp.array([[-1.0, -2.0, -3.0]]); r = jnp.array([[-0.5, -0.5, 0.0]])
+    >>> rmask = jnp.array([[True, True, False]])
+    >>> lc, lr = lj.length_desensitized_logps(c, r, None, rmask, ld_alpha=0.5)
+    >>> print(f"{float(lc[0]):.2f} {float(lr[0]):.2f}")
+    -4.50 -1.00
+
+  References: Liu et al., "Length Desensitization in Direct Preference Optimization"
+  (2024); TRL ``DPOTrainer._compute_loss`` (trl/trainer/dpo_trainer.py, 1.16.0, lines
+  1303-1315).
+  """
+  name = "length_desensitized_logps"
+  alpha = Float(0.0, 1.0).validate(name, "ld_alpha", ld_alpha)
+  sides = []
+  for arg, x, keep in (("chosen_token_logps", chosen_token_logps, chosen_where),
+                       ("rejected_token_logps", rejected_token_logps, rejected_where)):
+    x = core.as_array(name, arg, x)
+    core.check_float(name, arg, x)
+    core.check_rank(name, arg, x, 2, " [N, T] (completions, tokens)")
+    if keep is None:
+      keep = jnp.ones(x.shape, bool)
+    else:
+      keep = core.as_array(name, arg.replace("token_logps", "where"), keep)
+      core.check_shape(name, arg.replace("token_logps", "where"), keep, x.shape, f" ({arg}'s)")
+      keep = keep.astype(bool)
+    sides.append((x, keep))
+  (c, kc), (r, kr) = sides
+  core.check_shape(name, "rejected_token_logps", r, c.shape[:1] + r.shape[1:],
+                   " (one row per pair: the chosen completions' count)")
+  shared = jnp.minimum(jnp.sum(kc, axis=1), jnp.sum(kr, axis=1))[:, None]
+
+  def weighted(x, keep):
+    position = jnp.cumsum(keep, axis=1)  # 1 at the first completion token
+    w = jnp.where(position <= shared, 1.0, alpha).astype(x.dtype)
+    return jnp.sum(jnp.where(keep, x * w, 0), axis=1)
+
+  return weighted(c, kc), weighted(r, kr)
 
 
 def _ex_dpo(rng):

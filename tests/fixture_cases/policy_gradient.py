@@ -17,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 from torchref import TORCH_REFERENCES, Case
 
-
 #: lossjax's (objective, average) for each TRL 1.16 loss_type.
 TRL_LOSS_TYPES = {("clip", "sequences"): "grpo", ("clip", "tokens"): "dapo",
                   ("clip", "constant"): "dr_grpo", ("clip", "sequence_sums"): "luspo",

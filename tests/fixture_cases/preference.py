@@ -13,8 +13,6 @@ which TRL 1.16 no longer has (tag v0.25.0, commit 55f5433e).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from torchref import TORCH_REFERENCES, Case
 

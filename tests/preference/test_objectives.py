@@ -112,7 +112,7 @@ def test_masked_pairs_leave_the_batch_means_of_sft_and_cpos_nll():
     got = fn(*args, where=keep, **kw)
     want = fn(*(a[keep] for a in args), **kw)
     np.testing.assert_allclose(got, want, rtol=1e-13)
-    g = jax.grad(lambda c: fn(c, *args[1:], where=keep, **kw))(C)
+    g = jax.grad(lambda c, fn=fn, args=args, kw=kw: fn(c, *args[1:], where=keep, **kw))(C)
     np.testing.assert_array_equal(np.asarray(g)[~np.asarray(keep)], 0.0)
 
 
@@ -186,3 +186,55 @@ def test_kto_rewards_are_the_rewards_trl_logs():
                                           "ref_logps": _t(C0[i:i + 1])}, False)
     key = "rewards/chosen" if bool(good[i]) else "rewards/rejected"
     np.testing.assert_allclose(rewards[i], trainer._metrics["train"][key][0], rtol=1e-14)
+
+
+def test_length_desensitized_logps_weigh_the_tail_past_the_shared_length():
+  rng = np.random.default_rng(3)
+  c, r = jnp.asarray(-rng.uniform(0.1, 2, (4, 6))), jnp.asarray(-rng.uniform(0.1, 2, (4, 5)))
+  kc = jnp.arange(6)[None, :] < jnp.array([[6], [2], [4], [1]])
+  kr = jnp.arange(5)[None, :] < jnp.array([[3], [5], [4], [2]])
+  one = lj.length_desensitized_logps(c, r, kc, kr, ld_alpha=1.0)
+  np.testing.assert_allclose(one[0], jnp.sum(jnp.where(kc, c, 0), 1), rtol=1e-14)
+  zero = lj.length_desensitized_logps(c, r, kc, kr, ld_alpha=0.0)
+  shared = np.minimum(kc.sum(1), kr.sum(1))
+  want = [float(jnp.sum(c[i, :shared[i]])) for i in range(4)]  # masks are prefixes here
+  np.testing.assert_allclose(zero[0], want, rtol=1e-14)
+  with pytest.raises(ValueError, match=r"length_desensitized_logps: argument `ld_alpha`"):
+    lj.length_desensitized_logps(c, r, ld_alpha=1.5)
+  with pytest.raises(ValueError, match=r"length_desensitized_logps: argument `rejected_token_logps`"):
+    lj.length_desensitized_logps(c, r[:3], ld_alpha=0.5)
+
+
+def test_ld_dpo_equals_trls_dpo_trainer_with_ld_alpha():
+  # TRL 1.16 computes LD-DPO inside DPOTrainer._compute_loss from per-token log-probabilities.
+  ref = _trl()
+  import torch
+  from trl.trainer.dpo_trainer import DPOTrainer
+
+  rng = np.random.default_rng(4)
+  n, t = 5, 7
+  lengths = rng.integers(1, t + 1, size=2 * n)
+  mask = np.arange(t)[None, :] < lengths[:, None]
+  policy = np.where(mask, -rng.uniform(0.1, 3, (2 * n, t)), 0.0)
+  reference = np.where(mask, policy + rng.normal(size=(2 * n, t)) * 0.3, 0.0)
+  completion = np.concatenate([np.zeros((2 * n, 1), np.int64), mask.astype(np.int64)], axis=1)
+  outputs = {}
+  for name, lp in (("policy", policy), ("reference", reference)):
+    outputs[name] = ref._Outputs(torch.from_numpy(lp).requires_grad_(name == "policy"))
+
+  policy_model = ref._Model(outputs["policy"])
+  policy_model.is_gradient_checkpointing = False
+  trainer = ref._trainer(DPOTrainer, policy_model, ld_alpha=0.4, precompute_ref_logps=False,
+                         ref_model=ref._Model(outputs["reference"]),
+                         f_divergence_type="reverse_kl", f_alpha_divergence_coef=0.5,
+                         loss_types=["sigmoid"], loss_weights=[1.0], beta=0.3,
+                         label_smoothing=0.0, use_weighting=False,
+                         args=type("A", (), {"gradient_checkpointing_kwargs": None})())
+  want = trainer._compute_loss(trainer.model, {"input_ids": torch.from_numpy(completion * 0),
+                                               "attention_mask": torch.from_numpy(completion * 0 + 1),
+                                               "completion_mask": torch.from_numpy(completion)}, False)
+  m = jnp.asarray(mask)
+  ld = [lj.length_desensitized_logps(jnp.asarray(x[:n]), jnp.asarray(x[n:]), m[:n], m[n:],
+                                     ld_alpha=0.4) for x in (policy, reference)]
+  got = lj.dpo_loss(*ld[0], *ld[1], beta=0.3)
+  np.testing.assert_allclose(got, want.item(), rtol=1e-13)
