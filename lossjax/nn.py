@@ -973,10 +973,17 @@ class LinearCrossEntropyLoss(Loss):
       the summed weights of the counted tokens (times their class weights),
       as Levanter's and NeMo's loss masks do. lossjax's addition.
     token_chunk: tokens per block; None (the default): the platform's, chosen
-      when the program is lowered (CPU 4096, GPU 1024, TPU 1024).
+      when the program is lowered (CPU 4096, GPU 1024, TPU 1024; on CPU a
+      reduced loss with class-index targets runs a one-pass kernel whose blocks
+      are about 2^25 logits, at most 512 tokens, against the whole vocabulary).
     vocab_chunk: vocabulary entries per block; None: the platform's (CPU
-      2048, GPU 2048, TPU 8192). With the CPU defaults the temporary memory is
-      a few blocks of 32 MiB, and each block is one efficient matmul.
+      2048, GPU 2048, TPU 8192). Giving it selects the two-pass kernel on CPU
+      too. The blocks trade memory for time: on a 2-core CPU the default
+      one-pass kernel took 0.92x-1.04x of the naive program's time with 0.13 to
+      0.25 GiB of temporaries, and ``token_chunk=1024, vocab_chunk=1024`` took
+      1.02x-1.29x with 0.008 to 0.08 GiB, at most tokamax's chunked kernel's at
+      the four shapes measured (BENCHMARKS.md, ``benchmarks/linear_cross_entropy.py
+      --frontier``).
     axis_name: vocabulary-parallel mode. Inside ``shard_map``,
       ``linear_weight`` and ``linear_bias`` (and probability targets) hold
       this device's contiguous slice of the vocabulary along the mesh axis
@@ -1457,7 +1464,7 @@ class CpoLoss(Loss):
 
   Args:
     beta: β > 0 (TRL's default 0.1).
-    loss_type: "sigmoid" (default), "hinge", "ipo" or "simpo".
+    loss_type: "sigmoid" (default), "hinge", "ipo", "simpo" or "alphapo".
     label_smoothing: ε in [0, 0.5) (sigmoid and simpo only).
     simpo_gamma: SimPO's target margin γ (TRL's default 0.5).
     alpha: AlphaPO's α (default 0: log-probability rewards).

@@ -24,7 +24,7 @@ Array = jax.Array
 
 
 def _cpo_whole_batch(given) -> str | None:
-  if given.get("cpo_alpha", 1.0) != 0:
+  if given.get("cpo_alpha", 1.0) != 0 and given.get("loss_type") != "alphapo":
     return "`cpo_alpha` != 0 adds the chosen completions' token mean over the batch"
   return None
 
@@ -32,7 +32,7 @@ def _cpo_whole_batch(given) -> str | None:
 @declare(whole_batch_if=_cpo_whole_batch,
          chosen_logps=FLOAT, rejected_logps=FLOAT.same_as("chosen_logps"),
          chosen_lengths=_pairs.LENGTHS.same_as("chosen_logps"), beta=_pairs.BETA,
-         loss_type=Choice(("sigmoid", "hinge", "ipo", "simpo")), label_smoothing=_pairs.SMOOTHING,
+         loss_type=Choice(("sigmoid", "hinge", "ipo", "simpo", "alphapo")), label_smoothing=_pairs.SMOOTHING,
          simpo_gamma=Float(), alpha=Float().static(), cpo_alpha=Float(lo=0.0),
          return_rewards=Bool())
 def cpo_loss(
@@ -59,7 +59,8 @@ def cpo_loss(
   - ``sigmoid``: $-(1-\varepsilon)\log\sigma(\beta u) - \varepsilon\log\sigma(-\beta u)$ (CPO's
     preference term, DPO without a reference);
   - ``hinge``: $\max(0, 1 - \beta u)$; ``ipo``: $(u - 1/(2\beta))^2$;
-  - ``simpo``: the ``sigmoid`` form on $u - \gamma/\beta$ (SimPO);
+  - ``simpo``: the ``sigmoid`` form on $u - \gamma/\beta$ (SimPO); ``alphapo`` is ``simpo``
+    without the NLL (TRL's shorthand: it sets ``cpo_alpha`` to 0), for use with ``alpha``;
 
   plus ``cpo_alpha`` times the chosen completions' token NLL over the batch,
   $-\sum_i S_i / \sum_i n_i$ with $S_i$ the summed log-probability ($c_i n_i$
@@ -74,7 +75,7 @@ def cpo_loss(
     rejected_logps: ``[N]`` the same for the rejected ones.
     chosen_lengths: ``[N]`` token counts of the chosen completions (needed when ``cpo_alpha`` ≠ 0).
     beta: β > 0 (TRL's default 0.1).
-    loss_type: "sigmoid" (default), "hinge", "ipo" or "simpo".
+    loss_type: "sigmoid" (default), "hinge", "ipo", "simpo" or "alphapo".
     label_smoothing: ε in [0, 0.5) (sigmoid and simpo only).
     simpo_gamma: SimPO's target margin γ (TRL's default 0.5).
     alpha: AlphaPO's α (default 0: log-probability rewards).
@@ -95,6 +96,8 @@ def cpo_loss(
   ``concatenated_forward``'s NLL, ``get_batch_loss_metrics``).
   """
   name = core.loss_name()
+  if loss_type == "alphapo":  # TRL's CPOConfig.__post_init__: simpo without the NLL
+    loss_type, cpo_alpha = "simpo", 0.0
   if loss_type in ("hinge", "ipo") and not core.static_equals(label_smoothing, 0):
     raise core.option_error(name, "label_smoothing", f"got {label_smoothing}, but loss_type "
                             f"{loss_type!r} does not read it (TRL warns and ignores it)")

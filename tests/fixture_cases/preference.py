@@ -181,6 +181,17 @@ def _trl_cpo(chosen_logps, rejected_logps, chosen_lengths=None, *, beta=0.1, los
 
   if reduction != "mean":
     raise ValueError("TRL's CPOTrainer returns the mean over pairs only")
+  if loss_type == "alphapo":
+    # trl/experimental/cpo/cpo_config.py lines 175-179, run: the config's own rewrite.
+    from trl.experimental.cpo.cpo_config import CPOConfig
+
+    config = object.__new__(CPOConfig)
+    config.loss_type, config.cpo_alpha = loss_type, cpo_alpha
+    try:
+      config.__post_init__()
+    except Exception:  # the rest of TRL's post-init (training arguments) needs a full config
+      pass
+    loss_type, cpo_alpha = config.loss_type, config.cpo_alpha
   n = torch.ones_like(chosen_logps) if chosen_lengths is None else chosen_lengths
   average = loss_type in ("ipo", "simpo")
   sums = torch.cat([chosen_logps * n, rejected_logps * n]) if average else torch.cat(
@@ -350,6 +361,8 @@ CASES = {
         *[Case(t, _cpo_pairs(mean=t in ("ipo", "simpo"), beta=0.3, loss_type=t), grad_args=_PAIR_GRADS,
                reductions=_MEAN) for t in ("sigmoid", "hinge", "ipo", "simpo")],
         Case("smoothed_alphapo", _cpo_pairs(beta=0.2, label_smoothing=0.1, alpha=0.05, cpo_alpha=0.5),
+             grad_args=_PAIR_GRADS, reductions=_MEAN),
+        Case("alphapo", _cpo_pairs(mean=True, beta=2.0, loss_type="alphapo", alpha=0.25),
              grad_args=_PAIR_GRADS, reductions=_MEAN),
         Case("simpo_no_nll", _cpo_pairs(mean=True, beta=2.0, loss_type="simpo", simpo_gamma=1.2,
                                         cpo_alpha=0.0), grad_args=_PAIR_GRADS, reductions=_MEAN),
