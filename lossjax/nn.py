@@ -1389,7 +1389,8 @@ class PolicyGradientLoss(Loss):
     clip_ratio_c: optional c > 1, the dual clip for negative advantages (verl's 3.0).
     beta: the KL coefficient β ≥ 0 (TRL's default 0).
     kl_estimator: "k3" (default), "k2" or "k1".
-    bias_correction_kl: multiply the KL estimate by the importance ratio.
+    bias_correction_kl: multiply the KL estimate by the importance ratio (default True, TRL
+      1.16's ``use_bias_correction_kl`` default: it changes the KL's gradient even on-policy).
     sapo_temperature_pos: SAPO's τ for positive advantages (TRL's 1.0).
     sapo_temperature_neg: SAPO's τ otherwise (TRL's 1.05).
     vespo_k_pos: VESPO's k for A ≥ 0 (TRL's 2.0).
@@ -1404,7 +1405,7 @@ class PolicyGradientLoss(Loss):
 
   _loss = "policy_gradient_loss"
 
-  def __init__(self, *, objective: str = 'clip', importance_sampling: str = 'token', epsilon_low: float = 0.2, epsilon_high: float | None = None, delta: float | None = None, clip_ratio_c: float | None = None, beta: float = 0.0, kl_estimator: str = 'k3', bias_correction_kl: bool = False, sapo_temperature_pos: float = 1.0, sapo_temperature_neg: float = 1.05, vespo_k_pos: float = 2.0, vespo_lambda_pos: float = 3.0, vespo_k_neg: float = 3.0, vespo_lambda_neg: float = 2.0, average: str = 'tokens', max_length: int | None = None, reduction: str = 'mean') -> None:
+  def __init__(self, *, objective: str = 'clip', importance_sampling: str = 'token', epsilon_low: float = 0.2, epsilon_high: float | None = None, delta: float | None = None, clip_ratio_c: float | None = None, beta: float = 0.0, kl_estimator: str = 'k3', bias_correction_kl: bool = True, sapo_temperature_pos: float = 1.0, sapo_temperature_neg: float = 1.05, vespo_k_pos: float = 2.0, vespo_lambda_pos: float = 3.0, vespo_k_neg: float = 3.0, vespo_lambda_neg: float = 2.0, average: str = 'tokens', max_length: int | None = None, reduction: str = 'mean') -> None:
     super().__init__(objective=objective, importance_sampling=importance_sampling, epsilon_low=epsilon_low, epsilon_high=epsilon_high, delta=delta, clip_ratio_c=clip_ratio_c, beta=beta, kl_estimator=kl_estimator, bias_correction_kl=bias_correction_kl, sapo_temperature_pos=sapo_temperature_pos, sapo_temperature_neg=sapo_temperature_neg, vespo_k_pos=vespo_k_pos, vespo_lambda_pos=vespo_lambda_pos, vespo_k_neg=vespo_k_neg, vespo_lambda_neg=vespo_lambda_neg, average=average, max_length=max_length, reduction=reduction)
 
   def __call__(self, logps: ArrayLike, old_logps: ArrayLike, advantages: ArrayLike, ref_logps: ArrayLike | None = None, *, where: ArrayLike | None = None) -> Array:

@@ -46,7 +46,8 @@ def cases():
           reduction=reduction), jnp.asarray(1.2), (lp, tg, il, tl)),
       *[(f"policy_gradient_loss[{a}]", lambda s, lp, adv, tok, reduction, a=a:
          lj.policy_gradient_loss(lp * s, lp, adv, where=tok, average=a, reduction=reduction),
-         jnp.asarray(1.1), (logps, adv, tok)) for a in ("tokens", "sequences", "constant")],
+         jnp.asarray(1.1), (logps, adv, tok))
+        for a in ("tokens", "sequences", "constant", "sequence_sums")],
       ("dice_loss", lambda W, x, y, reduction: lj.dice_loss(x @ W, y, reduction=reduction),
        jnp.eye(3) + 0.1, (seg, segy)),
   ]

@@ -250,7 +250,7 @@ def test_gradient_accumulation_ctc():
   _same_gradient(loss, jnp.asarray(1.3), (logits, targets, il, tl))
 
 
-@pytest.mark.parametrize("average", ["tokens", "sequences", "constant"])
+@pytest.mark.parametrize("average", ["tokens", "sequences", "constant", "sequence_sums"])
 def test_gradient_accumulation_policy_gradient(average):
   rng = np.random.default_rng(4)
   n, t = 24, 7

@@ -63,7 +63,7 @@ def policy_gradient_loss(
     clip_ratio_c: float | None = None,
     beta: float = 0.0,
     kl_estimator: str = "k3",
-    bias_correction_kl: bool = False,
+    bias_correction_kl: bool = True,
     sapo_temperature_pos: float = 1.0,
     sapo_temperature_neg: float = 1.05,
     vespo_k_pos: float = 2.0,
@@ -104,7 +104,8 @@ def policy_gradient_loss(
   sequence's, $\exp$ of the mean of its tokens' log-ratios. The KL penalty to a
   reference policy uses ``kl_estimator`` on $r = \log\pi_{\text{ref}} - \log\pi$: k1
   $= -r$, k2 $= r^2/2$, k3 $= e^r - r - 1$ (TRL's and GRPO's); ``bias_correction_kl``
-  multiplies it by the ratio (TRL's ``use_bias_correction_kl``). ``old_logps``,
+  (default True, as TRL 1.16) multiplies it by the ratio (TRL's ``use_bias_correction_kl``, the
+  unbiased reverse-KL gradient of DeepSeek-V3.2). ``old_logps``,
   ``advantages`` and ``ref_logps`` are data: no gradient flows into them. With
   ``old_logps = stop_gradient(logps)`` (one update per batch) $\rho = 1$ and the loss is
   the plain policy gradient.
@@ -135,7 +136,8 @@ def policy_gradient_loss(
     clip_ratio_c: optional c > 1, the dual clip for negative advantages (verl's 3.0).
     beta: the KL coefficient β ≥ 0 (TRL's default 0).
     kl_estimator: "k3" (default), "k2" or "k1".
-    bias_correction_kl: multiply the KL estimate by the importance ratio.
+    bias_correction_kl: multiply the KL estimate by the importance ratio (default True, TRL
+      1.16's ``use_bias_correction_kl`` default: it changes the KL's gradient even on-policy).
     sapo_temperature_pos: SAPO's τ for positive advantages (TRL's 1.0).
     sapo_temperature_neg: SAPO's τ otherwise (TRL's 1.05).
     vespo_k_pos: VESPO's k for A ≥ 0 (TRL's 2.0).
@@ -166,6 +168,16 @@ def policy_gradient_loss(
   ``kl_penalty`` (verl/trainer/ppo/core_algos.py).
   """
   name = core.loss_name()
+  unread = [("delta", delta is not None and objective != "clip"),
+            ("epsilon_high", epsilon_high is not None and objective in ("sapo", "vespo")),
+            ("sapo_temperature_pos", objective != "sapo" and sapo_temperature_pos != 1.0),
+            ("sapo_temperature_neg", objective != "sapo" and sapo_temperature_neg != 1.05),
+            *[(k, objective != "vespo" and v != d) for k, v, d in (
+                ("vespo_k_pos", vespo_k_pos, 2.0), ("vespo_lambda_pos", vespo_lambda_pos, 3.0),
+                ("vespo_k_neg", vespo_k_neg, 3.0), ("vespo_lambda_neg", vespo_lambda_neg, 2.0))]]
+  for arg, bad in unread:
+    if bad is True:  # a traced value is not compared (it cannot be known here)
+      raise core.option_error(name, arg, f"objective={objective!r} does not read it")
   core.check_rank(name, "logps", logps, 2, " [B, T] (sequences, tokens)")
   pairs = [("logps", logps), ("old_logps", old_logps)]
   if ref_logps is not None:
@@ -188,8 +200,8 @@ def policy_gradient_loss(
   ratio = jnp.exp(log_w)
   high = epsilon_low if epsilon_high is None else epsilon_high
   if objective == "clip":
-    clipped = jnp.clip(ratio, 1.0 - epsilon_low, 1.0 + high)
-    unclipped = ratio if delta is None else jnp.minimum(ratio, delta)
+    clipped = _clamp(ratio, 1.0 - epsilon_low, 1.0 + high)
+    unclipped = ratio if delta is None else _clamp(ratio, None, delta)
     values = -jnp.minimum(unclipped * adv, clipped * adv)
   elif objective == "cispo":
     # CISPO: the ratio, capped at epsilon_high and detached, weighs the policy gradient.
@@ -213,6 +225,10 @@ def policy_gradient_loss(
       kl = kl * ratio
     values = values + beta * kl
   if average == "constant":  # Dr. GRPO: every sequence counts max_length tokens
+    if max_length is not None and max_length < values.shape[1]:
+      raise core.option_error(name, "max_length", f"got {max_length}, fewer than the {values.shape[1]} "
+                              "tokens per sequence of `logps` (Dr. GRPO's constant is the longest "
+                              "completion's length)")
     length = values.shape[1] if max_length is None else max_length
     return core.reduce_loss(name, values, reduction, keep, denominator=values.shape[0] * length)
   if average == "sequence_sums":  # LUSPO: each sequence's sum, then the mean over sequences
@@ -238,8 +254,19 @@ def _vespo_weight(log_ratio, adv, keep, k_pos, lam_pos, k_neg, lam_neg):
   log_w = jnp.clip(total, math.log(1e-8), 20.0)
   k = jnp.where(adv >= 0, k_pos, k_neg)
   lam = jnp.maximum(jnp.where(adv >= 0, lam_pos, lam_neg), 1e-4)
-  phi = jnp.exp(lam + k * log_w - lam * jnp.exp(log_w))
-  return lax.stop_gradient(jnp.where(jnp.isfinite(phi), phi, 0.0))
+  # Finite for every finite input (log w is clamped); a NaN stays NaN (TRL's nan_to_num
+  # would make it 0: a plausible number).
+  return lax.stop_gradient(jnp.exp(lam + k * log_w - lam * jnp.exp(log_w)))
+
+
+def _clamp(x: Array, lo, hi) -> Array:
+  """torch.clamp: the bound where x passes it, x itself (gradient 1) up to and at the bounds
+  (jnp.clip's min/max give half the gradient at a bound)."""
+  if lo is not None:
+    x = jnp.where(x < lo, lo, x)
+  if hi is not None:
+    x = jnp.where(x > hi, hi, x)
+  return x
 
 
 def _ex_policy(rng):

@@ -25,7 +25,7 @@ SMOOTHING = Float(0.0, 0.5, hi_open=True)
 
 OPTIONAL_LOGPS = Role("float", optional=True)
 
-#: Token counts of completions, one per example (a count of 0 is read as 1, as TRL clamps it).
+#: Token counts of completions, one per example: whole numbers >= 0.
 LENGTHS = Role("real", optional=True)
 
 
@@ -36,10 +36,17 @@ def logps(name, where, *pairs, fill=None):
 
 
 def lengths(name, arg, x, keep):
-  """Token counts as floats, checked non-negative where kept, floored at 1 (TRL's
-  ``clamp(min=1)``), detached: a count is data."""
-  core.check_values(name, arg, x, lambda a: a < 0, "token counts >= 0", where=keep)
-  return lax.stop_gradient(jnp.maximum(x, 1.0))
+  """Token counts, checked (whole numbers >= 0 where kept), detached: a count is data. TRL
+  floors them at 1 where it divides one completion's score by its own count (ipo,
+  sigmoid_norm, WPO); a batch's token mean (sft, CPO's NLL) counts them as they are."""
+  core.check_values(name, arg, x, lambda a: (a < 0) | (a % 1 != 0),
+                    "whole token counts >= 0", where=keep)
+  return lax.stop_gradient(x)
+
+
+def check_weights(name, arg, x, keep):
+  """WPO weights: >= 0 where kept (each is exp of a mean log-ratio)."""
+  core.check_values(name, arg, x, lambda a: a < 0, "weights >= 0 (exp of a mean)", where=keep)
 
 
 def smoothed_sigmoid(z: Array, label_smoothing) -> Array:

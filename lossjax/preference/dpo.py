@@ -159,9 +159,9 @@ def dpo_loss(
     rejected_logps: ``[N]`` the same for the rejected ones.
     ref_chosen_logps: optional ``[N]`` reference log-probabilities (chosen).
     ref_rejected_logps: optional ``[N]`` reference log-probabilities (rejected).
-    chosen_lengths: optional ``[N]`` token counts of the chosen completions (ipo,
-      sigmoid_norm; required by sft).
-    rejected_lengths: optional ``[N]`` token counts of the rejected completions (ipo, sigmoid_norm).
+    chosen_lengths: optional ``[N]`` token counts of the chosen completions (ipo and
+      sigmoid_norm, with ``rejected_lengths``; required by sft).
+    rejected_lengths: optional ``[N]`` token counts of the rejected completions.
     chosen_weights: optional ``[N]`` WPO weights of the chosen completions (no gradient).
     rejected_weights: optional ``[N]`` WPO weights of the rejected completions.
     beta: β > 0 (TRL's default 0.1).
@@ -202,7 +202,10 @@ def dpo_loss(
   if len(weights) != len(types):
     raise core.option_error(name, "loss_weights", f"got {len(weights)} weights for "
                             f"{len(types)} loss types {types}: give one per type")
-  for a, b in (("ref_chosen_logps", "ref_rejected_logps"), ("chosen_weights", "rejected_weights")):
+  pairs_of = [("ref_chosen_logps", "ref_rejected_logps"), ("chosen_weights", "rejected_weights")]
+  if set(types) & {"ipo", "sigmoid_norm"}:  # both sides normalised, or neither
+    pairs_of.append(("chosen_lengths", "rejected_lengths"))
+  for a, b in pairs_of:
     first, second = locals()[a], locals()[b]
     if (first is None) != (second is None):
       raise core.option_error(name, b if second is None else a, f"give both {a} and {b} or neither")
@@ -247,6 +250,9 @@ def dpo_loss(
     n_c = _pairs.lengths(name, "chosen_lengths", got["chosen_lengths"], keep)
   if "rejected_lengths" in got:
     n_r = _pairs.lengths(name, "rejected_lengths", got["rejected_lengths"], keep)
+  for arg in ("chosen_weights", "rejected_weights"):
+    if arg in got:
+      _pairs.check_weights(name, arg, got[arg], keep)
   d_c, d_r = c - c0, r - r0
   s_c = _f_score(d_c, f_divergence_type, f_alpha_divergence_coef)
   s_r = _f_score(d_r, f_divergence_type, f_alpha_divergence_coef)
@@ -278,10 +284,12 @@ def _loss_of_type(kind, b, eps, conservative, tau, delta, d_c, d_r, s_c, s_r, c,
   if kind == "sigmoid":
     return _pairs.smoothed_sigmoid(b * delta, eps if conservative else 0.0)
   if kind == "hinge":
-    return core.clamp_min_zero(1.0 - b * delta)
+    return core.hinge_strict(1.0 - b * delta)  # torch.relu: no gradient at the kink
   if kind in ("ipo", "sigmoid_norm"):
-    # Length-normalised scores (TRL divides the summed scores by the completions' token counts).
-    norm = (s_c if n_c is None else s_c / n_c) - (s_r if n_r is None else s_r / n_r)
+    # Length-normalised scores: TRL divides each summed score by its completion's token
+    # count, floored at 1.
+    norm = ((s_c if n_c is None else s_c / jnp.maximum(n_c, 1.0))
+            - (s_r if n_r is None else s_r / jnp.maximum(n_r, 1.0)))
     if kind == "ipo":
       return jnp.square(norm - 1.0 / (2.0 * b))
     return -core.log_sigmoid(b * norm)
@@ -314,10 +322,12 @@ def _loss_of_type(kind, b, eps, conservative, tau, delta, d_c, d_r, s_c, s_r, c,
     z = b * delta
     m = jax.nn.sigmoid(z / tau)
     return -core.log_sigmoid(z) * (1.0 - m) + jnp.exp(-z) * m
-  # sft: the chosen completions' mean token NLL over the (kept) batch, every pair's value.
+  # sft: the chosen completions' mean token NLL over the (kept) batch, every pair's value
+  # (TRL's mean over the chosen tokens: empty completions add no token).
   total = jnp.sum(c if keep is None else jnp.where(keep, c, 0))
   count = jnp.sum(n_c if keep is None else jnp.where(keep, n_c, 0))
-  return jnp.broadcast_to(-total / count, c.shape)
+  mean = -total / jnp.maximum(count, 1.0)  # no token at all: 0, lossjax's empty mean
+  return jnp.broadcast_to(mean, c.shape)
 
 
 def _masked_sort(x: Array, keep: Array | None) -> Array:
@@ -374,9 +384,11 @@ def length_desensitized_logps(
     if keep is None:
       keep = jnp.ones(x.shape, bool)
     else:
-      keep = core.as_array(name, arg.replace("token_logps", "where"), keep)
-      core.check_shape(name, arg.replace("token_logps", "where"), keep, x.shape, f" ({arg}'s)")
-      keep = keep.astype(bool)
+      where_arg = arg.replace("token_logps", "where")
+      keep = core.as_array(name, where_arg, keep)
+      if keep.dtype != jnp.bool_:
+        raise ValueError(f"{name}: argument `{where_arg}` has dtype {keep.dtype}, expected bool")
+      core.check_shape(name, where_arg, keep, x.shape, f" ({arg}'s)")
     sides.append((x, keep))
   (c, kc), (r, kr) = sides
   core.check_shape(name, "rejected_token_logps", r, c.shape[:1] + r.shape[1:],

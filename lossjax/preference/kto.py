@@ -48,7 +48,8 @@ def kto_loss(
   \end{cases}
   $$
 
-  and "mean" is over all examples, as TRL's ``losses.nanmean()``.
+  and "mean" is over all examples, as TRL's ``losses.nanmean()`` (a NaN input gives NaN
+  here, where ``nanmean`` would leave its example out).
   ``loss_type="apo_zero_unpaired"`` drops $z_0$ and uses
   $1 - \sigma(\beta\Delta)$ and $\sigma(\beta\Delta)$. The reward is
   $\beta\Delta$ (one per example).

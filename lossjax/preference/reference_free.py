@@ -120,13 +120,14 @@ def cpo_loss(
   elif loss_type == "sigmoid":
     loss = _pairs.smoothed_sigmoid(beta * u, label_smoothing)
   elif loss_type == "hinge":
-    loss = core.clamp_min_zero(1.0 - beta * u)
+    loss = core.hinge_strict(1.0 - beta * u)  # torch.relu: no gradient at the kink
   else:
     loss = jnp.square(u - 1.0 / (2.0 * beta))
   if chosen_lengths is not None:
     n = _pairs.lengths(name, "chosen_lengths", arrays[2], keep)
     summed = c * n if loss_type in ("ipo", "simpo") else c
-    nll = -_pairs.kept_mean(summed, keep) / _pairs.kept_mean(n, keep)
+    # TRL's token mean over the chosen completions (no token at all: 0, an empty mean).
+    nll = -_pairs.kept_mean(summed, keep) / jnp.maximum(_pairs.kept_mean(n, keep), 1e-30)
     loss = loss + cpo_alpha * nll
   loss = core.reduce_loss(name, loss, reduction, keep)
   return _pairs.with_rewards(loss, (beta * c_reward, beta * r_reward) if return_rewards else None,

@@ -42,7 +42,7 @@ def _policy(logps, old_logps, advantages, ref_logps=None, *, objective="clip", c
 
 def _trl_grpo(logps, old_logps, advantages, ref_logps=None, *, objective="clip",
               importance_sampling="token", epsilon_low=0.2, epsilon_high=None, delta=None,
-              beta=0.0, bias_correction_kl=False, sapo_temperature_pos=1.0,
+              beta=0.0, bias_correction_kl=True, sapo_temperature_pos=1.0,
               sapo_temperature_neg=1.05, vespo_k_pos=2.0, vespo_lambda_pos=3.0, vespo_k_neg=3.0,
               vespo_lambda_neg=2.0, average="tokens", max_length=None, where=None, bnpo=False):
   """TRL 1.16.0 `GRPOTrainer._compute_loss`, run: one process, no gradient accumulation, one
@@ -103,7 +103,8 @@ class _Accelerator:
 
 def _verl_policy(logps, old_logps, advantages, ref_logps=None, *, epsilon_low=0.2,
                  epsilon_high=None, delta=None, clip_ratio_c=None, beta=0.0, kl_estimator="k3",
-                 average="tokens", max_length=None, where=None, reduction="mean"):
+                 bias_correction_kl=True, average="tokens", max_length=None, where=None,
+                 reduction="mean"):
   """verl's dual clip and k1/k2 on TRL's clipped surrogate and aggregations (see the module
   docstring); also every reduction of the cases TRL runs for the mean only."""
   import torch
@@ -132,6 +133,8 @@ def _verl_policy(logps, old_logps, advantages, ref_logps=None, *, epsilon_low=0.
       per_token_kl = 0.5 * (per_token_logps - ref) ** 2
     else:
       per_token_kl = per_token_logps - ref
+    if bias_correction_kl:  # TRL 1.16 grpo_trainer.py lines 3096-3098: times the ratio
+      per_token_kl = per_token_kl * torch.exp(per_token_logps - old_logps.detach())
     per_token_loss = per_token_loss + beta * per_token_kl
   if reduction == "none":
     return per_token_loss * mask
@@ -161,6 +164,18 @@ def _rollouts(b=5, t=7, ref=False, per_token_advantages=False, masked=True, scal
   return build
 
 
+def _clip_bounds():
+  """Ratios exactly at the clip range's bounds, where torch.clamp passes the whole gradient:
+  on-policy tokens (a ratio of exactly exp(0) = 1) with epsilon_low = epsilon_high = 0, and
+  off-policy ones elsewhere."""
+  def build(rng):
+    logps = np.log(rng.uniform(0.05, 0.95, size=(4, 5)))
+    old = np.where(rng.uniform(size=(4, 5)) < 0.5, logps, logps + rng.normal(size=(4, 5)) * 0.3)
+    return [("logps", logps), ("old_logps", old), ("advantages", rng.normal(size=(4,)))], {
+        "epsilon_low": 0.0, "epsilon_high": 0.0}
+  return build
+
+
 TORCH_REFERENCES["policy_gradient_loss"] = _policy
 
 
@@ -177,9 +192,12 @@ CASES = {
         Case("dual_clip_delta", _rollouts(clip_ratio_c=3.0, delta=1.5, epsilon_low=0.1),
              grad_args=("logps",)),
         Case("per_token_advantages_k2", _rollouts(per_token_advantages=True, ref=True, beta=0.1,
-                                                  kl_estimator="k2", masked=False),
+                                                  kl_estimator="k2", masked=False,
+                                                  bias_correction_kl=False),
              grad_args=("logps",)),
-        Case("k1", _rollouts(ref=True, beta=0.2, kl_estimator="k1"), grad_args=("logps",)),
+        Case("k1", _rollouts(ref=True, beta=0.2, kl_estimator="k1", bias_correction_kl=False),
+             grad_args=("logps",)),
+        Case("k3_none_sum_bias_corrected", _rollouts(ref=True, beta=0.1), grad_args=("logps",)),
         # TRL 1.16's loss types, each with the KL term and clipping active, mean only (TRL's).
         Case("trl_grpo", _rollouts(ref=True, beta=0.04, average="sequences", delta=1.6),
              grad_args=("logps",), reductions=_MEAN),
@@ -200,6 +218,7 @@ CASES = {
                                                      importance_sampling="sequence",
                                                      bias_correction_kl=True),
              grad_args=("logps",), reductions=_MEAN),
+        Case("trl_clip_at_the_bounds", _clip_bounds(), grad_args=("logps",), reductions=_MEAN),
         Case("trl_per_token_advantages", _rollouts(per_token_advantages=True, ref=True, beta=0.1,
                                                    bias_correction_kl=True, masked=False),
              grad_args=("logps",), reductions=_MEAN),

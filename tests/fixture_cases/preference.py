@@ -97,8 +97,8 @@ def _token_layout(per_sequence, lengths):
   import torch
 
   m = per_sequence.shape[0]
-  n = torch.ones(m, dtype=torch.long) if lengths is None else lengths.round().long().clamp(min=1)
-  t = int(n.max())
+  n = torch.ones(m, dtype=torch.long) if lengths is None else lengths.round().long()
+  t = max(int(n.max()), 1)  # a completion of 0 tokens: its value must be 0 (nothing to sum)
   tokens = torch.cat([per_sequence[:, None], per_sequence.new_zeros(m, t - 1)], dim=1)
   positions = torch.arange(t)[None, :]
   mask = torch.cat([torch.zeros(m, 1, dtype=torch.long), (positions < n[:, None]).long()], dim=1)

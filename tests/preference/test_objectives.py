@@ -238,3 +238,41 @@ def test_ld_dpo_equals_trls_dpo_trainer_with_ld_alpha():
                                      ld_alpha=0.4) for x in (policy, reference)]
   got = lj.dpo_loss(*ld[0], *ld[1], beta=0.3)
   np.testing.assert_allclose(got, want.item(), rtol=1e-13)
+
+
+def test_empty_completions_add_no_token_to_the_batch_means():
+  # TRL's sft and CPO's NLL are token means over the chosen completions: a completion of 0
+  # tokens (its summed log-probability 0) adds nothing (ipo/sigmoid_norm floor a count at 1).
+  n = jnp.array([5.0, 0.0, 7.0, 3.0])
+  c = jnp.where(n > 0, C[:4], 0.0)
+  want = -jnp.sum(c) / 15.0
+  np.testing.assert_allclose(lj.dpo_loss(c, R[:4], C0[:4], R0[:4], n, n, loss_type="sft"), want,
+                             rtol=1e-14)
+  np.testing.assert_allclose(lj.cpo_loss(c, R[:4], n, cpo_alpha=1.0, beta=0.1)
+                             - lj.cpo_loss(c, R[:4], n, cpo_alpha=0.0, beta=0.1), want, rtol=1e-13)
+  zero = jnp.zeros(4)
+  assert float(lj.dpo_loss(zero, R[:4], chosen_lengths=zero, rejected_lengths=zero,
+                           loss_type="sft")) == 0.0  # no token at all: an empty mean is 0
+
+
+def test_hinge_has_no_gradient_at_its_kink_as_torch_relu():
+  c, r = jnp.array([-3.0, -5.0]), jnp.array([-5.0, -6.0])  # pair 0: 1 - 0.5 * 2 = 0 exactly
+  g = jax.grad(lambda c: lj.dpo_loss(c, r, beta=0.5, loss_type="hinge"))(c)
+  np.testing.assert_array_equal(g, [0.0, -0.25])
+  g = jax.grad(lambda c: lj.cpo_loss(c, r, beta=0.5, loss_type="hinge", cpo_alpha=0.0))(c)
+  np.testing.assert_array_equal(g, [0.0, -0.25])
+
+
+def test_bad_counts_weights_and_masks_are_errors():
+  with pytest.raises(ValueError, match=r"dpo_loss: argument `rejected_lengths`: give both"):
+    lj.dpo_loss(C, R, C0, R0, N, loss_type="ipo")
+  with pytest.raises(ValueError, match=r"dpo_loss: argument `chosen_lengths` holds 1.5"):
+    lj.dpo_loss(C, R, C0, R0, N.at[0].set(1.5), M, loss_type="sigmoid_norm")
+  with pytest.raises(ValueError, match=r"cpo_loss: argument `chosen_lengths` holds -1"):
+    lj.cpo_loss(C, R, N.at[2].set(-1.0))
+  w = jnp.full(9, 0.5)
+  with pytest.raises(ValueError, match=r"dpo_loss: argument `rejected_weights` holds -0.5"):
+    lj.dpo_loss(C, R, C0, R0, N, M, w, -w)
+  with pytest.raises(ValueError, match=r"length_desensitized_logps: argument `chosen_where` has "
+                                       r"dtype float"):
+    lj.length_desensitized_logps(C[:, None], R[:, None], jnp.ones((9, 1)), ld_alpha=0.5)
