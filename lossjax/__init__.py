@@ -52,6 +52,7 @@ from lossjax.metric_learning import *  # noqa: F403
 from lossjax.mixture_of_experts import *  # noqa: F403
 from lossjax.policy_gradient import *  # noqa: F403
 from lossjax.preference import *  # noqa: F403
+from lossjax.preference.dpo import length_desensitized_logps
 from lossjax.probabilistic import *  # noqa: F403
 from lossjax.ranking import *  # noqa: F403
 from lossjax.regression import *  # noqa: F403
@@ -69,6 +70,7 @@ __all__ = [
     "checked",
     "diffusion_snr",
     "flow_matching_sample",
+    "length_desensitized_logps",
     "linear_token_stats",
     "nn",
 ]

@@ -23,7 +23,7 @@ from lossjax._declare import FLOAT, Bool, Choice, Choices, Float, Floats, declar
 from lossjax._spec import LossSpec
 from lossjax.preference import _pairs
 
-__all__ = ["dpo_loss", "length_desensitized_logps"]
+__all__ = ["dpo_loss"]  # and length_desensitized_logps, a helper (exported by lossjax)
 
 
 Array = jax.Array

@@ -15,6 +15,7 @@ of the log-ratio, which TRL's k3 does not have), transcribed below.
 from __future__ import annotations
 
 import numpy as np
+from fixture_cases._trl import Accelerator
 from torchref import TORCH_REFERENCES, Case
 
 #: lossjax's (objective, average) for each TRL 1.16 loss_type.
@@ -62,7 +63,7 @@ def _trl_grpo(logps, old_logps, advantages, ref_logps=None, *, objective="clip",
   mask = torch.ones_like(logps) if where is None else where.to(logps.dtype)
   trainer = object.__new__(GRPOTrainer)
   trainer.__dict__.update(
-      model=types.SimpleNamespace(training=True), accelerator=_Accelerator(),
+      model=types.SimpleNamespace(training=True), accelerator=Accelerator(),
       _metrics={m: collections.defaultdict(list) for m in ("train", "eval")},
       top_entropy_quantile=1.0, off_policy_mask_threshold=None,
       importance_sampling_level=importance_sampling, beta=beta, loss_type=loss_type,
@@ -83,22 +84,6 @@ def _trl_grpo(logps, old_logps, advantages, ref_logps=None, *, objective="clip",
   if ref_logps is not None:
     inputs["ref_per_token_logps"] = ref_logps
   return trainer._compute_loss(None, inputs)
-
-
-class _Accelerator:
-  device = "cpu"
-  num_processes = 1
-  sync_gradients = True
-
-  @staticmethod
-  def gather(x):
-    return x
-
-  gather_for_metrics = gather
-
-  @staticmethod
-  def reduce(x, reduction="sum"):
-    return x
 
 
 def _verl_policy(logps, old_logps, advantages, ref_logps=None, *, epsilon_low=0.2,

@@ -14,6 +14,7 @@ which TRL 1.16 no longer has (tag v0.25.0, commit 55f5433e).
 from __future__ import annotations
 
 import numpy as np
+from fixture_cases._trl import Model, Outputs, make_trainer
 from torchref import TORCH_REFERENCES, Case
 
 
@@ -34,60 +35,6 @@ def _v025_cdpo(chosen_logps, rejected_logps, ref_chosen_logps=None, ref_rejected
   logits = (chosen_logps - rejected_logps) - (ref_chosen_logps - ref_rejected_logps)
   b, ls = beta, label_smoothing
   return _reduce(-F.logsigmoid(b * logits) * (1 - ls) - F.logsigmoid(-b * logits) * ls, reduction)
-
-
-class _Outputs:
-  """What TRL's fused LM head returns (`outputs.log_probs`, ...), given."""
-
-  def __init__(self, log_probs, log_sum_sq_probs=None):
-    import torch
-
-    self.log_probs = log_probs
-    self.log_sum_sq_probs = log_sum_sq_probs
-    self.entropy = torch.zeros_like(log_probs.detach())
-    self.mean_logits = torch.zeros_like(log_probs.detach())
-    self.is_top1 = torch.zeros(log_probs.shape, dtype=torch.bool)
-    self.aux_loss = None
-    self.logits = None
-
-
-class _Model:
-  """A stub model: returns the given outputs whatever it is called with."""
-
-  training = True
-
-  def __init__(self, outputs):
-    self.outputs = outputs
-
-  def __call__(self, *args, **kwargs):
-    return self.outputs
-
-
-class _Accelerator:
-  device = "cpu"
-  num_processes = 1
-  sync_gradients = True
-
-  @staticmethod
-  def gather(x):
-    return x
-
-  gather_for_metrics = gather
-
-  @staticmethod
-  def reduce(x, reduction="sum"):
-    return x
-
-
-def _trainer(cls, model=None, **attributes):
-  """An instance of a TRL trainer without its __init__: the attributes its loss code reads."""
-  import collections
-
-  trainer = object.__new__(cls)
-  trainer.__dict__.update(model=model, accelerator=_Accelerator(), aux_loss_enabled=False,
-                          _metrics={m: collections.defaultdict(list) for m in ("train", "eval")},
-                          _total_train_tokens=0, _tp_size=1, **attributes)
-  return trainer
 
 
 def _token_layout(per_sequence, lengths):
@@ -138,8 +85,8 @@ def _trl_dpo(chosen_logps, rejected_logps, ref_chosen_logps=None, ref_rejected_l
                             tokens.new_zeros(tokens.shape[0], tokens.shape[1] - 1)], dim=1)
   if ref_chosen_logps is None:
     ref_chosen_logps, ref_rejected_logps = torch.zeros_like(chosen_logps), torch.zeros_like(rejected_logps)
-  trainer = _trainer(
-      DPOTrainer, _Model(_Outputs(tokens, log_sum_sq)), ld_alpha=None, precompute_ref_logps=True,
+  trainer = make_trainer(
+      DPOTrainer, Model(Outputs(tokens, log_sum_sq)), ld_alpha=None, precompute_ref_logps=True,
       f_divergence_type=f_divergence_type, f_alpha_divergence_coef=f_alpha_divergence_coef,
       loss_types=types, loss_weights=list(loss_weights or [1.0] * len(types)), beta=beta,
       label_smoothing=label_smoothing, use_weighting=chosen_weights is not None,
@@ -197,9 +144,9 @@ def _trl_cpo(chosen_logps, rejected_logps, chosen_lengths=None, *, beta=0.1, los
   sums = torch.cat([chosen_logps * n, rejected_logps * n]) if average else torch.cat(
       [chosen_logps, rejected_logps])
   logits, labels = _cpo_stub_logits(sums, torch.cat([n, n]))
-  model = _Model(type("Out", (), {"logits": logits, "aux_loss": None})())
+  model = Model(type("Out", (), {"logits": logits, "aux_loss": None})())
   m = chosen_logps.shape[0]
-  trainer = _trainer(CPOTrainer, model, is_encoder_decoder=False, pad_token_id=0, beta=beta,
+  trainer = make_trainer(CPOTrainer, model, is_encoder_decoder=False, pad_token_id=0, beta=beta,
                      label_smoothing=label_smoothing, loss_type=loss_type, cpo_alpha=cpo_alpha,
                      simpo_gamma=simpo_gamma, alpha=alpha)
   trainer.concatenated_inputs = lambda batch, **_: {
@@ -216,7 +163,7 @@ def _trl_orpo(chosen_logps, rejected_logps, *, beta=0.1, reduction="mean"):
   casts the log-probabilities to float32 (lines 691-692): its float64 results are float32's."""
   from trl.experimental.orpo.orpo_trainer import ORPOTrainer
 
-  trainer = _trainer(ORPOTrainer, beta=beta)
+  trainer = make_trainer(ORPOTrainer, beta=beta)
   losses = trainer.odds_ratio_loss(chosen_logps, rejected_logps)[0]
   return _reduce(-losses.to(chosen_logps.dtype), reduction)
 
@@ -232,7 +179,7 @@ def _trl_kto(logps, ref_logps, desirable, kl, *, beta=0.1, desirable_weight=1.0,
   from trl.trainer.kto_trainer import KTOTrainer
 
   tokens, completion_mask, _ = _token_layout(logps, None)
-  trainer = _trainer(KTOTrainer, _Model(_Outputs(tokens)), precompute_ref_logps=True,
+  trainer = make_trainer(KTOTrainer, Model(Outputs(tokens)), precompute_ref_logps=True,
                      calculate_KL=loss_type == "kto", beta=beta, loss_type=loss_type,
                      desirable_weight=desirable_weight, undesirable_weight=undesirable_weight)
   trainer._compute_kl_logps = lambda model, batch: kl.reshape(1)
@@ -257,7 +204,7 @@ def _trl_simpo(chosen_logps, rejected_logps, *, beta=0.1, gamma=0.5, label_smoot
   lines 678-750), run: SimPO is CPO without the NLL (cpo_alpha=0)."""
   from trl.experimental.cpo.cpo_trainer import CPOTrainer
 
-  trainer = _trainer(CPOTrainer, beta=beta, label_smoothing=label_smoothing, loss_type="simpo",
+  trainer = make_trainer(CPOTrainer, beta=beta, label_smoothing=label_smoothing, loss_type="simpo",
                      simpo_gamma=gamma, alpha=0.0)
   return _reduce(trainer.cpo_loss(chosen_logps, rejected_logps)[0], reduction)
 

@@ -139,7 +139,7 @@ def test_dpo_rewards_are_the_rewards_trl_logs(loss_type):
                                     return_rewards=True)
   for i in range(3):
     tokens, mask, _ = ref._token_layout(_t(jnp.stack([C[i], R[i]])), _t(jnp.stack([N[i], M[i]])))
-    trainer = ref._trainer(DPOTrainer, ref._Model(ref._Outputs(tokens)), ld_alpha=None,
+    trainer = ref.make_trainer(DPOTrainer, ref.Model(ref.Outputs(tokens)), ld_alpha=None,
                            precompute_ref_logps=True, f_divergence_type="reverse_kl",
                            f_alpha_divergence_coef=0.5, loss_types=[loss_type], loss_weights=[1.0],
                            beta=0.3, label_smoothing=0.0, use_weighting=False)
@@ -158,13 +158,13 @@ def test_cpo_simpo_and_orpo_rewards_are_the_rewards_trl_returns(alpha):
   from trl.experimental.cpo.cpo_trainer import CPOTrainer
   from trl.experimental.orpo.orpo_trainer import ORPOTrainer
 
-  trainer = ref._trainer(CPOTrainer, beta=0.3, label_smoothing=0.0, loss_type="sigmoid",
+  trainer = ref.make_trainer(CPOTrainer, beta=0.3, label_smoothing=0.0, loss_type="sigmoid",
                          simpo_gamma=0.5, alpha=alpha)
   _, want_c, want_r = trainer.cpo_loss(_t(C), _t(R))
   _, got_c, got_r = lj.cpo_loss(C, R, beta=0.3, alpha=alpha, cpo_alpha=0.0, return_rewards=True)
   np.testing.assert_allclose(got_c, want_c.numpy(), rtol=1e-13)
   np.testing.assert_allclose(got_r, want_r.numpy(), rtol=1e-13)
-  _, want_c, want_r, _, _ = ref._trainer(ORPOTrainer, beta=0.3).odds_ratio_loss(_t(C / 10), _t(R / 10))
+  _, want_c, want_r, _, _ = ref.make_trainer(ORPOTrainer, beta=0.3).odds_ratio_loss(_t(C / 10), _t(R / 10))
   _, got_c, got_r = lj.orpo_loss(C / 10, R / 10, beta=0.3, return_rewards=True)
   np.testing.assert_allclose(got_c, want_c.numpy(), rtol=1e-6)  # TRL: float32
   np.testing.assert_allclose(got_r, want_r.numpy(), rtol=1e-6)
@@ -178,7 +178,7 @@ def test_kto_rewards_are_the_rewards_trl_logs():
   _, rewards = lj.kto_loss(C, C0, good, 0.2, beta=0.4, return_rewards=True)
   for i in range(4):
     tokens, mask, _ = ref._token_layout(_t(C[i:i + 1]), None)
-    trainer = ref._trainer(KTOTrainer, ref._Model(ref._Outputs(tokens)), precompute_ref_logps=True,
+    trainer = ref.make_trainer(KTOTrainer, ref.Model(ref.Outputs(tokens)), precompute_ref_logps=True,
                            calculate_KL=False, beta=0.4, loss_type="kto", desirable_weight=1.0,
                            undesirable_weight=1.0)
     trainer._compute_loss(trainer.model, {"input_ids": mask * 0, "attention_mask": mask * 0 + 1,
@@ -220,12 +220,12 @@ def test_ld_dpo_equals_trls_dpo_trainer_with_ld_alpha():
   completion = np.concatenate([np.zeros((2 * n, 1), np.int64), mask.astype(np.int64)], axis=1)
   outputs = {}
   for name, lp in (("policy", policy), ("reference", reference)):
-    outputs[name] = ref._Outputs(torch.from_numpy(lp).requires_grad_(name == "policy"))
+    outputs[name] = ref.Outputs(torch.from_numpy(lp).requires_grad_(name == "policy"))
 
-  policy_model = ref._Model(outputs["policy"])
+  policy_model = ref.Model(outputs["policy"])
   policy_model.is_gradient_checkpointing = False
-  trainer = ref._trainer(DPOTrainer, policy_model, ld_alpha=0.4, precompute_ref_logps=False,
-                         ref_model=ref._Model(outputs["reference"]),
+  trainer = ref.make_trainer(DPOTrainer, policy_model, ld_alpha=0.4, precompute_ref_logps=False,
+                         ref_model=ref.Model(outputs["reference"]),
                          f_divergence_type="reverse_kl", f_alpha_divergence_coef=0.5,
                          loss_types=["sigmoid"], loss_weights=[1.0], beta=0.3,
                          label_smoothing=0.0, use_weighting=False,
