@@ -74,3 +74,12 @@ def with_rewards(loss: Array, rewards, keep):
   if rewards is None:
     return loss
   return (loss, *(lax.stop_gradient(core.masked_fill(keep, r)) for r in rewards))
+
+
+def poison_nan_data(loss: Array, *data: Array | None) -> Array:
+  """NaN for the pairs whose data (token counts, weights) hold a NaN, also where the chosen
+  loss type does not read them: a NaN input never gives a plausible number."""
+  for x in data:
+    if x is not None:
+      loss = core.poison(loss, jnp.isnan(x))
+  return loss

@@ -270,6 +270,8 @@ def dpo_loss(
       part = part * pair_weight
     part = part if weight == 1.0 else part * weight
     loss = part if loss is None else loss + part
+  loss = _pairs.poison_nan_data(loss, *(got.get(k) for k in ("chosen_lengths", "rejected_lengths",
+                                                             "chosen_weights", "rejected_weights")))
   mask = keep
   if keep is not None and any(t.startswith("aot") for t in types):
     # The kept pairs fill the first ranks of the sorted batches: the values are per rank.

@@ -123,12 +123,13 @@ def cpo_loss(
     loss = core.hinge_strict(1.0 - beta * u)  # torch.relu: no gradient at the kink
   else:
     loss = jnp.square(u - 1.0 / (2.0 * beta))
-  if chosen_lengths is not None:
+  if chosen_lengths is not None and not core.static_equals(cpo_alpha, 0):
     n = _pairs.lengths(name, "chosen_lengths", arrays[2], keep)
     summed = c * n if loss_type in ("ipo", "simpo") else c
     # TRL's token mean over the chosen completions (no token at all: 0, an empty mean).
     nll = -_pairs.kept_mean(summed, keep) / jnp.maximum(_pairs.kept_mean(n, keep), 1e-30)
     loss = loss + cpo_alpha * nll
+  loss = _pairs.poison_nan_data(loss, arrays[2] if chosen_lengths is not None else None)
   loss = core.reduce_loss(name, loss, reduction, keep)
   return _pairs.with_rewards(loss, (beta * c_reward, beta * r_reward) if return_rewards else None,
                              keep)
@@ -242,7 +243,9 @@ def _ex_pairs(rng, mean=False):
 
 def _ex_cpo(rng):
   return (*_ex_pairs(rng), rng.integers(1, 20, size=(8,)).astype(np.float64)), {
-      "beta": 0.2, "label_smoothing": 0.1, "alpha": 0.1, "cpo_alpha": 0.0}
+      # AlphaPO (alpha != 0) overflows for log-probabilities near -1e4 (p^-alpha), as TRL's
+      # does: the property tests' range. Its fixtures cover it.
+      "beta": 0.2, "label_smoothing": 0.1, "cpo_alpha": 0.0}
 
 
 def _ex_simpo(rng):
