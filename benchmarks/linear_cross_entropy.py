@@ -78,14 +78,18 @@ def programs(blocks=(None,)):
   return progs
 
 
+def _value_and_grad(name, f):
+  """value_and_grad wrt h and the weight each program takes: W, or W^T for tokamax."""
+  return jax.jit(jax.value_and_grad(f, argnums=(0, 2) if name.startswith("tokamax") else (0, 1)))
+
+
 def temporaries(progs, n, d, v):
   """GiB of compiled temporaries of value_and_grad wrt h and W (W^T for tokamax)."""
   h, w = jax.ShapeDtypeStruct((n, d), jnp.float32), jax.ShapeDtypeStruct((v, d), jnp.float32)
   wt, y = jax.ShapeDtypeStruct((d, v), jnp.float32), jax.ShapeDtypeStruct((n,), jnp.int32)
   out = {}
   for name, f in progs.items():
-    argnums = (0, 2) if name.startswith("tokamax") else (0, 1)
-    c = jax.jit(jax.value_and_grad(f, argnums=argnums)).lower(h, w, wt, y).compile()
+    c = _value_and_grad(name, f).lower(h, w, wt, y).compile()
     out[name] = c.memory_analysis().temp_size_in_bytes / 2**30
   return out
 
@@ -103,9 +107,8 @@ def timings(progs, h_np, w_np, y_np, repeats, with_torch):
   wt = jnp.asarray(np.ascontiguousarray(w_np.T))
   runners, compile_s = {}, {}
   for name, f in progs.items():
-    argnums = (0, 2) if name.startswith("tokamax") else (0, 1)
     t0 = time.perf_counter()
-    compiled = jax.jit(jax.value_and_grad(f, argnums=argnums)).lower(h, w, wt, y).compile()
+    compiled = _value_and_grad(name, f).lower(h, w, wt, y).compile()
     compile_s[name] = time.perf_counter() - t0
     runners[name] = lambda c=compiled: jax.block_until_ready(c(h, w, wt, y))
   torch = None

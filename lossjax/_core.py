@@ -197,6 +197,16 @@ def clamp_min_zero(z: Array) -> Array:
   return _hinge(z, True)
 
 
+def clamp(x: Array, lo: Any = None, hi: Any = None) -> Array:
+  """torch.clamp(x, lo, hi): the bound where x passes it, x itself up to and at the bounds, so
+  the gradient is 1 at a bound (jnp.clip's maximum and minimum give half there)."""
+  if lo is not None:
+    x = jnp.where(x < lo, lo, x)
+  if hi is not None:
+    x = jnp.where(x > hi, hi, x)
+  return x
+
+
 def hinge_strict(z: Array) -> Array:
   """max(z, 0) with gradient 0 at z == 0, as torch's C++ margin kernels (``if (z > 0)``)."""
   return _hinge(z, False)

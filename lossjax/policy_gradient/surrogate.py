@@ -200,8 +200,8 @@ def policy_gradient_loss(
   ratio = jnp.exp(log_w)
   high = epsilon_low if epsilon_high is None else epsilon_high
   if objective == "clip":
-    clipped = _clamp(ratio, 1.0 - epsilon_low, 1.0 + high)
-    unclipped = ratio if delta is None else _clamp(ratio, None, delta)
+    clipped = core.clamp(ratio, 1.0 - epsilon_low, 1.0 + high)  # torch.clamp's gradient
+    unclipped = ratio if delta is None else core.clamp(ratio, hi=delta)
     values = -jnp.minimum(unclipped * adv, clipped * adv)
   elif objective == "cispo":
     # CISPO: the ratio, capped at epsilon_high and detached, weighs the policy gradient.
@@ -258,15 +258,6 @@ def _vespo_weight(log_ratio, adv, keep, k_pos, lam_pos, k_neg, lam_neg):
   # would make it 0: a plausible number).
   return lax.stop_gradient(jnp.exp(lam + k * log_w - lam * jnp.exp(log_w)))
 
-
-def _clamp(x: Array, lo, hi) -> Array:
-  """torch.clamp: the bound where x passes it, x itself (gradient 1) up to and at the bounds
-  (jnp.clip's min/max give half the gradient at a bound)."""
-  if lo is not None:
-    x = jnp.where(x < lo, lo, x)
-  if hi is not None:
-    x = jnp.where(x > hi, hi, x)
-  return x
 
 
 def _ex_policy(rng):

@@ -62,11 +62,13 @@ def log1mexp(x: Array) -> Array:
   return jnp.where(x < -math.log(2.0), jnp.log1p(-jnp.exp(x)), jnp.log(-jnp.expm1(x)))
 
 
-def kept_mean(x: Array, keep) -> Array:
-  """The mean of ``x`` over the kept examples (0 when none is kept)."""
-  if keep is None:
-    return jnp.mean(x)
-  return jnp.sum(jnp.where(keep, x, 0)) / jnp.maximum(jnp.sum(keep), 1).astype(x.dtype)
+def token_nll(summed: Array, counts: Array, keep) -> Array:
+  """The mean token NLL over the kept completions, -Σ summed / Σ counts (TRL's mean over the
+  chosen tokens: DPO's sft, CPO's NLL). An empty completion adds no token; no token at all
+  gives 0 with a zero gradient, lossjax's empty mean."""
+  if keep is not None:
+    summed, counts = jnp.where(keep, summed, 0), jnp.where(keep, counts, 0)
+  return -core.safe_div(jnp.sum(summed), jnp.sum(counts))
 
 
 def with_rewards(loss: Array, rewards, keep):

@@ -202,13 +202,16 @@ def dpo_loss(
   if len(weights) != len(types):
     raise core.option_error(name, "loss_weights", f"got {len(weights)} weights for "
                             f"{len(types)} loss types {types}: give one per type")
+  optional = {"ref_chosen_logps": ref_chosen_logps, "ref_rejected_logps": ref_rejected_logps,
+              "chosen_lengths": chosen_lengths, "rejected_lengths": rejected_lengths,
+              "chosen_weights": chosen_weights, "rejected_weights": rejected_weights}
   pairs_of = [("ref_chosen_logps", "ref_rejected_logps"), ("chosen_weights", "rejected_weights")]
   if set(types) & {"ipo", "sigmoid_norm"}:  # both sides normalised, or neither
     pairs_of.append(("chosen_lengths", "rejected_lengths"))
   for a, b in pairs_of:
-    first, second = locals()[a], locals()[b]
-    if (first is None) != (second is None):
-      raise core.option_error(name, b if second is None else a, f"give both {a} and {b} or neither")
+    if (optional[a] is None) != (optional[b] is None):
+      raise core.option_error(name, b if optional[b] is None else a,
+                              f"give both {a} and {b} or neither")
   if f_divergence_type != "reverse_kl" and not set(types) <= set(_F_DIVERGENCE_TYPES):
     raise core.option_error(name, "f_divergence_type", f"{f_divergence_type!r} applies to the "
                             f"types {_F_DIVERGENCE_TYPES} only (TRL), got {types}")
@@ -236,10 +239,7 @@ def dpo_loss(
                             "which pair examples by rank (TRL raises too)")
 
   pairs = [("chosen_logps", chosen_logps), ("rejected_logps", rejected_logps)]
-  optional = [("ref_chosen_logps", ref_chosen_logps), ("ref_rejected_logps", ref_rejected_logps),
-              ("chosen_lengths", chosen_lengths), ("rejected_lengths", rejected_lengths),
-              ("chosen_weights", chosen_weights), ("rejected_weights", rejected_weights)]
-  given = [(k, v) for k, v in optional if v is not None]
+  given = [(k, v) for k, v in optional.items() if v is not None]
   keep, arrays = _pairs.logps(name, where, *pairs, *given,
                               fill={k: 1.0 for k, _ in given if k.endswith(("lengths", "weights"))})
   got = dict(zip([k for k, _ in pairs + given], arrays))
@@ -262,26 +262,24 @@ def dpo_loss(
   if "chosen_weights" in got:
     pair_weight = lax.stop_gradient(got["chosen_weights"] * got["rejected_weights"])
 
+  # The aot types' values are per rank: the kept pairs fill the first ranks of both sorted batches.
+  ranks = None if keep is None or not aot else jnp.arange(c.shape[0]) < jnp.sum(keep)
   loss = None
   for kind, weight in zip(types, weights):
     part = _loss_of_type(kind, b, eps, conservative, discopop_tau, delta, d_c, d_r, s_c, s_r,
-                         c, r, c0, r0, n_c, n_r, keep)
+                         c, r, c0, r0, n_c, n_r, keep, ranks)
     if pair_weight is not None:
       part = part * pair_weight
     part = part if weight == 1.0 else part * weight
     loss = part if loss is None else loss + part
   loss = _pairs.poison_nan_data(loss, *(got.get(k) for k in ("chosen_lengths", "rejected_lengths",
                                                              "chosen_weights", "rejected_weights")))
-  mask = keep
-  if keep is not None and any(t.startswith("aot") for t in types):
-    # The kept pairs fill the first ranks of the sorted batches: the values are per rank.
-    mask = jnp.arange(c.shape[0]) < jnp.sum(keep)
-  loss = core.reduce_loss(name, loss, reduction, mask)
+  loss = core.reduce_loss(name, loss, reduction, keep if ranks is None else ranks)
   return _pairs.with_rewards(loss, (b * d_c, b * d_r) if return_rewards else None, keep)
 
 
 def _loss_of_type(kind, b, eps, conservative, tau, delta, d_c, d_r, s_c, s_r, c, r, c0, r0,
-                  n_c, n_r, keep):
+                  n_c, n_r, keep, ranks):
   """One loss type's per-pair value (TRL 1.16 ``DPOTrainer._compute_loss``, one branch each)."""
   if kind == "sigmoid":
     return _pairs.smoothed_sigmoid(b * delta, eps if conservative else 0.0)
@@ -313,8 +311,8 @@ def _loss_of_type(kind, b, eps, conservative, tau, delta, d_c, d_r, s_c, s_r, c,
     # Optimal transport between the two sorted batches: the k-th smallest with the k-th.
     first, second = (c - r, c0 - r0) if kind == "aot" else (d_c, d_r)
     ranked = _masked_sort(first, keep) - _masked_sort(second, keep)
-    if keep is not None:  # past the kept count both sorted batches hold +inf: no value there
-      ranked = jnp.where(jnp.arange(c.shape[0]) < jnp.sum(keep), ranked, jnp.zeros_like(ranked))
+    if ranks is not None:  # past the kept count both sorted batches hold +inf: no value there
+      ranked = jnp.where(ranks, ranked, jnp.zeros_like(ranked))
     return _pairs.smoothed_sigmoid(b * ranked, eps)
   if kind == "apo_zero":
     return 1.0 - jax.nn.sigmoid(b * d_c) + jax.nn.sigmoid(b * d_r)
@@ -324,12 +322,8 @@ def _loss_of_type(kind, b, eps, conservative, tau, delta, d_c, d_r, s_c, s_r, c,
     z = b * delta
     m = jax.nn.sigmoid(z / tau)
     return -core.log_sigmoid(z) * (1.0 - m) + jnp.exp(-z) * m
-  # sft: the chosen completions' mean token NLL over the (kept) batch, every pair's value
-  # (TRL's mean over the chosen tokens: empty completions add no token).
-  total = jnp.sum(c if keep is None else jnp.where(keep, c, 0))
-  count = jnp.sum(n_c if keep is None else jnp.where(keep, n_c, 0))
-  mean = -total / jnp.maximum(count, 1.0)  # no token at all: 0, lossjax's empty mean
-  return jnp.broadcast_to(mean, c.shape)
+  # sft: the chosen completions' mean token NLL over the (kept) batch, every pair's value.
+  return jnp.broadcast_to(_pairs.token_nll(c, n_c, keep), c.shape)
 
 
 def _masked_sort(x: Array, keep: Array | None) -> Array:

@@ -126,9 +126,7 @@ def cpo_loss(
   if chosen_lengths is not None and not core.static_equals(cpo_alpha, 0):
     n = _pairs.lengths(name, "chosen_lengths", arrays[2], keep)
     summed = c * n if loss_type in ("ipo", "simpo") else c
-    # TRL's token mean over the chosen completions (no token at all: 0, an empty mean).
-    nll = -_pairs.kept_mean(summed, keep) / jnp.maximum(_pairs.kept_mean(n, keep), 1e-30)
-    loss = loss + cpo_alpha * nll
+    loss = loss + cpo_alpha * _pairs.token_nll(summed, n, keep)
   loss = _pairs.poison_nan_data(loss, arrays[2] if chosen_lengths is not None else None)
   loss = core.reduce_loss(name, loss, reduction, keep)
   return _pairs.with_rewards(loss, (beta * c_reward, beta * r_reward) if return_rewards else None,
